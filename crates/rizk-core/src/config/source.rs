@@ -1,0 +1,58 @@
+//! Where each effective configuration value came from.
+
+use std::fmt;
+
+/// The origin of a configuration value, reported by `get_trace_config()`.
+///
+/// Precedence, highest first: [`Source::Builder`], then `RIZK_*` variables, then `OTEL_*`
+/// variables (both [`Source::Env`]), then [`Source::Default`].
+///
+/// ```
+/// use rizk_core::config::Source;
+/// assert_eq!(Source::Env("RIZK_APP_NAME").to_string(), "environment variable RIZK_APP_NAME");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Nobody set it; rizk's default applies.
+    Default,
+    /// Set in code through the builder.
+    Builder,
+    /// Read from this environment variable.
+    Env(&'static str),
+    /// Derived from other settings (for example the console view turned on because no
+    /// endpoint is configured).
+    Derived,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::Builder => f.write_str("builder"),
+            Source::Env(name) => write!(f, "environment variable {name}"),
+            Source::Derived => f.write_str("derived from other settings"),
+        }
+    }
+}
+
+/// A value together with its [`Source`].
+///
+/// ```
+/// use rizk_core::config::{Source, Sourced};
+/// let rate = Sourced::new(0.5, Source::Builder);
+/// assert_eq!(rate.value, 0.5);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced<T> {
+    /// The effective value.
+    pub value: T,
+    /// Where it came from.
+    pub source: Source,
+}
+
+impl<T> Sourced<T> {
+    /// Pairs a value with its source.
+    pub fn new(value: T, source: Source) -> Self {
+        Sourced { value, source }
+    }
+}

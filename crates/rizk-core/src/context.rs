@@ -1,0 +1,302 @@
+//! Context inheritance: attributes that a span passes on to every descendant started after.
+//!
+//! Each rizk span carries a *frame*: the trace it belongs to and the attributes its descendants
+//! inherit (organization, project, workflow name, agent, and whatever `set_span_context` added).
+//! The frame travels with the span's OpenTelemetry context: it is pushed on a thread-local stack
+//! whenever that context is entered (by the macros, by every poll of an instrumented future, by
+//! the propagation helpers) and popped when it is left. Keeping it out of the OpenTelemetry
+//! `Context` map avoids three allocations per span.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::trace::{TraceContextExt, TraceId};
+use opentelemetry::{Context, Key, KeyValue, StringValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+
+use crate::semconv;
+
+/// What a span passes on to its descendants.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Frame {
+    pub(crate) trace_id: Option<TraceId>,
+    pub(crate) inherited: Option<Arc<[KeyValue]>>,
+}
+
+impl Frame {
+    pub(crate) fn inherited(&self) -> &[KeyValue] {
+        self.inherited.as_deref().unwrap_or(&[])
+    }
+}
+
+thread_local! {
+    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    /// Set while a rizk span is being built: its attributes already include what it inherits.
+    static BUILDING_RIZK_SPAN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The innermost frame on this thread, if it belongs to `trace_id`.
+pub(crate) fn current_frame_for(trace_id: TraceId) -> Option<Frame> {
+    FRAMES.with(|frames| {
+        frames
+            .borrow()
+            .last()
+            .filter(|f| f.trace_id == Some(trace_id))
+            .cloned()
+    })
+}
+
+/// The innermost frame on this thread, whatever its trace.
+pub(crate) fn current_frame() -> Option<Frame> {
+    FRAMES.with(|frames| frames.borrow().last().cloned())
+}
+
+/// Runs `build` with the marker that tells [`InheritanceProcessor`] to leave the span alone.
+pub(crate) fn building_rizk_span<R>(build: impl FnOnce() -> R) -> R {
+    BUILDING_RIZK_SPAN.with(|flag| flag.set(true));
+    let result = build();
+    BUILDING_RIZK_SPAN.with(|flag| flag.set(false));
+    result
+}
+
+/// A frame pushed on this thread's stack; popping writes back what `set_span_context` changed.
+pub(crate) struct FrameGuard<'a> {
+    slot: &'a mut Frame,
+    depth: usize,
+}
+
+impl<'a> FrameGuard<'a> {
+    pub(crate) fn push(slot: &'a mut Frame) -> Self {
+        let depth = FRAMES.with(|frames| {
+            let mut frames = frames.borrow_mut();
+            frames.push(slot.clone());
+            frames.len()
+        });
+        FrameGuard { slot, depth }
+    }
+}
+
+impl Drop for FrameGuard<'_> {
+    fn drop(&mut self) {
+        FRAMES.with(|frames| {
+            let mut frames = frames.borrow_mut();
+            // Frames nest with the code that pushes them; a deeper leftover means a guard was
+            // leaked (mem::forget): drop those too rather than leak state into later spans.
+            frames.truncate(self.depth);
+            if let Some(frame) = frames.pop() {
+                *self.slot = frame;
+            }
+        });
+    }
+}
+
+/// Builds the frame of a new span: the parent's inherited attributes, with `own` replacing
+/// entries of the same key. Shares the parent's list when `own` changes nothing.
+pub(crate) fn child_frame(
+    trace_id: TraceId,
+    parent: Option<&Frame>,
+    own: &[Option<KeyValue>],
+) -> Frame {
+    let parent_attrs = parent.and_then(|f| f.inherited.clone());
+    let inherited_slice = parent_attrs.as_deref().unwrap_or(&[]);
+    let unchanged = own.iter().flatten().all(|kv| {
+        inherited_slice
+            .iter()
+            .any(|p| p.key == kv.key && p.value == kv.value)
+    });
+    let inherited = if unchanged {
+        parent_attrs
+    } else {
+        Some(merge(inherited_slice, own.iter().flatten().cloned()))
+    };
+    Frame {
+        trace_id: Some(trace_id),
+        inherited,
+    }
+}
+
+/// `base` with every key of `updates` replaced or appended.
+fn merge(base: &[KeyValue], updates: impl IntoIterator<Item = KeyValue>) -> Arc<[KeyValue]> {
+    let mut merged: Vec<KeyValue> = base.to_vec();
+    for kv in updates {
+        match merged.iter_mut().find(|existing| existing.key == kv.key) {
+            Some(existing) => *existing = kv,
+            None => merged.push(kv),
+        }
+    }
+    merged.into()
+}
+
+/// Makes a key-value cheap to clone: owned strings become reference-counted, since an inherited
+/// attribute is copied onto every descendant span.
+fn shareable(kv: KeyValue) -> KeyValue {
+    let key = Key::from(Arc::<str>::from(kv.key.as_str()));
+    let value = match kv.value {
+        Value::String(s) => Value::String(StringValue::from(Arc::<str>::from(s.as_str()))),
+        other => other,
+    };
+    KeyValue::new(key, value)
+}
+
+/// Stamps `attributes` on the current span and on every descendant span started after this
+/// call, in this process: the spec's `set_span_context`.
+///
+/// The attributes belong to the innermost rizk span (`#[workflow]`, `#[task]`, ...): spans
+/// started later inside it, on any thread or task its context reaches (see
+/// [`crate::propagation`]), carry them. Keys of the spec that backends know under other names
+/// are written under those too (`conversation.id` also as `session.id` and
+/// `gen_ai.conversation.id`). Outside any rizk span only the current span gets them.
+///
+/// ```
+/// use opentelemetry::KeyValue;
+/// use rizk_core::set_span_context;
+///
+/// // Inside a #[workflow]: every task it calls afterwards carries these.
+/// set_span_context([
+///     KeyValue::new("document.type", "contract"),
+///     KeyValue::new("conversation.id", "conv_67890"),
+/// ]);
+/// ```
+pub fn set_span_context<I>(attributes: I)
+where
+    I: IntoIterator<Item = KeyValue>,
+{
+    let mut attrs: Vec<KeyValue> = Vec::new();
+    for kv in attributes {
+        let kv = shareable(kv);
+        for alias in semconv::aliases(kv.key.as_str()) {
+            attrs.push(KeyValue::new(Key::from_static_str(alias), kv.value.clone()));
+        }
+        attrs.push(kv);
+    }
+    if attrs.is_empty() {
+        return;
+    }
+    let cx = Context::current();
+    let span = cx.span();
+    if span.is_recording() {
+        span.set_attributes(attrs.iter().cloned());
+    }
+    let trace_id = span.span_context().trace_id();
+    FRAMES.with(|frames| {
+        if let Some(top) = frames.borrow_mut().last_mut() {
+            if top.trace_id == Some(trace_id) {
+                top.inherited = Some(merge(top.inherited(), attrs));
+            }
+        }
+    });
+}
+
+/// Stamps inherited attributes on spans that rizk's macros did not build: spans from
+/// [`crate::get_tracer`], from the `opentelemetry` API, and from framework bridges.
+#[derive(Debug, Default)]
+pub(crate) struct InheritanceProcessor;
+
+impl SpanProcessor for InheritanceProcessor {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        if BUILDING_RIZK_SPAN.with(Cell::get) {
+            return;
+        }
+        let parent_trace = cx.span().span_context().trace_id();
+        if let Some(frame) = current_frame_for(parent_trace) {
+            use opentelemetry::trace::Span as _;
+            span.set_attributes(frame.inherited().iter().cloned());
+        }
+    }
+
+    fn on_end(&self, _span: SpanData) {}
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace(n: u128) -> TraceId {
+        TraceId::from(n)
+    }
+
+    #[test]
+    fn child_frame_shares_parent_list_when_nothing_changes() {
+        let parent = child_frame(
+            trace(1),
+            None,
+            &[Some(KeyValue::new("organization.id", "acme"))],
+        );
+        let child = child_frame(
+            trace(1),
+            Some(&parent),
+            &[Some(KeyValue::new("organization.id", "acme"))],
+        );
+        assert!(Arc::ptr_eq(
+            parent.inherited.as_ref().unwrap(),
+            child.inherited.as_ref().unwrap()
+        ));
+    }
+
+    #[test]
+    fn own_attributes_replace_inherited_ones_with_the_same_key() {
+        let parent = child_frame(
+            trace(1),
+            None,
+            &[
+                Some(KeyValue::new("organization.id", "acme")),
+                Some(KeyValue::new("project.id", "a")),
+            ],
+        );
+        let child = child_frame(
+            trace(1),
+            Some(&parent),
+            &[Some(KeyValue::new("project.id", "b"))],
+        );
+        let got: Vec<(String, String)> = child
+            .inherited()
+            .iter()
+            .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("organization.id".into(), "acme".into()),
+                ("project.id".into(), "b".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn frames_pop_back_into_their_slot_with_changes() {
+        let mut slot = Frame {
+            trace_id: Some(trace(7)),
+            inherited: None,
+        };
+        {
+            let _guard = FrameGuard::push(&mut slot);
+            FRAMES.with(|f| {
+                f.borrow_mut().last_mut().unwrap().inherited =
+                    Some(vec![KeyValue::new("k", "v")].into())
+            });
+        }
+        assert_eq!(slot.inherited().len(), 1);
+        assert!(current_frame().is_none());
+    }
+
+    #[test]
+    fn current_frame_for_ignores_frames_of_other_traces() {
+        let mut slot = Frame {
+            trace_id: Some(trace(7)),
+            inherited: None,
+        };
+        let _guard = FrameGuard::push(&mut slot);
+        assert!(current_frame_for(trace(7)).is_some());
+        assert!(current_frame_for(trace(8)).is_none());
+    }
+}

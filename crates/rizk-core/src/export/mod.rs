@@ -1,0 +1,70 @@
+//! Export side: the bounded queue, the console view and the test exporter.
+
+mod console;
+mod memory;
+mod queue;
+
+use std::sync::Arc;
+
+pub use console::{ConsoleExporter, render_trace};
+pub use memory::InMemoryExporter;
+pub use queue::{ExportQueue, QueueSnapshot, QueueStats};
+
+use opentelemetry_sdk::trace::SpanExporter;
+
+use crate::config::ExportSettings;
+use crate::content::SpanTransform;
+
+/// The exporters being assembled at init: each gets its own bounded [`ExportQueue`] (so a slow
+/// one cannot hold the others back) and the shared export-side transforms.
+///
+/// ```
+/// use rizk_core::config::ExportSettings;
+/// use rizk_core::export::{ExporterSet, InMemoryExporter};
+///
+/// let mut set = ExporterSet::new(ExportSettings::default(), Vec::new());
+/// set.add("memory", InMemoryExporter::default());
+/// assert_eq!(set.names(), ["memory"]);
+/// ```
+pub struct ExporterSet {
+    settings: ExportSettings,
+    transforms: Vec<Arc<dyn SpanTransform>>,
+    pub(crate) queues: Vec<(String, ExportQueue)>,
+}
+
+impl std::fmt::Debug for ExporterSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExporterSet")
+            .field("exporters", &self.names())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExporterSet {
+    /// An empty set using `settings` for every queue.
+    pub fn new(settings: ExportSettings, transforms: Vec<Arc<dyn SpanTransform>>) -> Self {
+        ExporterSet {
+            settings,
+            transforms,
+            queues: Vec::new(),
+        }
+    }
+
+    /// Adds an exporter behind a queue of its own. `description` is what `get_trace_config()`
+    /// shows (`otlp http://collector:4318 (http/protobuf)`).
+    pub fn add<E: SpanExporter + 'static>(&mut self, description: impl Into<String>, exporter: E) {
+        let description = description.into();
+        let short = description
+            .split_whitespace()
+            .next()
+            .unwrap_or("exporter")
+            .to_owned();
+        let queue = ExportQueue::new(short, exporter, &self.settings, self.transforms.clone());
+        self.queues.push((description, queue));
+    }
+
+    /// The descriptions of the exporters added so far.
+    pub fn names(&self) -> Vec<&str> {
+        self.queues.iter().map(|(name, _)| name.as_str()).collect()
+    }
+}

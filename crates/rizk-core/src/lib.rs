@@ -1,0 +1,57 @@
+//! The core runtime of [rizk](https://docs.rs/rizk): configuration, span kinds and attribute
+//! keys, context inheritance, content capture, the bounded export queue and the console view.
+//!
+//! Applications use the `rizk` facade crate, which re-exports this one together with the
+//! macros and exporters. This crate has no HTTP, regex or exporter dependency: the other crates
+//! plug in through [`content::ContentRedactor`], [`content::SpanTransform`],
+//! [`config::ExporterFactory`] and any OpenTelemetry `SpanExporter`.
+//!
+//! ```
+//! use rizk_core::{RizkBuilder, export::InMemoryExporter, semconv::EntityKind};
+//! use rizk_core::span::{EntitySpan, SpanMeta};
+//!
+//! let spans = InMemoryExporter::default();
+//! let rizk = rizk_core::install(
+//!     RizkBuilder::new()
+//!         .app_name("core-example")
+//!         .console_exporter(false)
+//!         .ignore_environment()
+//!         .with_exporter("memory", spans.clone()),
+//! )
+//! .unwrap();
+//!
+//! static META: SpanMeta = SpanMeta {
+//!     kind: EntityKind::Workflow, name: "order_processing", span_name: "workflow.order_processing",
+//!     organization_id: Some("ecommerce"), project_id: Some("backend"), version: None,
+//!     capture_input: true, capture_output: true,
+//! };
+//! EntitySpan::start(&META).run(|| (), |_, _| {});
+//! rizk.flush().unwrap();
+//! assert_eq!(spans.spans()[0].name, "workflow.order_processing");
+//! ```
+
+pub mod config;
+pub mod content;
+mod context;
+mod current;
+mod diagnostics;
+mod error;
+pub mod export;
+pub mod probe;
+mod propagation;
+mod runtime;
+mod secret;
+pub mod semconv;
+pub mod span;
+
+pub use config::RizkBuilder;
+pub use context::set_span_context;
+pub use current::{CurrentSpan, current_span};
+pub use error::{Result, RizkError};
+#[cfg(feature = "tokio")]
+pub use propagation::spawn;
+pub use propagation::{PropagateExt, Propagated, ensure_context_propagation, spawn_thread};
+pub use runtime::{
+    RizkHandle, Setting, TraceConfig, export_stats, get_trace_config, get_tracer, install,
+};
+pub use secret::Secret;

@@ -1,0 +1,189 @@
+//! Attribute keys rizk emits, and the span kinds of the spec.
+//!
+//! rizk keeps the spec's own names (`organization.id`, `llm.model`, ...) and also writes the keys
+//! that real backends read: OpenInference for Arize Phoenix (`openinference.span.kind`,
+//! `input.value`) and the OpenTelemetry GenAI conventions for Datadog, Langfuse and Grafana
+//! (`gen_ai.*`). [`MAPPING`] is the table `docs/semantic-conventions.md` is checked against.
+
+use std::fmt;
+
+/// `rizk.span.kind`: `workflow`, `task`, `agent`, `tool` or `llm`.
+pub const SPAN_KIND: &str = "rizk.span.kind";
+/// `rizk.entity.name`: the name given to the macro (or the function's name).
+pub const ENTITY_NAME: &str = "rizk.entity.name";
+/// `rizk.entity.version`: the `version` given to the macro.
+pub const ENTITY_VERSION: &str = "rizk.entity.version";
+/// `rizk.workflow.name`: the enclosing workflow, inherited by every descendant span.
+pub const WORKFLOW_NAME: &str = "rizk.workflow.name";
+/// `organization.id` (spec), inherited by descendants that set none.
+pub const ORGANIZATION_ID: &str = "organization.id";
+/// `project.id` (spec), inherited by descendants that set none.
+pub const PROJECT_ID: &str = "project.id";
+/// `agent.id` (spec): the agent's name, inherited by the tools and LLM calls it makes.
+pub const AGENT_ID: &str = "agent.id";
+/// `request.id` (spec), set through `set_span_context`.
+pub const REQUEST_ID: &str = "request.id";
+/// `conversation.id` (spec), set through `set_span_context`.
+pub const CONVERSATION_ID: &str = "conversation.id";
+/// `user.id` (spec and OpenInference), set through `set_span_context`.
+pub const USER_ID: &str = "user.id";
+/// `framework.name` (spec): the framework that produced a span.
+pub const FRAMEWORK_NAME: &str = "framework.name";
+/// `framework.version` (spec).
+pub const FRAMEWORK_VERSION: &str = "framework.version";
+/// `llm.provider` (spec and OpenInference).
+pub const LLM_PROVIDER: &str = "llm.provider";
+/// `llm.model` (spec).
+pub const LLM_MODEL: &str = "llm.model";
+
+/// OpenInference span kind (`CHAIN`, `AGENT`, `TOOL`, `LLM`): Phoenix's `span_kind`.
+pub const OPENINFERENCE_SPAN_KIND: &str = "openinference.span.kind";
+/// OpenInference: the function's inputs as text or JSON.
+pub const INPUT_VALUE: &str = "input.value";
+/// OpenInference: `application/json` or `text/plain`.
+pub const INPUT_MIME_TYPE: &str = "input.mime_type";
+/// OpenInference: the function's output as text or JSON.
+pub const OUTPUT_VALUE: &str = "output.value";
+/// OpenInference: `application/json` or `text/plain`.
+pub const OUTPUT_MIME_TYPE: &str = "output.mime_type";
+/// OpenInference: the model name of an LLM span.
+pub const LLM_MODEL_NAME: &str = "llm.model_name";
+/// OpenInference: conversation/session id.
+pub const SESSION_ID: &str = "session.id";
+/// OpenInference resource attribute: the Phoenix project spans land in.
+pub const OPENINFERENCE_PROJECT_NAME: &str = "openinference.project.name";
+
+/// GenAI: `invoke_agent`, `execute_tool`, `chat`, ...
+pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+/// GenAI: the agent's name.
+pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
+/// GenAI: the tool's name.
+pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+/// GenAI: the conversation id.
+pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
+/// GenAI: the provider (`openai`, ...).
+pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+/// GenAI: the requested model.
+pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+
+/// OpenTelemetry: `service.name` resource attribute (the app name).
+pub const SERVICE_NAME: &str = "service.name";
+/// OpenTelemetry: the exception event's type.
+pub const EXCEPTION_TYPE: &str = "exception.type";
+/// OpenTelemetry: the exception event's message.
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
+/// Set to `true` on a span whose future was dropped before it completed.
+pub const CANCELLED: &str = "rizk.cancelled";
+
+/// The kinds of span the spec's hierarchy is made of.
+///
+/// ```
+/// use rizk_core::semconv::EntityKind;
+/// assert_eq!(EntityKind::Tool.as_str(), "tool");
+/// assert_eq!(EntityKind::Task.openinference_kind(), "CHAIN");
+/// assert_eq!(EntityKind::Agent.gen_ai_operation(), Some("invoke_agent"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    /// A whole piece of work (`#[workflow]`): the root of a request's tree.
+    Workflow,
+    /// A step inside a workflow (`#[task]`).
+    Task,
+    /// An agent that decides and calls tools and models (`#[agent]`).
+    Agent,
+    /// A tool an agent calls (`#[tool]`).
+    Tool,
+    /// A call to a language model.
+    Llm,
+}
+
+impl EntityKind {
+    /// Every kind, in hierarchy order.
+    pub const ALL: [EntityKind; 5] = [
+        EntityKind::Workflow,
+        EntityKind::Task,
+        EntityKind::Agent,
+        EntityKind::Tool,
+        EntityKind::Llm,
+    ];
+
+    /// The lower-case name, also the span-name prefix (`task.inventory_check`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Workflow => "workflow",
+            EntityKind::Task => "task",
+            EntityKind::Agent => "agent",
+            EntityKind::Tool => "tool",
+            EntityKind::Llm => "llm",
+        }
+    }
+
+    /// The OpenInference span kind Phoenix shows.
+    pub const fn openinference_kind(self) -> &'static str {
+        match self {
+            EntityKind::Workflow | EntityKind::Task => "CHAIN",
+            EntityKind::Agent => "AGENT",
+            EntityKind::Tool => "TOOL",
+            EntityKind::Llm => "LLM",
+        }
+    }
+
+    /// The GenAI `gen_ai.operation.name`, where the conventions define one.
+    pub const fn gen_ai_operation(self) -> Option<&'static str> {
+        match self {
+            EntityKind::Agent => Some("invoke_agent"),
+            EntityKind::Tool => Some("execute_tool"),
+            EntityKind::Llm => Some("chat"),
+            EntityKind::Workflow | EntityKind::Task => None,
+        }
+    }
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The mapping table of `docs/semantic-conventions.md`: (spec concept, rizk/spec key,
+/// OpenInference key, GenAI key). An empty cell means the convention has no such key.
+pub const MAPPING: &[(&str, &str, &str, &str)] = &[
+    (
+        "span kind",
+        SPAN_KIND,
+        OPENINFERENCE_SPAN_KIND,
+        GEN_AI_OPERATION_NAME,
+    ),
+    ("entity name", ENTITY_NAME, "", ""),
+    ("agent name", AGENT_ID, "", GEN_AI_AGENT_NAME),
+    ("tool name", ENTITY_NAME, "", GEN_AI_TOOL_NAME),
+    ("workflow name", WORKFLOW_NAME, "", ""),
+    ("organization", ORGANIZATION_ID, "", ""),
+    ("project", PROJECT_ID, OPENINFERENCE_PROJECT_NAME, ""),
+    (
+        "conversation",
+        CONVERSATION_ID,
+        SESSION_ID,
+        GEN_AI_CONVERSATION_ID,
+    ),
+    ("user", USER_ID, USER_ID, ""),
+    ("inputs", INPUT_VALUE, INPUT_VALUE, ""),
+    ("outputs", OUTPUT_VALUE, OUTPUT_VALUE, ""),
+    (
+        "LLM provider",
+        LLM_PROVIDER,
+        LLM_PROVIDER,
+        GEN_AI_PROVIDER_NAME,
+    ),
+    ("LLM model", LLM_MODEL, LLM_MODEL_NAME, GEN_AI_REQUEST_MODEL),
+    ("service", SERVICE_NAME, "", ""),
+];
+
+/// Extra keys written alongside a `set_span_context` key so that backends find it under their
+/// own name (`conversation.id` is also `session.id` and `gen_ai.conversation.id`).
+pub fn aliases(key: &str) -> &'static [&'static str] {
+    match key {
+        CONVERSATION_ID => &[SESSION_ID, GEN_AI_CONVERSATION_ID],
+        _ => &[],
+    }
+}

@@ -1,0 +1,393 @@
+//! The runtime side of `#[workflow]`, `#[task]`, `#[agent]` and `#[tool]`.
+//!
+//! A macro expands to a `static` [`SpanMeta`], one call to [`EntitySpan::start`], an optional
+//! [`EntitySpan::record_input`], and [`EntitySpan::run`] (sync) or [`EntitySpan::run_async`]
+//! (async). Everything else lives here, in ordinary functions.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use opentelemetry::trace::{Span as _, SpanBuilder, Status, TraceContextExt, Tracer as _};
+use opentelemetry::{Context, Key, KeyValue, Value};
+
+use crate::context::{self, Frame, FrameGuard};
+use crate::probe::{Captured, CapturedError};
+use crate::runtime;
+use crate::semconv::{self, EntityKind};
+
+/// What a macro knows about its function at compile time. Built as a `static` by the macro.
+///
+/// ```
+/// use rizk_core::semconv::EntityKind;
+/// use rizk_core::span::{EntitySpan, SpanMeta};
+///
+/// static META: SpanMeta = SpanMeta {
+///     kind: EntityKind::Task,
+///     name: "inventory_check",
+///     span_name: "task.inventory_check",
+///     organization_id: Some("ecommerce"),
+///     project_id: Some("backend"),
+///     version: None,
+///     capture_input: true,
+///     capture_output: true,
+/// };
+/// // What #[task] expands to, by hand:
+/// let in_stock = EntitySpan::start(&META).run(|| true, |_, _| {});
+/// assert!(in_stock);
+/// ```
+#[derive(Debug)]
+pub struct SpanMeta {
+    /// Workflow, task, agent, tool or LLM.
+    pub kind: EntityKind,
+    /// The entity's name (the macro's `name`, or the function's).
+    pub name: &'static str,
+    /// `<kind>.<name>`.
+    pub span_name: &'static str,
+    /// `organization.id`, if given.
+    pub organization_id: Option<&'static str>,
+    /// `project.id`, if given.
+    pub project_id: Option<&'static str>,
+    /// `rizk.entity.version`, if given.
+    pub version: Option<&'static str>,
+    /// Whether arguments may be recorded (still subject to the content policy).
+    pub capture_input: bool,
+    /// Whether the return value may be recorded (still subject to the content policy).
+    pub capture_output: bool,
+}
+
+impl SpanMeta {
+    /// The attributes every span of this entity carries.
+    fn own_attributes(&self, out: &mut Vec<KeyValue>) {
+        let s = |k: &'static str, v: &'static str| KeyValue::new(Key::from_static_str(k), v);
+        out.push(s(semconv::SPAN_KIND, self.kind.as_str()));
+        out.push(s(semconv::ENTITY_NAME, self.name));
+        out.push(s(
+            semconv::OPENINFERENCE_SPAN_KIND,
+            self.kind.openinference_kind(),
+        ));
+        if let Some(op) = self.kind.gen_ai_operation() {
+            out.push(s(semconv::GEN_AI_OPERATION_NAME, op));
+        }
+        match self.kind {
+            EntityKind::Agent => out.push(s(semconv::GEN_AI_AGENT_NAME, self.name)),
+            EntityKind::Tool => out.push(s(semconv::GEN_AI_TOOL_NAME, self.name)),
+            _ => {}
+        }
+        if let Some(version) = self.version {
+            out.push(s(semconv::ENTITY_VERSION, version));
+        }
+    }
+
+    /// The attributes this entity passes on to its descendants (and carries itself).
+    fn inheritable(&self) -> [Option<KeyValue>; 4] {
+        let s = |k: &'static str, v: &'static str| KeyValue::new(Key::from_static_str(k), v);
+        [
+            self.organization_id.map(|v| s(semconv::ORGANIZATION_ID, v)),
+            self.project_id.map(|v| s(semconv::PROJECT_ID, v)),
+            (self.kind == EntityKind::Workflow).then(|| s(semconv::WORKFLOW_NAME, self.name)),
+            (self.kind == EntityKind::Agent).then(|| s(semconv::AGENT_ID, self.name)),
+        ]
+    }
+}
+
+/// A started span of a macro-decorated function. Inert when tracing is disabled.
+#[must_use = "a span does nothing until run() or run_async() is called"]
+#[derive(Debug)]
+pub struct EntitySpan {
+    active: Option<Active>,
+}
+
+#[derive(Debug)]
+struct Active {
+    cx: Context,
+    frame: Frame,
+    recording: bool,
+    capture_input: bool,
+    capture_output: bool,
+}
+
+impl EntitySpan {
+    /// Starts the span of `meta` as a child of the current context.
+    ///
+    /// When tracing is disabled this is one atomic load. When the span is not sampled no
+    /// attribute is built and nothing is formatted.
+    pub fn start(meta: &'static SpanMeta) -> EntitySpan {
+        if !runtime::is_enabled() {
+            return EntitySpan { active: None };
+        }
+        let guard = runtime::current();
+        let Some(rt) = guard.as_ref() else {
+            return EntitySpan { active: None };
+        };
+        let parent = Context::current();
+        let (parent_trace, parent_valid, parent_sampled) = {
+            let parent_span = parent.span();
+            let sc = parent_span.span_context();
+            (sc.trace_id(), sc.is_valid(), sc.is_sampled())
+        };
+        let mut builder = SpanBuilder::from_name(meta.span_name);
+        // A parent-based sampler drops the child of an unsampled parent: skip the attributes.
+        let surely_dropped = parent_valid && !parent_sampled && rt.parent_based;
+        let parent_frame = if parent_valid {
+            context::current_frame_for(parent_trace)
+        } else {
+            None
+        };
+        let inheritable = meta.inheritable();
+        if !surely_dropped {
+            let inherited = parent_frame.as_ref().map(Frame::inherited).unwrap_or(&[]);
+            let mut attrs = Vec::with_capacity(inherited.len() + 14);
+            let own_keys = || inheritable.iter().flatten().map(|kv| &kv.key);
+            attrs.extend(
+                inherited
+                    .iter()
+                    .filter(|kv| !own_keys().any(|k| *k == kv.key))
+                    .cloned(),
+            );
+            attrs.extend(inheritable.iter().flatten().cloned());
+            meta.own_attributes(&mut attrs);
+            builder.attributes = Some(attrs);
+        }
+        let span = context::building_rizk_span(|| rt.tracer.build_with_context(builder, &parent));
+        let recording = span.is_recording();
+        let trace_id = span.span_context().trace_id();
+        let frame = if recording {
+            context::child_frame(trace_id, parent_frame.as_ref(), &inheritable)
+        } else {
+            Frame {
+                trace_id: Some(trace_id),
+                inherited: None,
+            }
+        };
+        let content = recording && rt.trace_content();
+        EntitySpan {
+            active: Some(Active {
+                cx: parent.with_span(span),
+                frame,
+                recording,
+                capture_input: content && meta.capture_input,
+                capture_output: content && meta.capture_output,
+            }),
+        }
+    }
+
+    /// Whether [`EntitySpan::record_input`] would record anything: the span is sampled, the
+    /// content policy allows inputs and the macro did not turn capture off.
+    pub fn wants_input(&self) -> bool {
+        self.active.as_ref().is_some_and(|a| a.capture_input)
+    }
+
+    /// Records the arguments as a JSON object in `input.value`.
+    ///
+    /// ```
+    /// use rizk_core::probe::Captured;
+    /// # use rizk_core::semconv::EntityKind;
+    /// # use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # static META: SpanMeta = SpanMeta { kind: EntityKind::Tool, name: "t", span_name: "tool.t",
+    /// #   organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    /// let span = EntitySpan::start(&META);
+    /// if span.wants_input() {
+    ///     span.record_input(vec![("quantity", Captured::Json(3.into()))]);
+    /// }
+    /// ```
+    pub fn record_input(&self, args: Vec<(&'static str, Captured)>) {
+        let Some(active) = self.active.as_ref().filter(|a| a.capture_input) else {
+            return;
+        };
+        let object: serde_json::Map<String, serde_json::Value> = args
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.into_json()))
+            .collect();
+        let span = active.cx.span();
+        span.set_attribute(KeyValue::new(
+            semconv::INPUT_VALUE,
+            serde_json::Value::Object(object).to_string(),
+        ));
+        span.set_attribute(KeyValue::new(semconv::INPUT_MIME_TYPE, "application/json"));
+    }
+
+    /// Runs a synchronous body inside the span: the span is current while `body` runs, its
+    /// outcome is recorded by `describe` (only for sampled spans), a panic marks the span as
+    /// failed and keeps unwinding, and the span ends.
+    pub fn run<R>(
+        self,
+        body: impl FnOnce() -> R,
+        describe: impl FnOnce(&R, &mut Outcome<'_>),
+    ) -> R {
+        let Some(mut active) = self.active else {
+            return body();
+        };
+        let result = {
+            let _entered = active.enter();
+            catch_unwind(AssertUnwindSafe(body))
+        };
+        match result {
+            Ok(value) => {
+                active.finish(&value, describe);
+                value
+            }
+            Err(payload) => {
+                active.record_panic(payload.as_ref());
+                active.cx.span().end();
+                resume_unwind(payload)
+            }
+        }
+    }
+
+    /// Wraps an async body: the span is current during every poll, and is finished like
+    /// [`EntitySpan::run`] when the future completes, or marked `rizk.cancelled` if it is dropped
+    /// first.
+    pub fn run_async<F, D>(self, body: F, describe: D) -> Instrumented<F, D>
+    where
+        F: Future,
+        D: FnOnce(&F::Output, &mut Outcome<'_>),
+    {
+        Instrumented {
+            inner: body,
+            active: self.active,
+            describe: Some(describe),
+        }
+    }
+}
+
+impl Active {
+    fn enter(&mut self) -> Entered<'_> {
+        Entered {
+            _cx: self.cx.clone().attach(),
+            _frame: FrameGuard::push(&mut self.frame),
+        }
+    }
+
+    fn finish<R>(&mut self, value: &R, describe: impl FnOnce(&R, &mut Outcome<'_>)) {
+        if self.recording {
+            describe(value, &mut Outcome { active: self });
+        }
+        self.cx.span().end();
+    }
+
+    fn record_error(&self, error: CapturedError) {
+        let span = self.cx.span();
+        span.add_event(
+            "exception",
+            vec![
+                KeyValue::new(semconv::EXCEPTION_TYPE, error.type_name),
+                KeyValue::new(semconv::EXCEPTION_MESSAGE, error.message.clone()),
+            ],
+        );
+        span.set_status(Status::error(error.message));
+    }
+
+    fn record_panic(&self, payload: &(dyn Any + Send)) {
+        if !self.recording {
+            return;
+        }
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic with a non-string payload".to_owned());
+        self.record_error(CapturedError {
+            type_name: "panic",
+            message,
+        });
+    }
+}
+
+/// The span's context and frame, entered on this thread until dropped.
+struct Entered<'a> {
+    // Field order matters: the frame is popped before the context guard is dropped.
+    _frame: FrameGuard<'a>,
+    _cx: opentelemetry::ContextGuard,
+}
+
+/// Records how a call ended. Handed to the macro's `describe` closure, only for sampled spans.
+pub struct Outcome<'a> {
+    active: &'a Active,
+}
+
+impl Outcome<'_> {
+    /// Whether [`Outcome::record_output`] would record anything.
+    pub fn wants_output(&self) -> bool {
+        self.active.capture_output
+    }
+
+    /// Records the return value as `output.value` (when the policy allows).
+    pub fn record_output(&mut self, captured: impl FnOnce() -> Captured) {
+        if !self.active.capture_output {
+            return;
+        }
+        if let Some((text, mime)) = captured().into_output() {
+            let span = self.active.cx.span();
+            span.set_attribute(KeyValue::new(semconv::OUTPUT_VALUE, text));
+            span.set_attribute(KeyValue::new(semconv::OUTPUT_MIME_TYPE, mime));
+        }
+    }
+
+    /// Marks the span as failed: status ERROR and an `exception` event with type and message.
+    pub fn record_error(&mut self, error: CapturedError) {
+        self.active.record_error(error);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`EntitySpan::run_async`].
+    pub struct Instrumented<F, D> {
+        #[pin]
+        inner: F,
+        active: Option<Active>,
+        describe: Option<D>,
+    }
+
+    impl<F, D> PinnedDrop for Instrumented<F, D> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(active) = this.active.take() {
+                let span = active.cx.span();
+                if active.recording {
+                    span.set_attribute(KeyValue::new(semconv::CANCELLED, Value::Bool(true)));
+                }
+                span.end();
+            }
+        }
+    }
+}
+
+impl<F, D> Future for Instrumented<F, D>
+where
+    F: Future,
+    D: FnOnce(&F::Output, &mut Outcome<'_>),
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let mut this = self.project();
+        let Some(active) = this.active.as_mut() else {
+            return this.inner.poll(cx);
+        };
+        let polled = {
+            let _entered = active.enter();
+            catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx)))
+        };
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => {
+                if let (Some(mut active), Some(describe)) =
+                    (this.active.take(), this.describe.take())
+                {
+                    active.finish(&value, describe);
+                }
+                Poll::Ready(value)
+            }
+            Err(payload) => {
+                if let Some(active) = this.active.take() {
+                    active.record_panic(payload.as_ref());
+                    active.cx.span().end();
+                }
+                resume_unwind(payload)
+            }
+        }
+    }
+}

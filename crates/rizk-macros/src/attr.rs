@@ -1,0 +1,132 @@
+//! Parsing of the macro arguments: `name`, `organization_id`, `project_id`, `version`,
+//! `skip(..)`, `skip_all`, `capture_input`, `capture_output`, `crate`.
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitBool, LitStr, Path, Token};
+
+/// The arguments of one `#[workflow(...)]`-style attribute.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) organization_id: Option<LitStr>,
+    pub(crate) project_id: Option<LitStr>,
+    pub(crate) version: Option<LitStr>,
+    pub(crate) skip: Vec<Ident>,
+    pub(crate) skip_all: bool,
+    pub(crate) capture_input: Option<bool>,
+    pub(crate) capture_output: Option<bool>,
+    pub(crate) krate: Option<Path>,
+}
+
+const KNOWN: &str = "name, organization_id, project_id, version, skip(..), skip_all, capture_input, capture_output, crate";
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        let mut seen: Vec<String> = Vec::new();
+        while !input.is_empty() {
+            let key: Ident = if input.peek(Token![crate]) {
+                let token: Token![crate] = input.parse()?;
+                Ident::new("crate", token.span)
+            } else {
+                input.parse().map_err(|e| {
+                    syn::Error::new(e.span(), format!("expected an argument: one of {KNOWN}"))
+                })?
+            };
+            let name = key.to_string();
+            if seen.contains(&name) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("`{name}` is given twice"),
+                ));
+            }
+            seen.push(name.clone());
+            match name.as_str() {
+                "name" => args.name = Some(non_empty(string_value(input, &key)?)?),
+                "organization_id" => {
+                    args.organization_id = Some(non_empty(string_value(input, &key)?)?)
+                }
+                "project_id" => args.project_id = Some(non_empty(string_value(input, &key)?)?),
+                "version" => args.version = Some(non_empty(string_value(input, &key)?)?),
+                "capture_input" => args.capture_input = Some(bool_value(input, &key)?),
+                "capture_output" => args.capture_output = Some(bool_value(input, &key)?),
+                "skip_all" => args.skip_all = true,
+                "skip" => {
+                    let content;
+                    syn::parenthesized!(content in input);
+                    let idents = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+                    if idents.is_empty() {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            "`skip` needs at least one parameter name, such as skip(client)",
+                        ));
+                    }
+                    args.skip = idents.into_iter().collect();
+                }
+                "crate" => {
+                    let lit = string_value(input, &key)?;
+                    args.krate = Some(lit.parse().map_err(|_| {
+                        syn::Error::new(lit.span(), "`crate` must be a path such as \"::rizk\"")
+                    })?);
+                }
+                _ => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown argument `{name}`; expected one of {KNOWN}"),
+                    ));
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if args.skip_all && !args.skip.is_empty() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "use either `skip(..)` or `skip_all`, not both",
+            ));
+        }
+        Ok(args)
+    }
+}
+
+fn string_value(input: ParseStream<'_>, key: &Ident) -> syn::Result<LitStr> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("`{key}` needs a value: {key} = \"...\""),
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    input.parse::<LitStr>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("`{key}` must be a string literal, such as {key} = \"support\""),
+        )
+    })
+}
+
+fn bool_value(input: ParseStream<'_>, key: &Ident) -> syn::Result<bool> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("`{key}` needs a value: {key} = true or {key} = false"),
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    let lit = input
+        .parse::<LitBool>()
+        .map_err(|e| syn::Error::new(e.span(), format!("`{key}` must be `true` or `false`")))?;
+    Ok(lit.value)
+}
+
+fn non_empty(lit: LitStr) -> syn::Result<LitStr> {
+    if lit.value().trim().is_empty() {
+        Err(syn::Error::new(lit.span(), "this value must not be empty"))
+    } else {
+        Ok(lit)
+    }
+}

@@ -1,0 +1,142 @@
+//! The spec's customer-support trace, end to end, with no collector: every finished trace is
+//! printed as a tree on stderr.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! ```
+//!
+//! Organization `acme` > project `customer_support` > workflow `customer_chat` > tasks, an agent
+//! that calls tools (one of them fails) and a simulated LLM call. Point it at a collector with
+//! `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example quickstart`.
+
+use std::time::Duration;
+
+use opentelemetry::trace::{
+    FutureExt as _, Span as _, SpanKind, TraceContextExt as _, Tracer as _,
+};
+use rizk::prelude::*;
+use rizk::semconv;
+
+#[derive(Debug, serde::Serialize)]
+struct Ticket {
+    customer: &'static str,
+    question: &'static str,
+}
+
+#[derive(Debug)]
+struct LookupError(&'static str);
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "order service unavailable: {}", self.0)
+    }
+}
+
+impl std::error::Error for LookupError {}
+
+#[workflow(
+    name = "customer_chat",
+    organization_id = "acme",
+    project_id = "customer_support"
+)]
+async fn handle_customer_query(ticket: Ticket) -> String {
+    set_span_context([
+        KeyValue::new("conversation.id", "conv_67890"),
+        KeyValue::new("user.id", ticket.customer),
+    ]);
+    let intent = analyse_query(ticket.question).await;
+    let draft = support_assistant(ticket.question, intent).await;
+    generate_response(&draft).await
+}
+
+#[task(name = "query_analysis")]
+async fn analyse_query(question: &str) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(3)).await;
+    if question.contains("password") {
+        "account_access"
+    } else {
+        "general"
+    }
+}
+
+#[agent(name = "support_assistant")]
+async fn support_assistant(question: &str, intent: &str) -> String {
+    let articles = knowledge_search(intent).await;
+    // A failing tool: its span is marked ERROR, the agent carries on without it.
+    let order = lookup_last_order("cust_42").await;
+    let context = match order {
+        Ok(order) => format!("{articles}; last order {order}"),
+        Err(_) => articles,
+    };
+    call_llm(question, &context).await
+}
+
+#[tool(name = "knowledge_search")]
+async fn knowledge_search(topic: &str) -> String {
+    tokio::time::sleep(Duration::from_millis(8)).await;
+    format!("KB-1042 ({topic}): reset via the sign-in page")
+}
+
+#[tool(name = "order_lookup")]
+async fn lookup_last_order(customer_id: &str) -> Result<String, LookupError> {
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    let _ = customer_id;
+    Err(LookupError("timeout after 2 ms"))
+}
+
+/// A simulated model call, as a custom span from the OpenTelemetry tracer API.
+async fn call_llm(question: &str, context: &str) -> String {
+    let tracer = get_tracer("quickstart");
+    let mut span = tracer
+        .span_builder("openai.chat.completions")
+        .with_kind(SpanKind::Client)
+        .start(&tracer);
+    span.set_attributes([
+        KeyValue::new(semconv::OPENINFERENCE_SPAN_KIND, "LLM"),
+        KeyValue::new(semconv::LLM_PROVIDER, "openai"),
+        KeyValue::new(semconv::LLM_MODEL, "gpt-4o-mini"),
+        KeyValue::new(semconv::LLM_MODEL_NAME, "gpt-4o-mini"),
+        KeyValue::new(semconv::GEN_AI_OPERATION_NAME, "chat"),
+        KeyValue::new(semconv::GEN_AI_REQUEST_MODEL, "gpt-4o-mini"),
+    ]);
+    let cx = opentelemetry::Context::current_with_span(span);
+    async {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        let answer = format!("Based on {context}: open Settings > Security > Reset password.");
+        let span = opentelemetry::Context::current();
+        let span = span.span();
+        span.set_attribute(KeyValue::new(
+            "llm.token_count.prompt",
+            (question.len() / 4) as i64,
+        ));
+        span.set_attribute(KeyValue::new(
+            "llm.token_count.completion",
+            (answer.len() / 4) as i64,
+        ));
+        span.end();
+        answer
+    }
+    .with_context(cx)
+    .await
+}
+
+#[task(name = "response_generation")]
+async fn generate_response(draft: &str) -> String {
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    format!("{draft} Anything else?")
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), rizk::RizkError> {
+    // No endpoint or API key configured: rizk prints every finished trace on stderr.
+    let rizk = Rizk::init("customer-support-bot")?;
+
+    let answer = handle_customer_query(Ticket {
+        customer: "user_abcdef",
+        question: "How can I reset my password?",
+    })
+    .await;
+    println!("answer: {answer}");
+
+    rizk.shutdown()
+}
