@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use opentelemetry::trace::TraceId;
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
@@ -20,6 +21,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 #[derive(Clone, Debug, Default)]
 pub struct InMemoryExporter {
     spans: Arc<Mutex<Vec<SpanData>>>,
+    resource: Arc<Mutex<Option<Resource>>>,
 }
 
 impl InMemoryExporter {
@@ -52,6 +54,11 @@ impl InMemoryExporter {
         self.lock().iter().find(|s| s.name == name).cloned()
     }
 
+    /// The resource (`service.name`, ...) the pipeline gave this exporter, once it exported.
+    pub fn resource(&self) -> Option<Resource> {
+        self.resource.lock().ok().and_then(|r| r.clone())
+    }
+
     /// Forgets every span.
     pub fn clear(&self) {
         self.lock().clear();
@@ -62,5 +69,11 @@ impl SpanExporter for InMemoryExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         self.lock().extend(batch);
         Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        if let Ok(mut slot) = self.resource.lock() {
+            *slot = Some(resource.clone());
+        }
     }
 }
