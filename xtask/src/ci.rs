@@ -1,0 +1,279 @@
+//! `cargo xtask ci`: every check, in order, failing fast, with a timing summary.
+//!
+//! Every cargo step uses the same profile (dev/test) and the same [`FEATURES`], so clippy, tests,
+//! docs, examples and e2e share one build of the dependencies. No release builds.
+
+use std::time::{Duration, Instant};
+
+use crate::e2e;
+use crate::util::{self, FEATURES, Result, TestCounts};
+
+/// The cargo-deny version that `deny.toml` is written for.
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+/// The steps of `cargo xtask ci`, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Step {
+    /// `cargo fmt --all -- --check`.
+    Fmt,
+    /// `cargo clippy --workspace --all-targets <features> -- -D warnings`.
+    Clippy,
+    /// `cargo test --workspace <features>` (unit, integration and doc tests).
+    Test,
+    /// `cargo doc --workspace --no-deps <features>` with `RUSTDOCFLAGS=-D warnings`.
+    Doc,
+    /// `cargo build --workspace --examples <features>`.
+    Examples,
+    /// `cargo deny check licenses bans sources` (installs cargo-deny if missing).
+    Deny,
+    /// `cargo xtask e2e`: end-to-end tests against real backends.
+    E2e,
+}
+
+impl Step {
+    /// Every step, in order.
+    const ALL: [Self; 7] = [
+        Self::Fmt,
+        Self::Clippy,
+        Self::Test,
+        Self::Doc,
+        Self::Examples,
+        Self::Deny,
+        Self::E2e,
+    ];
+
+    /// The step's name in messages and in `--skip`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Fmt => "fmt",
+            Self::Clippy => "clippy",
+            Self::Test => "test",
+            Self::Doc => "doc",
+            Self::Examples => "examples",
+            Self::Deny => "deny",
+            Self::E2e => "e2e",
+        }
+    }
+}
+
+/// How a step ended, for the summary.
+#[derive(Debug)]
+enum Outcome {
+    /// Passed, with a note (may be empty).
+    Ok(String),
+    /// Failed.
+    Failed,
+    /// Skipped with `--skip`.
+    Skipped,
+    /// Not reached because an earlier step failed.
+    NotRun,
+}
+
+/// Runs every step except `skip`, in order, stopping at the first failure; prints a timing summary
+/// and, last, the total test count as `ci: N passed, M failed`.
+pub(crate) fn run(skip: &[Step]) -> Result<()> {
+    if util::in_ci() {
+        eprintln!("ci: CI=true: CARGO_INCREMENTAL=0 for every cargo command");
+    }
+    let total = Instant::now();
+    let mut rows: Vec<(Step, Duration, Outcome)> = Vec::new();
+    let mut tests = TestCounts::default();
+    let mut failure = None;
+    for step in Step::ALL {
+        if failure.is_some() {
+            rows.push((step, Duration::ZERO, Outcome::NotRun));
+            continue;
+        }
+        if skip.contains(&step) {
+            eprintln!("\nci: skipping `{}` (--skip)", step.name());
+            rows.push((step, Duration::ZERO, Outcome::Skipped));
+            continue;
+        }
+        eprintln!("\nci: ==> {}", step.name());
+        let started = Instant::now();
+        let (counts, result) = run_step(step);
+        let took = started.elapsed();
+        tests = tests.plus(counts);
+        match result {
+            Ok(note) => rows.push((step, took, Outcome::Ok(note))),
+            Err(e) => {
+                rows.push((step, took, Outcome::Failed));
+                failure = Some((step, e));
+            }
+        }
+    }
+    print_summary(&rows, total.elapsed());
+    let ran_tests = tests.passed + tests.failed > 0;
+    match failure {
+        Some((step, e)) => {
+            if ran_tests {
+                print_totals(tests);
+            }
+            Err(e.within(
+                &format!("ci step `{}` failed: ", step.name()),
+                "; then run `cargo xtask ci` again (`--skip <step>` leaves a step out locally)",
+            ))
+        }
+        None => {
+            if ran_tests {
+                print_totals(tests);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs one step; returns the tests it counted and a note for the summary.
+fn run_step(step: Step) -> (TestCounts, Result<String>) {
+    let none = TestCounts::default();
+    match step {
+        Step::Fmt => (
+            none,
+            util::run(
+                util::cargo().args(["fmt", "--all", "--", "--check"]),
+                "run `cargo fmt --all` to format the code (if cargo-fmt is missing: `rustup \
+                 component add rustfmt`)",
+            )
+            .map(|()| String::new()),
+        ),
+        Step::Clippy => (
+            none,
+            util::run(
+                util::cargo()
+                    .args(["clippy", "--workspace", "--all-targets"])
+                    .args(FEATURES)
+                    .args(["--", "-D", "warnings"]),
+                "fix the lints above, then rerun the command shown (if cargo-clippy is missing: \
+                 `rustup component add clippy`)",
+            )
+            .map(|()| String::new()),
+        ),
+        Step::Test => {
+            let mut cmd = util::cargo();
+            cmd.args(["test", "--workspace"]).args(FEATURES);
+            let (counts, result) = util::run_tests(
+                &mut cmd,
+                &[],
+                "see the failing tests above; rerun one with `cargo test -p <crate> --all-features \
+                 <name>`",
+            );
+            let note = format!(
+                "{} passed, {} failed, {} ignored",
+                counts.passed, counts.failed, counts.ignored
+            );
+            (counts, result.map(|()| note))
+        }
+        Step::Doc => {
+            let mut flags = std::env::var("RUSTDOCFLAGS").unwrap_or_default();
+            if !flags.is_empty() {
+                flags.push(' ');
+            }
+            flags.push_str("-D warnings");
+            (
+                none,
+                util::run(
+                    util::cargo()
+                        .args(["doc", "--workspace", "--no-deps"])
+                        .args(FEATURES)
+                        .env("RUSTDOCFLAGS", flags),
+                    "fix the rustdoc warnings above (missing docs, broken intra-doc links, bad \
+                     code blocks), then rerun the command shown",
+                )
+                .map(|()| String::new()),
+            )
+        }
+        Step::Examples => (
+            none,
+            util::run(
+                util::cargo()
+                    .args(["build", "--workspace", "--examples"])
+                    .args(FEATURES),
+                "fix the example that does not build (see above)",
+            )
+            .map(|()| String::new()),
+        ),
+        Step::Deny => (none, deny().map(|()| String::new())),
+        Step::E2e => match e2e::run(None) {
+            Ok(e2e::Outcome::NoTests) => (none, Ok("no e2e tests yet".to_owned())),
+            Ok(e2e::Outcome::Ran(counts)) => (counts, Ok(format!("{} passed", counts.passed))),
+            Err(e) => (none, Err(e)),
+        },
+    }
+}
+
+/// Runs `cargo deny check licenses bans sources`, installing cargo-deny first if it is missing.
+/// (Advisories are left out: their database cannot be fetched on these machines.)
+pub(crate) fn deny() -> Result<()> {
+    ensure_cargo_deny()?;
+    util::run(
+        util::cargo().args(["deny", "check", "licenses", "bans", "sources"]),
+        "a dependency brings a license deny.toml does not allow, a banned crate (e.g. OpenSSL via \
+         native-tls: pick the crate's rustls feature) or a source other than crates.io; change the \
+         dependency, or if it is acceptable, extend deny.toml with a comment saying why",
+    )
+}
+
+/// Installs cargo-deny at the pinned version when `cargo deny --version` fails.
+fn ensure_cargo_deny() -> Result<()> {
+    if let Some(out) = util::output(util::cargo().args(["deny", "--version"])) {
+        let found = out.split_whitespace().nth(1).unwrap_or_default();
+        if found != CARGO_DENY_VERSION {
+            eprintln!(
+                "ci: warning: cargo-deny {found} is installed, deny.toml is written for \
+                 {CARGO_DENY_VERSION}; if it rejects deny.toml, run `cargo install cargo-deny \
+                 --locked --version {CARGO_DENY_VERSION} --force`"
+            );
+        }
+        return Ok(());
+    }
+    eprintln!(
+        "ci: cargo-deny is missing: installing {CARGO_DENY_VERSION} (about 2 min on 2 cores)"
+    );
+    let started = Instant::now();
+    util::run(
+        util::cargo().args([
+            "install",
+            "cargo-deny",
+            "--locked",
+            "--version",
+            CARGO_DENY_VERSION,
+        ]),
+        &format!(
+            "install it by hand: `cargo install cargo-deny --locked --version \
+             {CARGO_DENY_VERSION}` (needs crates.io)"
+        ),
+    )?;
+    eprintln!(
+        "ci: installed cargo-deny in {}",
+        util::human(started.elapsed())
+    );
+    Ok(())
+}
+
+/// Prints the test totals as the plain closing line that test-result readers understand
+/// (`ci: N passed, M failed`, alone on a line, on stdout beside libtest's own lines).
+fn print_totals(tests: TestCounts) {
+    #[expect(
+        clippy::print_stdout,
+        reason = "the closing test line belongs with libtest's output"
+    )]
+    {
+        println!("ci: {} passed, {} failed", tests.passed, tests.failed);
+    }
+}
+
+/// Prints the per-step timing table.
+fn print_summary(rows: &[(Step, Duration, Outcome)], total: Duration) {
+    eprintln!("\nci summary:");
+    for (step, took, outcome) in rows {
+        let (time, what) = match outcome {
+            Outcome::Ok(note) if note.is_empty() => (util::human(*took), "ok".to_owned()),
+            Outcome::Ok(note) => (util::human(*took), format!("ok ({note})")),
+            Outcome::Failed => (util::human(*took), "FAILED".to_owned()),
+            Outcome::Skipped => ("-".to_owned(), "skipped".to_owned()),
+            Outcome::NotRun => ("-".to_owned(), "not run".to_owned()),
+        };
+        eprintln!("  {:<9} {:>12}  {what}", step.name(), time);
+    }
+    eprintln!("  {:<9} {:>12}", "total", util::human(total));
+}

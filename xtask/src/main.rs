@@ -1,0 +1,208 @@
+//! Project automation for rizk, as an ordinary Rust binary (the `cargo xtask` convention):
+//!
+//! - `cargo xtask ci`: fmt, clippy, tests, docs, examples, cargo-deny and e2e, with timings.
+//! - `cargo xtask e2e [FILTER]`: end-to-end tests against real trace backends.
+//! - `cargo xtask peers install|start|stop|status [PEER...]`: those backends, by hand.
+//! - `cargo xtask bench [ARGS...]`: `cargo bench` over the workspace.
+//! - `cargo xtask fuzz [TARGET]`: the cargo-fuzz targets (nightly; not part of `ci`).
+//!
+//! `docs/development.md` describes every command.
+
+mod ci;
+mod e2e;
+mod fuzz;
+mod peers;
+mod util;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::util::{FEATURES, Result};
+
+/// Project automation for rizk (see docs/development.md).
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Task,
+}
+
+/// The tasks.
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run every check CI runs: fmt, clippy, test, doc, examples, deny, e2e (in that order).
+    Ci {
+        /// Leave out a step (repeatable); for local use, CI runs every step.
+        #[arg(long, value_enum)]
+        skip: Vec<ci::Step>,
+    },
+    /// Start the real trace backends, run the `e2e_*` tests, stop the backends.
+    E2e {
+        /// Run only the e2e tests whose name contains this (default: every `e2e_` test).
+        filter: Option<String>,
+    },
+    /// Manage the real trace backends (Arize Phoenix, Datadog test agent) by hand.
+    Peers {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: PeersAction,
+    },
+    /// Run the benchmarks: `cargo bench --workspace --exclude xtask <features> [ARGS...]`.
+    Bench {
+        /// Passed to `cargo bench` exactly as given, `--` included (e.g. `-p rizk --bench compare
+        /// -- --save-baseline main`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run the cargo-fuzz targets of crates/*/fuzz (needs nightly and cargo-fuzz).
+    Fuzz {
+        /// Run only the targets whose name contains this.
+        target: Option<String>,
+        /// Seconds to fuzz each target.
+        #[arg(long, default_value_t = 60)]
+        time: u64,
+        /// Passed to libFuzzer as they are (after `--`).
+        #[arg(last = true)]
+        libfuzzer_args: Vec<String>,
+    },
+    /// Run `cargo deny check licenses bans sources` alone (installs cargo-deny if missing).
+    Deny,
+}
+
+/// What `peers` does.
+#[derive(Debug, Subcommand)]
+enum PeersAction {
+    /// Create the pinned virtual environments under target/peers (skipped when present).
+    Install {
+        /// Which peers (default: all).
+        #[arg(value_enum)]
+        peers: Vec<peers::Peer>,
+    },
+    /// Install if needed, start on 127.0.0.1, wait until ready, and leave them running.
+    Start {
+        /// Which peers (default: all).
+        #[arg(value_enum)]
+        peers: Vec<peers::Peer>,
+    },
+    /// Stop them by PID (SIGTERM, then SIGKILL after 15 s).
+    Stop {
+        /// Which peers (default: all).
+        #[arg(value_enum)]
+        peers: Vec<peers::Peer>,
+    },
+    /// Show whether each is installed, running and ready (fails if one is not ready).
+    Status {
+        /// Which peers (default: all).
+        #[arg(value_enum)]
+        peers: Vec<peers::Peer>,
+    },
+}
+
+/// The given peers, or all of them when none is named.
+fn or_all(peers: &[peers::Peer]) -> &[peers::Peer] {
+    if peers.is_empty() { peers::ALL } else { peers }
+}
+
+/// The arguments after the first `subcommand` in `argv`, exactly as given.
+fn args_after(subcommand: &str, argv: impl IntoIterator<Item = String>) -> Option<Vec<String>> {
+    let mut argv = argv.into_iter().skip(1);
+    argv.by_ref().find(|a| a == subcommand)?;
+    Some(argv.collect())
+}
+
+/// Runs the task.
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Task::Ci { skip } => ci::run(&skip),
+        Task::E2e { filter } => e2e::run(filter.as_deref()).map(|_| ()),
+        Task::Peers { action } => match action {
+            PeersAction::Install { peers } => peers::install(or_all(&peers)),
+            PeersAction::Start { peers } => {
+                let guard = peers::start(or_all(&peers), peers::Mode::Detached)?;
+                guard.detach();
+                for (key, value) in peers::e2e_env() {
+                    eprintln!("peers: {key}={value}");
+                }
+                eprintln!(
+                    "peers: running; logs and PID files in {}; stop with `cargo xtask peers stop`",
+                    peers::run_dir().display()
+                );
+                Ok(())
+            }
+            PeersAction::Stop { peers } => peers::stop(or_all(&peers)),
+            PeersAction::Status { peers } => peers::status(or_all(&peers)),
+        },
+        Task::Bench { args } => {
+            // clap drops a leading `--` (`cargo xtask bench -- --save-baseline main`), which
+            // cargo needs to tell harness arguments from its own: take the raw arguments instead.
+            let raw = args_after("bench", std::env::args()).unwrap_or(args);
+            util::run(
+                util::cargo()
+                    .args(["bench", "--workspace", "--exclude", "xtask"])
+                    .args(FEATURES)
+                    .args(&raw),
+                "see the error above; benchmarks build in release mode, so a first run takes a while",
+            )
+        }
+        Task::Fuzz {
+            target,
+            time,
+            libfuzzer_args,
+        } => fuzz::run(target.as_deref(), time, &libfuzzer_args),
+        Task::Deny => ci::deny(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bench_passes_arguments_through() {
+        for args in [
+            &["--bench", "compare", "--", "--save-baseline", "main"][..],
+            &["--", "--save-baseline", "main"],
+            &["-p", "rizk"],
+            &[],
+        ] {
+            let argv: Vec<String> = ["xtask", "bench"]
+                .iter()
+                .chain(args)
+                .map(|a| (*a).to_owned())
+                .collect();
+            let cli = Cli::try_parse_from(&argv).expect("parses");
+            assert!(matches!(cli.command, Task::Bench { .. }), "{cli:?}");
+            assert_eq!(args_after("bench", argv).expect("found"), args);
+        }
+    }
+
+    #[test]
+    fn ci_skips_are_named_steps() {
+        let cli = Cli::try_parse_from(["xtask", "ci", "--skip", "e2e", "--skip", "deny"])
+            .expect("parses");
+        let Task::Ci { skip } = cli.command else {
+            panic!("not ci: {cli:?}");
+        };
+        assert_eq!(skip, [ci::Step::E2e, ci::Step::Deny]);
+    }
+}
