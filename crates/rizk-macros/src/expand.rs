@@ -17,6 +17,11 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The attribute's name, for error messages.
+    pub(crate) fn name(self) -> &'static str {
+        self.prefix()
+    }
+
     fn prefix(self) -> &'static str {
         match self {
             Kind::Workflow => "workflow",

@@ -26,7 +26,15 @@ use expand::Kind;
 
 fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let parsed = syn::parse::<attr::Args>(args)
-        .and_then(|args| Ok((args, syn::parse::<syn::ItemFn>(item.clone())?)))
+        .and_then(|args| {
+            let function = syn::parse::<syn::ItemFn>(item.clone()).map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("#[{}] goes on a function (fn or async fn): {e}", kind.name()),
+                )
+            })?;
+            Ok((args, function))
+        })
         .and_then(|(args, item)| expand::expand(kind, args, item));
     match parsed {
         Ok(tokens) => tokens.into(),

@@ -1,0 +1,6 @@
+#[rizk::task(capture_input = "no")]
+fn step(prompt: &str) -> usize {
+    prompt.len()
+}
+
+fn main() {}

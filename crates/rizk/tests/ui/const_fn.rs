@@ -1,0 +1,6 @@
+#[rizk::task]
+const fn step() -> u8 {
+    1
+}
+
+fn main() {}

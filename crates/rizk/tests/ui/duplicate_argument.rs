@@ -1,0 +1,4 @@
+#[rizk::task(name = "a", name = "b")]
+fn step() {}
+
+fn main() {}

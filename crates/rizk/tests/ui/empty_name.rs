@@ -1,0 +1,4 @@
+#[rizk::agent(name = "")]
+fn agent() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[rizk::workflow(name = order_processing)]
+fn process() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[rizk::workflow]
+struct Workflow;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[rizk::task(nmae = "typo")]
+fn step() {}
+
+fn main() {}
