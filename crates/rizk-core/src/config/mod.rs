@@ -4,8 +4,11 @@
 //! variables, then the standard `OTEL_*` variables, then defaults. Every value remembers its
 //! [`Source`] so that `get_trace_config()` can say where it came from.
 
+mod content;
 mod env;
+mod exporters;
 mod parse;
+mod sampling;
 mod source;
 
 use std::fmt;
@@ -14,7 +17,10 @@ use std::time::Duration;
 use opentelemetry_sdk::trace::SpanProcessor;
 use url::Url;
 
+pub use content::ContentOptions;
 pub use env::{EnvSource, ProcessEnv};
+pub use exporters::ExporterOptions;
+pub use sampling::SamplingOptions;
 pub use source::{Source, Sourced};
 
 use crate::content::SpanTransform;
@@ -24,9 +30,19 @@ use crate::error::RizkError;
 use crate::export::ExporterSet;
 use crate::secret::Secret;
 
-/// Every `RIZK_*` variable this version reads. Anything else with the prefix is an error, so a
-/// typo never leaves an option silently unset.
-pub const RIZK_ENV_VARS: &[&str] = &[
+/// Every `RIZK_*` variable this version reads: the core ones and those of the option groups.
+/// Anything else with the prefix is an error, so a typo never leaves an option silently unset.
+pub fn rizk_env_vars() -> impl Iterator<Item = &'static str> {
+    CORE_ENV_VARS
+        .iter()
+        .chain(exporters::ENV_VARS)
+        .chain(content::ENV_VARS)
+        .chain(sampling::ENV_VARS)
+        .copied()
+}
+
+/// The `RIZK_*` variables of the core options.
+const CORE_ENV_VARS: &[&str] = &[
     "RIZK_APP_NAME",
     "RIZK_API_KEY",
     "RIZK_TRACING_ENABLED",
@@ -141,6 +157,12 @@ pub struct Config {
     pub console_target: Sourced<ConsoleTarget>,
     /// Export queue settings.
     pub export: ExportSettings,
+    /// Exporter selection and per-platform settings.
+    pub exporters: ExporterOptions,
+    /// Content policy and redaction.
+    pub content: ContentOptions,
+    /// Sampling beyond the head rate.
+    pub sampling: SamplingOptions,
 }
 
 /// Bounds of every export queue.
@@ -218,6 +240,9 @@ pub struct RizkBuilder {
     max_queue_size: Option<usize>,
     ignore_environment: bool,
     env: Option<Box<dyn EnvSource + Send>>,
+    pub(crate) exporter_input: exporters::ExporterInput,
+    pub(crate) content_input: content::ContentInput,
+    pub(crate) sampling_input: sampling::SamplingInput,
     pub(crate) processors: Vec<(String, Box<dyn SpanProcessor>)>,
     pub(crate) exporters: Vec<ExporterSlot>,
     pub(crate) transforms: Vec<std::sync::Arc<dyn SpanTransform>>,

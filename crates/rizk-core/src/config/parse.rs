@@ -5,8 +5,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::{
-    Config, ConsoleTarget, EnvSource, ExportSettings, HeadSampling, RIZK_ENV_VARS, RizkBuilder,
-    Source, Sourced,
+    Config, ConsoleTarget, EnvSource, ExportSettings, HeadSampling, RizkBuilder, Source, Sourced,
+    content, exporters, rizk_env_vars, sampling,
 };
 use crate::error::{Result, RizkError};
 use crate::secret::Secret;
@@ -117,6 +117,9 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     .unwrap_or(Sourced::new(ConsoleTarget::Stderr, Source::Default));
 
     let export = resolve_export(b, env)?;
+    let exporters = exporters::resolve(&b.exporter_input, env)?;
+    let content = content::resolve(&b.content_input, env)?;
+    let sampling = sampling::resolve(&b.sampling_input, env)?;
 
     Ok(Config {
         app_name,
@@ -130,6 +133,9 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
         console_exporter,
         console_target,
         export,
+        exporters,
+        content,
+        sampling,
     })
 }
 
@@ -432,14 +438,13 @@ fn check_unknown_rizk_vars(env: &dyn EnvSource) -> Result<()> {
     let mut unknown: Vec<String> = env
         .names_with_prefix("RIZK_")
         .into_iter()
-        .filter(|name| !RIZK_ENV_VARS.contains(&name.as_str()))
+        .filter(|name| !rizk_env_vars().any(|known| known == name))
         .collect();
     unknown.sort();
     let Some(name) = unknown.into_iter().next() else {
         return Ok(());
     };
-    let suggestion = RIZK_ENV_VARS
-        .iter()
+    let suggestion = rizk_env_vars()
         .map(|known| (edit_distance(&name, known), known))
         .filter(|(d, _)| *d <= 3)
         .min()
