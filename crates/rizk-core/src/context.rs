@@ -7,14 +7,11 @@
 //! the propagation helpers) and popped when it is left. Keeping it out of the OpenTelemetry
 //! `Context` map avoids three allocations per span.
 
-use std::cell::{Cell, RefCell};
-use std::sync::Arc;
-use std::time::Duration;
-
 use opentelemetry::trace::{TraceContextExt, TraceId};
 use opentelemetry::{Context, Key, KeyValue, StringValue, Value};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::Span;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 
 use crate::semconv;
 
@@ -189,31 +186,17 @@ where
     });
 }
 
-/// Stamps inherited attributes on spans that rizk's macros did not build: spans from
-/// [`crate::get_tracer`], from the `opentelemetry` API, and from framework bridges.
-#[derive(Debug, Default)]
-pub(crate) struct InheritanceProcessor;
-
-impl SpanProcessor for InheritanceProcessor {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        if BUILDING_RIZK_SPAN.with(Cell::get) {
-            return;
-        }
-        let parent_trace = cx.span().span_context().trace_id();
-        if let Some(frame) = current_frame_for(parent_trace) {
-            use opentelemetry::trace::Span as _;
-            span.set_attributes(frame.inherited().iter().cloned());
-        }
+/// Stamps inherited attributes on a span that rizk's macros did not build: spans from
+/// [`crate::get_tracer`], from the `opentelemetry` API, and from framework bridges. Called by
+/// the pipeline's processor when a span starts.
+pub(crate) fn stamp_inherited(span: &mut Span, parent: &Context) {
+    if BUILDING_RIZK_SPAN.with(Cell::get) {
+        return;
     }
-
-    fn on_end(&self, _span: SpanData) {}
-
-    fn force_flush(&self) -> OTelSdkResult {
-        Ok(())
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
+    let parent_trace = parent.span().span_context().trace_id();
+    if let Some(frame) = current_frame_for(parent_trace) {
+        use opentelemetry::trace::Span as _;
+        span.set_attributes(frame.inherited().iter().cloned());
     }
 }
 

@@ -37,6 +37,7 @@ mod current;
 mod diagnostics;
 mod error;
 pub mod export;
+mod pipeline;
 pub mod probe;
 mod propagation;
 mod runtime;
@@ -52,6 +53,7 @@ pub use error::{Result, RizkError};
 pub use propagation::spawn;
 pub use propagation::{PropagateExt, Propagated, ensure_context_propagation, spawn_thread};
 pub use runtime::{
-    RizkHandle, Setting, TraceConfig, export_stats, get_trace_config, get_tracer, install,
+    RizkHandle, Setting, TraceConfig, content_tracing_enabled, export_stats, get_trace_config,
+    get_tracer, install,
 };
 pub use secret::Secret;

@@ -10,13 +10,13 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanProcessor};
+use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
 use url::Url;
 
 use crate::config::{Config, HeadSampling, RizkBuilder, Source};
-use crate::context::InheritanceProcessor;
 use crate::error::{Result, RizkError};
 use crate::export::{ConsoleExporter, ExporterSet, QueueSnapshot, QueueStats};
+use crate::pipeline::Pipeline;
 use crate::semconv;
 
 /// What the macros need on every call, swapped atomically as a whole.
@@ -24,6 +24,8 @@ pub(crate) struct Runtime {
     pub(crate) tracer: SdkTracer,
     provider: SdkTracerProvider,
     pub(crate) parent_based: bool,
+    /// No root span is ever sampled (rate 0): skip building attributes for roots.
+    pub(crate) roots_never_sampled: bool,
     trace_content: AtomicBool,
     queues: Vec<(String, Arc<QueueStats>)>,
 }
@@ -74,28 +76,6 @@ fn sampler_for(head: HeadSampling) -> Sampler {
         Sampler::ParentBased(Box::new(root))
     } else {
         root
-    }
-}
-
-/// Adapts a boxed processor to the SDK builder, which wants a concrete type.
-#[derive(Debug)]
-struct Boxed(Box<dyn SpanProcessor>);
-
-impl SpanProcessor for Boxed {
-    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
-        self.0.on_start(span, cx);
-    }
-    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
-        self.0.on_end(span);
-    }
-    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        self.0.force_flush()
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
-        self.0.shutdown_with_timeout(timeout)
-    }
-    fn set_resource(&mut self, resource: &Resource) {
-        self.0.set_resource(resource);
     }
 }
 
@@ -162,22 +142,23 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         .with_attribute(KeyValue::new(semconv::OPENINFERENCE_PROJECT_NAME, app_name))
         .build();
     let head = config.trace_sampling_rate.value;
-    let mut provider = SdkTracerProvider::builder()
-        .with_resource(resource)
-        .with_sampler(sampler_for(head))
-        .with_span_processor(InheritanceProcessor);
+    let mut pipeline = Pipeline::default();
     let mut exporters = Vec::new();
     let mut queues = Vec::new();
     for (description, queue) in set.queues {
         queues.push((description.clone(), queue.stats()));
         exporters.push(description);
-        provider = provider.with_span_processor(queue);
+        pipeline.queues.push(queue);
     }
     for (description, processor) in builder.processors.drain(..) {
         exporters.push(description);
-        provider = provider.with_span_processor(Boxed(processor));
+        pipeline.processors.push(processor);
     }
-    let provider = provider.build();
+    let provider = SdkTracerProvider::builder()
+        .with_resource(resource)
+        .with_sampler(sampler_for(head))
+        .with_span_processor(pipeline)
+        .build();
     let scope = InstrumentationScope::builder("rizk")
         .with_version(env!("CARGO_PKG_VERSION"))
         .build();
@@ -208,6 +189,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         tracer,
         provider,
         parent_based: head.parent_based,
+        roots_never_sampled: head.rate <= 0.0,
         trace_content: AtomicBool::new(config.trace_content.value),
         queues,
     })));
@@ -493,6 +475,21 @@ pub fn export_stats() -> Vec<(String, QueueSnapshot)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Whether the content policy lets spans carry content now: prompts, completions, inputs and
+/// outputs (`trace_content`). `false` when tracing is off or not initialised. Integrations that
+/// record content themselves (framework bridges, instrumented clients) ask this before they
+/// format anything.
+///
+/// ```
+/// if rizk_core::content_tracing_enabled() {
+///     // format and record the prompt
+/// }
+/// # assert!(!rizk_core::content_tracing_enabled()); // not initialised here
+/// ```
+pub fn content_tracing_enabled() -> bool {
+    is_enabled() && RUNTIME.load().as_ref().is_some_and(|rt| rt.trace_content())
 }
 
 /// A tracer of rizk's pipeline for custom spans, the spec's `get_tracer(__name__)`. Its spans

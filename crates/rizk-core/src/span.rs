@@ -112,12 +112,18 @@ struct Active {
 impl EntitySpan {
     /// Starts the span of `meta` as a child of the current context.
     ///
-    /// When tracing is disabled this is one atomic load. When the span is not sampled no
-    /// attribute is built and nothing is formatted.
+    /// When tracing is disabled this is one atomic load. When the span is not sampled nothing
+    /// is formatted.
+    #[inline]
     pub fn start(meta: &'static SpanMeta) -> EntitySpan {
         if !runtime::is_enabled() {
             return EntitySpan { active: None };
         }
+        Self::start_enabled(meta)
+    }
+
+    #[inline(never)]
+    fn start_enabled(meta: &'static SpanMeta) -> EntitySpan {
         let guard = runtime::current();
         let Some(rt) = guard.as_ref() else {
             return EntitySpan { active: None };
@@ -130,7 +136,11 @@ impl EntitySpan {
         };
         let mut builder = SpanBuilder::from_name(meta.span_name);
         // A parent-based sampler drops the child of an unsampled parent: skip the attributes.
-        let surely_dropped = parent_valid && !parent_sampled && rt.parent_based;
+        let surely_dropped = if parent_valid && rt.parent_based {
+            !parent_sampled
+        } else {
+            rt.roots_never_sampled
+        };
         let parent_frame = if parent_valid {
             context::current_frame_for(parent_trace)
         } else {
@@ -163,9 +173,16 @@ impl EntitySpan {
             }
         };
         let content = recording && rt.trace_content();
+        // An unsampled span only has to tell its children so: its span context is enough, and
+        // costs one allocation instead of two.
+        let cx = if recording {
+            parent.with_span(span)
+        } else {
+            parent.with_remote_span_context(span.span_context().clone())
+        };
         EntitySpan {
             active: Some(Active {
-                cx: parent.with_span(span),
+                cx,
                 frame,
                 recording,
                 capture_input: content && meta.capture_input,
@@ -367,6 +384,10 @@ where
         let Some(active) = this.active.as_mut() else {
             return this.inner.poll(cx);
         };
+        if !active.recording {
+            let _cx = active.cx.clone().attach();
+            return this.inner.poll(cx);
+        }
         let polled = {
             let _entered = active.enter();
             catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx)))

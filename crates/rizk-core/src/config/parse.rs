@@ -140,10 +140,10 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
 }
 
 /// A parse failure: what is wrong, and how to fix it.
-type ParseError = (String, String);
+pub(super) type ParseError = (String, String);
 
 /// The builder's value if set, else the first variable of `vars` that is set (and not empty).
-fn pick<T>(
+pub(super) fn pick<T>(
     builder: Option<T>,
     env: &dyn EnvSource,
     vars: &[&'static str],

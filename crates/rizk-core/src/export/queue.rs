@@ -1,13 +1,15 @@
 //! A bounded export queue: the only thing between a finished span and an exporter.
 //!
-//! `on_end` (on the application's thread) does one non-blocking `try_send`. A worker thread
-//! batches, runs the export-side transforms (redaction, hashing) and calls the exporter. When the
+//! `on_end` (on the application's thread) does one non-blocking `try_send` into a channel the
+//! worker never sleeps on, so no span wakes a thread: the worker sleeps on a control channel and
+//! is woken once per full batch (or by its timer, a flush or shutdown). It batches, runs the
+//! export-side transforms (redaction, hashing) and calls the exporter. When the
 //! queue is full the span is dropped and counted; flush and shutdown wait at most their bound.
 //! The SDK's own `BatchSpanProcessor` does not count drops where we can read them and, in 0.32,
 //! does not bound its thread-based shutdown; hence this.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Wake, Waker};
@@ -76,13 +78,9 @@ impl QueueStats {
     }
 }
 
-enum Item {
-    Span(Box<SpanData>),
-    /// Wakes the worker so it reads the control channel now.
-    Wake,
-}
-
 enum Control {
+    /// A batch is ready: export it now rather than at the next scheduled delay.
+    ExportNow,
     Flush(mpsc::Sender<OTelSdkResult>),
     Shutdown(Duration, mpsc::Sender<OTelSdkResult>),
 }
@@ -100,8 +98,13 @@ enum Control {
 /// ```
 pub struct ExportQueue {
     name: String,
-    spans: SyncSender<Item>,
-    control: mpsc::Sender<Control>,
+    spans: SyncSender<SpanData>,
+    control: SyncSender<Control>,
+    /// Spans sent and not yet taken by the worker.
+    pending: Arc<AtomicU64>,
+    /// An `ExportNow` is on its way; the worker clears it when it takes the batch.
+    wake_sent: Arc<AtomicBool>,
+    batch_size: u64,
     stats: Arc<QueueStats>,
     worker: Mutex<Option<thread::JoinHandle<()>>>,
     resource: Arc<Mutex<Option<Resource>>>,
@@ -126,13 +129,17 @@ impl ExportQueue {
     ) -> Self {
         let name = name.into();
         let (spans, span_rx) = mpsc::sync_channel(settings.max_queue_size.value.max(1));
-        let (control, control_rx) = mpsc::channel();
+        let (control, control_rx) = mpsc::sync_channel(16);
+        let pending = Arc::new(AtomicU64::new(0));
+        let wake_sent = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(QueueStats::default());
         let resource = Arc::new(Mutex::new(None));
         let worker = Worker {
             exporter,
             spans: span_rx,
             control: control_rx,
+            pending: pending.clone(),
+            wake_sent: wake_sent.clone(),
             stats: stats.clone(),
             transforms,
             batch_size: settings.max_export_batch_size.value.max(1),
@@ -150,6 +157,9 @@ impl ExportQueue {
             name,
             spans,
             control,
+            pending,
+            wake_sent,
+            batch_size: settings.max_export_batch_size.value.max(1) as u64,
             stats,
             worker: Mutex::new(handle),
             resource,
@@ -168,11 +178,23 @@ impl ExportQueue {
         timeout: Duration,
     ) -> OTelSdkResult {
         let (reply, answer) = mpsc::channel();
-        if self.control.send(make(reply)).is_err() {
-            return Err(OTelSdkError::AlreadyShutdown);
+        let deadline = Instant::now() + timeout;
+        let mut message = make(reply);
+        // The control channel is small and may be full of ExportNow; wait within the bound.
+        loop {
+            match self.control.try_send(message) {
+                Ok(()) => break,
+                Err(TrySendError::Disconnected(_)) => return Err(OTelSdkError::AlreadyShutdown),
+                Err(TrySendError::Full(back)) => {
+                    if Instant::now() >= deadline {
+                        return Err(OTelSdkError::Timeout(timeout));
+                    }
+                    message = back;
+                    thread::sleep(Duration::from_millis(1));
+                }
+            }
         }
-        let _ = self.spans.try_send(Item::Wake);
-        match answer.recv_timeout(timeout) {
+        match answer.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(result) => result,
             Err(_) => Err(OTelSdkError::Timeout(timeout)),
         }
@@ -186,9 +208,13 @@ impl SpanProcessor for ExportQueue {
         if !span.span_context.is_sampled() {
             return;
         }
-        match self.spans.try_send(Item::Span(Box::new(span))) {
+        match self.spans.try_send(span) {
             Ok(()) => {
                 self.stats.enqueued.fetch_add(1, Ordering::Relaxed);
+                let pending = self.pending.fetch_add(1, Ordering::Relaxed) + 1;
+                if pending >= self.batch_size && !self.wake_sent.swap(true, Ordering::AcqRel) {
+                    let _ = self.control.try_send(Control::ExportNow);
+                }
             }
             Err(TrySendError::Full(_)) => {
                 self.stats
@@ -227,8 +253,10 @@ impl SpanProcessor for ExportQueue {
 
 struct Worker<E> {
     exporter: E,
-    spans: Receiver<Item>,
-    control: mpsc::Receiver<Control>,
+    spans: Receiver<SpanData>,
+    control: Receiver<Control>,
+    pending: Arc<AtomicU64>,
+    wake_sent: Arc<AtomicBool>,
     stats: Arc<QueueStats>,
     transforms: Vec<Arc<dyn SpanTransform>>,
     batch_size: usize,
@@ -245,50 +273,46 @@ impl<E: SpanExporter> Worker<E> {
         let mut deadline = Instant::now() + self.delay;
         loop {
             let wait = deadline.saturating_duration_since(Instant::now());
-            match self.spans.recv_timeout(wait) {
-                Ok(Item::Span(span)) => {
-                    batch.push(*span);
-                    if batch.len() >= self.batch_size {
-                        // Failures are counted and reported inside export().
-                        let _ = self.export(&mut batch);
-                    }
+            match self.control.recv_timeout(wait) {
+                Ok(Control::ExportNow) => {
+                    // Failures are counted and reported inside export().
+                    let _ = self.drain(&mut batch);
                 }
-                Ok(Item::Wake) => {}
+                Ok(Control::Flush(reply)) => {
+                    let result = self.drain(&mut batch);
+                    let _ = reply.send(result.and_then(|()| self.exporter.force_flush()));
+                }
+                Ok(Control::Shutdown(timeout, reply)) => {
+                    let result = self.drain(&mut batch);
+                    let shut = self.exporter.shutdown_with_timeout(timeout);
+                    let _ = reply.send(result.and(shut));
+                    return;
+                }
                 Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.export(&mut batch);
+                    let _ = self.drain(&mut batch);
                     deadline = Instant::now() + self.delay;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.export(&mut batch);
+                    let _ = self.drain(&mut batch);
                     let _ = self.exporter.shutdown();
                     return;
-                }
-            }
-            while let Ok(control) = self.control.try_recv() {
-                match control {
-                    Control::Flush(reply) => {
-                        let result = self.drain(&mut batch);
-                        let _ = reply.send(result.and_then(|()| self.exporter.force_flush()));
-                    }
-                    Control::Shutdown(timeout, reply) => {
-                        let result = self.drain(&mut batch);
-                        let shut = self.exporter.shutdown_with_timeout(timeout);
-                        let _ = reply.send(result.and(shut));
-                        return;
-                    }
                 }
             }
         }
     }
 
-    /// Exports everything queued so far.
+    /// Exports everything queued so far, in batches.
     fn drain(&mut self, batch: &mut Vec<SpanData>) -> OTelSdkResult {
+        // Taking the queue now: the next full batch may wake us again.
+        self.wake_sent.store(false, Ordering::Release);
         let mut result = Ok(());
         loop {
             while batch.len() < self.batch_size {
                 match self.spans.try_recv() {
-                    Ok(Item::Span(span)) => batch.push(*span),
-                    Ok(Item::Wake) => {}
+                    Ok(span) => {
+                        self.pending.fetch_sub(1, Ordering::Relaxed);
+                        batch.push(span);
+                    }
                     Err(_) => break,
                 }
             }
