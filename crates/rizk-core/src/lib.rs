@@ -37,10 +37,13 @@ mod current;
 mod diagnostics;
 mod error;
 pub mod export;
+mod metrics;
 mod pipeline;
 pub mod probe;
 mod propagation;
+pub mod resource;
 mod runtime;
+pub mod sampling;
 mod secret;
 pub mod semconv;
 pub mod span;
@@ -49,11 +52,15 @@ pub use config::RizkBuilder;
 pub use context::set_span_context;
 pub use current::{CurrentSpan, current_span};
 pub use error::{Result, RizkError};
+pub use metrics::TracingMetrics;
 #[cfg(feature = "tokio")]
 pub use propagation::spawn;
 pub use propagation::{PropagateExt, Propagated, ensure_context_propagation, spawn_thread};
+pub use resource::ResourceUsage;
 pub use runtime::{
-    RizkHandle, Setting, TraceConfig, content_tracing_enabled, export_stats, get_trace_config,
-    get_tracer, install,
+    ConfigUpdate, RizkHandle, Setting, TraceConfig, configure_intelligent_sampling,
+    content_tracing_enabled, export_stats, get_trace_config, get_tracer, get_tracing_metrics,
+    install, update_config,
 };
+pub use sampling::{CustomSampler, SamplingContext};
 pub use secret::Secret;

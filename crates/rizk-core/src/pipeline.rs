@@ -13,12 +13,14 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
 use crate::context;
 use crate::export::ExportQueue;
+use crate::metrics::RuntimeMetrics;
 
 /// Inheritance, then every export queue and user processor.
 #[derive(Debug, Default)]
 pub(crate) struct Pipeline {
     pub(crate) queues: Vec<ExportQueue>,
     pub(crate) processors: Vec<Box<dyn SpanProcessor>>,
+    pub(crate) metrics: std::sync::Arc<RuntimeMetrics>,
 }
 
 impl Pipeline {
@@ -45,6 +47,7 @@ impl SpanProcessor for Pipeline {
     }
 
     fn on_end(&self, span: SpanData) {
+        self.metrics.span_ended(span.end_time);
         let consumers = self.queues.len() + self.processors.len();
         let mut span = Some(span);
         let mut index = 0;

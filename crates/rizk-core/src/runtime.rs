@@ -10,22 +10,25 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use url::Url;
 
-use crate::config::{Config, HeadSampling, RizkBuilder, Source};
+use crate::config::{Config, RizkBuilder, Source};
 use crate::error::{Result, RizkError};
 use crate::export::{ConsoleExporter, ExporterSet, QueueSnapshot, QueueStats};
+use crate::metrics::{RuntimeMetrics, TracingMetrics};
 use crate::pipeline::Pipeline;
+use crate::sampling::{HeadSampler, HeadState, SamplingCounters, SamplingPolicy};
 use crate::semconv;
 
 /// What the macros need on every call, swapped atomically as a whole.
 pub(crate) struct Runtime {
     pub(crate) tracer: SdkTracer,
     provider: SdkTracerProvider,
-    pub(crate) parent_based: bool,
-    /// No root span is ever sampled (rate 0): skip building attributes for roots.
-    pub(crate) roots_never_sampled: bool,
+    head: Arc<arc_swap::ArcSwap<HeadState>>,
+    counters: Arc<SamplingCounters>,
+    pub(crate) metrics: Arc<RuntimeMetrics>,
+    tail_stage_installed: bool,
     trace_content: AtomicBool,
     queues: Vec<(String, Arc<QueueStats>)>,
 }
@@ -33,6 +36,20 @@ pub(crate) struct Runtime {
 impl Runtime {
     pub(crate) fn trace_content(&self) -> bool {
         self.trace_content.load(Ordering::Relaxed)
+    }
+
+    /// Whether a span under an unsampled local parent is surely dropped, and whether a root is
+    /// surely dropped: then the macros build no attributes for it.
+    pub(crate) fn surely_dropped(&self, parent_valid: bool, parent_sampled: bool) -> bool {
+        let state = self.head.load();
+        if parent_valid && state.head.parent_based {
+            !parent_sampled
+        } else {
+            state.custom.is_none()
+                && state.tail.is_none()
+                && state.operation_rates.is_empty()
+                && state.head.rate <= 0.0
+        }
     }
 }
 
@@ -64,21 +81,6 @@ pub(crate) fn current() -> arc_swap::Guard<Option<Arc<Runtime>>> {
     RUNTIME.load()
 }
 
-fn sampler_for(head: HeadSampling) -> Sampler {
-    let root = if head.rate >= 1.0 {
-        Sampler::AlwaysOn
-    } else if head.rate <= 0.0 {
-        Sampler::AlwaysOff
-    } else {
-        Sampler::TraceIdRatioBased(head.rate)
-    };
-    if head.parent_based {
-        Sampler::ParentBased(Box::new(root))
-    } else {
-        root
-    }
-}
-
 /// Validates the configuration and installs the pipeline: the `init` behind `Rizk::init` and
 /// `RizkBuilder::init`.
 ///
@@ -105,10 +107,31 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         });
     }
 
+    let head = config.trace_sampling_rate.value;
+    let head_state = Arc::new(arc_swap::ArcSwap::from_pointee(HeadState {
+        head,
+        operation_rates: config.sampling.operation_rates.clone(),
+        custom: config.sampling.custom.clone(),
+        tail: config.sampling.intelligent.clone().map(Arc::new),
+    }));
     let mut set = ExporterSet::new(
         config.export.clone(),
         std::mem::take(&mut builder.transforms),
     );
+    match builder.tail_stage {
+        Some(make) => set.add_stage(make(SamplingPolicy {
+            state: head_state.clone(),
+        })),
+        None if config.sampling.intelligent.is_some() => {
+            return Err(RizkError::invalid(
+                "intelligent_sampling",
+                Source::Builder,
+                "this build has no tail-sampling stage",
+                "initialise through rizk::Rizk::builder() with the `sampling` feature (on by default)",
+            ));
+        }
+        None => {}
+    }
     if config.console_exporter.value {
         let why = match config.console_exporter.source {
             Source::Derived if config.trace_debug.value => " (debug mode)",
@@ -141,8 +164,16 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         .with_service_name(app_name.clone())
         .with_attribute(KeyValue::new(semconv::OPENINFERENCE_PROJECT_NAME, app_name))
         .build();
-    let head = config.trace_sampling_rate.value;
-    let mut pipeline = Pipeline::default();
+    let counters = Arc::new(SamplingCounters::default());
+    let sampler = HeadSampler {
+        state: head_state.clone(),
+        counters: counters.clone(),
+    };
+    let metrics = Arc::new(RuntimeMetrics::default());
+    let mut pipeline = Pipeline {
+        metrics: metrics.clone(),
+        ..Pipeline::default()
+    };
     let mut exporters = Vec::new();
     let mut queues = Vec::new();
     for (description, queue) in set.queues {
@@ -156,7 +187,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     }
     let provider = SdkTracerProvider::builder()
         .with_resource(resource)
-        .with_sampler(sampler_for(head))
+        .with_sampler(sampler)
         .with_span_processor(pipeline)
         .build();
     let scope = InstrumentationScope::builder("rizk")
@@ -188,8 +219,10 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     RUNTIME.store(Some(Arc::new(Runtime {
         tracer,
         provider,
-        parent_based: head.parent_based,
-        roots_never_sampled: head.rate <= 0.0,
+        head: head_state,
+        counters,
+        metrics,
+        tail_stage_installed: builder.tail_stage.is_some(),
         trace_content: AtomicBool::new(config.trace_content.value),
         queues,
     })));
@@ -223,6 +256,11 @@ pub struct RizkHandle {
 }
 
 impl RizkHandle {
+    /// Applies a run-time change; see [`update_config`].
+    pub fn update_config(&self, update: ConfigUpdate) -> Result<()> {
+        update_config(update)
+    }
+
     /// Exports every span that has ended so far, waiting at most the shutdown bound.
     pub fn flush(&self) -> Result<()> {
         let Some(rt) = RUNTIME.load_full() else {
@@ -510,4 +548,145 @@ pub fn get_tracer(
     name: impl Into<std::borrow::Cow<'static, str>>,
 ) -> opentelemetry::global::BoxedTracer {
     opentelemetry::global::tracer(name)
+}
+
+/// What the pipeline has done since `init` and what it costs: see [`TracingMetrics`]. All zero
+/// before `init`.
+///
+/// ```
+/// let metrics = rizk_core::get_tracing_metrics();
+/// assert_eq!(metrics.dropped_queue_full, 0);
+/// ```
+pub fn get_tracing_metrics() -> TracingMetrics {
+    let guard = RUNTIME.load();
+    let Some(rt) = guard.as_ref() else {
+        return TracingMetrics::default();
+    };
+    let queues: Vec<QueueSnapshot> = rt.queues.iter().map(|(_, q)| q.snapshot()).collect();
+    let depth = rt.queues.iter().map(|(_, q)| q.depth()).sum();
+    let stages: Vec<_> = rt.queues.iter().flat_map(|(_, q)| q.stages()).collect();
+    crate::metrics::collect(
+        &rt.metrics,
+        rt.counters.started.load(Ordering::Relaxed),
+        rt.counters.sampled.load(Ordering::Relaxed),
+        &queues,
+        depth,
+        &stages,
+    )
+}
+
+/// Changes to apply to a running pipeline with [`update_config`]. Unset fields keep their
+/// value.
+///
+/// ```
+/// use rizk_core::ConfigUpdate;
+/// let update = ConfigUpdate::new().trace_sampling_rate(0.05).trace_content(false);
+/// # let _ = update;
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use = "an update does nothing until passed to update_config()"]
+pub struct ConfigUpdate {
+    trace_sampling_rate: Option<f64>,
+    trace_content: Option<bool>,
+    intelligent_sampling: Option<Option<crate::config::IntelligentSampling>>,
+}
+
+impl ConfigUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// New head sampling rate for traces started afterwards.
+    pub fn trace_sampling_rate(mut self, rate: f64) -> Self {
+        self.trace_sampling_rate = Some(rate);
+        self
+    }
+
+    /// Turns recording of inputs and outputs on or off for spans started afterwards.
+    pub fn trace_content(mut self, enabled: bool) -> Self {
+        self.trace_content = Some(enabled);
+        self
+    }
+
+    /// Turns intelligent (tail) sampling on with a policy, or off with `None`.
+    pub fn intelligent_sampling(
+        mut self,
+        policy: Option<crate::config::IntelligentSampling>,
+    ) -> Self {
+        self.intelligent_sampling = Some(policy);
+        self
+    }
+}
+
+/// Applies `update` to the running pipeline, the spec's `rizk.update_config(...)`: all of it
+/// at once for spans started afterwards, or none of it when a value is invalid (the error names
+/// it and the old configuration stays).
+///
+/// ```
+/// use rizk_core::{ConfigUpdate, update_config};
+///
+/// // Before init there is nothing to update.
+/// assert!(update_config(ConfigUpdate::new().trace_sampling_rate(0.05)).is_err());
+/// ```
+pub fn update_config(update: ConfigUpdate) -> Result<()> {
+    let mut slot = installed();
+    let guard = RUNTIME.load();
+    let (Some(installed), Some(rt)) = (slot.as_mut(), guard.as_ref()) else {
+        return Err(RizkError::invalid(
+            "update_config",
+            Source::Runtime,
+            "rizk is not initialised (or tracing is disabled)",
+            "call Rizk::init first, with tracing_enabled = true",
+        ));
+    };
+    if let Some(rate) = update.trace_sampling_rate {
+        crate::config::check_rate(rate, Source::Runtime)?;
+    }
+    if let Some(Some(policy)) = &update.intelligent_sampling {
+        policy.validate()?;
+        if !rt.tail_stage_installed {
+            return Err(RizkError::invalid(
+                "intelligent_sampling",
+                Source::Runtime,
+                "this pipeline has no tail-sampling stage",
+                "initialise through rizk::Rizk::builder() with the `sampling` feature (on by default)",
+            ));
+        }
+    }
+    rt.head.rcu(|state| {
+        let mut next = (**state).clone();
+        if let Some(rate) = update.trace_sampling_rate {
+            next.head.rate = rate;
+        }
+        if let Some(policy) = &update.intelligent_sampling {
+            next.tail = policy.clone().map(Arc::new);
+        }
+        next
+    });
+    let config = &mut installed.config;
+    if let Some(rate) = update.trace_sampling_rate {
+        config.trace_sampling_rate.value.rate = rate;
+        config.trace_sampling_rate.source = Source::Runtime;
+    }
+    if let Some(enabled) = update.trace_content {
+        rt.trace_content.store(enabled, Ordering::Relaxed);
+        config.trace_content = crate::config::Sourced::new(enabled, Source::Runtime);
+    }
+    if let Some(policy) = update.intelligent_sampling {
+        config.sampling.intelligent = policy;
+    }
+    Ok(())
+}
+
+/// The spec's `configure_intelligent_sampling(...)`: turns tail sampling on in the running
+/// pipeline with `policy` (or at init with `RizkBuilder::intelligent_sampling`).
+///
+/// ```
+/// use rizk_core::config::IntelligentSampling;
+/// // Before init there is no pipeline to configure.
+/// assert!(rizk_core::configure_intelligent_sampling(IntelligentSampling::default()).is_err());
+/// ```
+pub fn configure_intelligent_sampling(policy: crate::config::IntelligentSampling) -> Result<()> {
+    update_config(ConfigUpdate::new().intelligent_sampling(Some(policy)))
 }

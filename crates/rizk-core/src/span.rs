@@ -5,15 +5,19 @@
 //! (async). Everything else lives here, in ordinary functions.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
 
 use opentelemetry::trace::{Span as _, SpanBuilder, Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, Key, KeyValue, Value};
 
 use crate::context::{self, Frame, FrameGuard};
+use crate::metrics::TIMING_SAMPLE;
 use crate::probe::{Captured, CapturedError};
 use crate::runtime;
 use crate::semconv::{self, EntityKind};
@@ -107,6 +111,14 @@ struct Active {
     recording: bool,
     capture_input: bool,
     capture_output: bool,
+    /// For one span in [`TIMING_SAMPLE`]: what starting it cost (see `TracingMetrics`).
+    start_cost: Option<Duration>,
+    /// For a local root: when it started, to add its duration to the traced time.
+    root_start: Option<Instant>,
+}
+
+thread_local! {
+    static TIMING_TICK: Cell<u64> = const { Cell::new(0) };
 }
 
 impl EntitySpan {
@@ -124,23 +136,31 @@ impl EntitySpan {
 
     #[inline(never)]
     fn start_enabled(meta: &'static SpanMeta) -> EntitySpan {
+        let timed = TIMING_TICK.with(|tick| {
+            let n = tick.get().wrapping_add(1);
+            tick.set(n);
+            n % TIMING_SAMPLE == 0
+        });
+        let started = timed.then(Instant::now);
         let guard = runtime::current();
         let Some(rt) = guard.as_ref() else {
             return EntitySpan { active: None };
         };
+        rt.metrics.macro_spans.fetch_add(1, Ordering::Relaxed);
         let parent = Context::current();
-        let (parent_trace, parent_valid, parent_sampled) = {
+        let (parent_trace, parent_valid, parent_sampled, parent_remote) = {
             let parent_span = parent.span();
             let sc = parent_span.span_context();
-            (sc.trace_id(), sc.is_valid(), sc.is_sampled())
+            (
+                sc.trace_id(),
+                sc.is_valid(),
+                sc.is_sampled(),
+                sc.is_remote(),
+            )
         };
         let mut builder = SpanBuilder::from_name(meta.span_name);
         // A parent-based sampler drops the child of an unsampled parent: skip the attributes.
-        let surely_dropped = if parent_valid && rt.parent_based {
-            !parent_sampled
-        } else {
-            rt.roots_never_sampled
-        };
+        let surely_dropped = rt.surely_dropped(parent_valid, parent_sampled);
         let parent_frame = if parent_valid {
             context::current_frame_for(parent_trace)
         } else {
@@ -180,6 +200,7 @@ impl EntitySpan {
         } else {
             parent.with_remote_span_context(span.span_context().clone())
         };
+        let root_start = (!parent_valid || parent_remote).then(Instant::now);
         EntitySpan {
             active: Some(Active {
                 cx,
@@ -187,6 +208,8 @@ impl EntitySpan {
                 recording,
                 capture_input: content && meta.capture_input,
                 capture_output: content && meta.capture_output,
+                start_cost: started.map(|t| t.elapsed()),
+                root_start,
             }),
         }
     }
@@ -249,6 +272,7 @@ impl EntitySpan {
             Err(payload) => {
                 active.record_panic(payload.as_ref());
                 active.cx.span().end();
+                active.account();
                 resume_unwind(payload)
             }
         }
@@ -279,10 +303,19 @@ impl Active {
     }
 
     fn finish<R>(&mut self, value: &R, describe: impl FnOnce(&R, &mut Outcome<'_>)) {
+        let ending = self.start_cost.map(|_| Instant::now());
         if self.recording {
             describe(value, &mut Outcome { active: self });
         }
         self.cx.span().end();
+        if let (Some(cost), Some(ending)) = (self.start_cost.as_mut(), ending) {
+            *cost += ending.elapsed();
+        }
+        self.account();
+    }
+
+    fn account(&self) {
+        account(self.start_cost, self.root_start);
     }
 
     fn record_error(&self, error: CapturedError) {
@@ -310,6 +343,21 @@ impl Active {
             type_name: "panic",
             message,
         });
+    }
+}
+
+/// Adds a span's measured cost and, for a root, its duration to the metrics.
+fn account(start_cost: Option<Duration>, root_start: Option<Instant>) {
+    if start_cost.is_none() && root_start.is_none() {
+        return;
+    }
+    let guard = runtime::current();
+    let Some(rt) = guard.as_ref() else { return };
+    if let Some(cost) = start_cost {
+        rt.metrics.record_timing(cost);
+    }
+    if let Some(started) = root_start {
+        rt.metrics.record_root(started.elapsed());
     }
 }
 
@@ -385,8 +433,16 @@ where
             return this.inner.poll(cx);
         };
         if !active.recording {
-            let _cx = active.cx.clone().attach();
-            return this.inner.poll(cx);
+            let polled = {
+                let _cx = active.cx.clone().attach();
+                this.inner.poll(cx)
+            };
+            if polled.is_ready() {
+                if let Some(active) = this.active.take() {
+                    active.account();
+                }
+            }
+            return polled;
         }
         let polled = {
             let _entered = active.enter();
@@ -406,6 +462,7 @@ where
                 if let Some(active) = this.active.take() {
                     active.record_panic(payload.as_ref());
                     active.cx.span().end();
+                    active.account();
                 }
                 resume_unwind(payload)
             }

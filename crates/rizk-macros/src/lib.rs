@@ -30,7 +30,10 @@ fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
             let function = syn::parse::<syn::ItemFn>(item.clone()).map_err(|e| {
                 syn::Error::new(
                     e.span(),
-                    format!("#[{}] goes on a function (fn or async fn): {e}", kind.name()),
+                    format!(
+                        "#[{}] goes on a function (fn or async fn): {e}",
+                        kind.name()
+                    ),
                 )
             })?;
             Ok((args, function))
@@ -93,4 +96,62 @@ pub fn agent(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     run(Kind::Tool, args, item)
+}
+
+/// Records the memory, CPU time and I/O of each call on the span of the macro below it:
+/// `rizk.resource.memory.rss_bytes` / `rss_delta_bytes`, `rizk.resource.cpu.user_ms` /
+/// `system_ms`, `rizk.resource.io.read_bytes` / `write_bytes` / `read_chars` / `write_chars`.
+/// Figures are process-wide and read from `/proc/self` (Linux); nothing is read when the span is
+/// not sampled.
+///
+/// Put it above `#[workflow]`, `#[task]`, `#[agent]` or `#[tool]`, as in the spec:
+///
+/// ```ignore
+/// #[rizk::track_resource_usage]
+/// #[rizk::workflow(name = "data_analysis")]
+/// fn analyze_large_dataset(path: &str) -> Report { /* ... */ }
+/// ```
+#[proc_macro_attribute]
+pub fn track_resource_usage(args: TokenStream, item: TokenStream) -> TokenStream {
+    let result = (|| -> syn::Result<proc_macro2::TokenStream> {
+        if !args.is_empty() {
+            return Err(syn::Error::new(
+                proc_macro2::TokenStream::from(args)
+                    .into_iter()
+                    .next()
+                    .map_or_else(proc_macro2::Span::call_site, |t| t.span()),
+                "#[track_resource_usage] takes no arguments",
+            ));
+        }
+        let mut function: syn::ItemFn = syn::parse(item.clone()).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                format!("#[track_resource_usage] goes on a function: {e}"),
+            )
+        })?;
+        let traced = function.attrs.iter().any(|attr| {
+            attr.path().segments.last().is_some_and(|s| {
+                ["workflow", "task", "agent", "tool"].contains(&s.ident.to_string().as_str())
+            })
+        });
+        if !traced {
+            return Err(syn::Error::new(
+                function.sig.ident.span(),
+                "#[track_resource_usage] records on the span of #[workflow], #[task], #[agent] or #[tool]: put it above one of them",
+            ));
+        }
+        let usage: syn::Stmt = syn::parse_quote! {
+            let __rizk_resource_usage = ::rizk::__private::ResourceUsage::start();
+        };
+        function.block.stmts.insert(0, usage);
+        Ok(quote::quote!(#function))
+    })();
+    match result {
+        Ok(tokens) => tokens.into(),
+        Err(error) => {
+            let mut out: TokenStream = error.to_compile_error().into();
+            out.extend(item);
+            out
+        }
+    }
 }

@@ -47,12 +47,16 @@ pub use rizk_core::semconv::{self, EntityKind};
 #[cfg(feature = "tokio")]
 pub use rizk_core::spawn;
 pub use rizk_core::{
+    ConfigUpdate, CustomSampler, SamplingContext, TracingMetrics, configure_intelligent_sampling,
+    get_tracing_metrics, update_config,
+};
+pub use rizk_core::{
     CurrentSpan, PropagateExt, Propagated, RizkBuilder, RizkError, RizkHandle, Secret, Setting,
     TraceConfig, current_span, ensure_context_propagation, export_stats, get_trace_config,
     get_tracer, set_span_context, spawn_thread,
 };
 #[cfg(feature = "macros")]
-pub use rizk_macros::{agent, task, tool, workflow};
+pub use rizk_macros::{agent, task, tool, track_resource_usage, workflow};
 
 /// `Result` with [`RizkError`].
 pub type Result<T, E = RizkError> = std::result::Result<T, E>;
@@ -125,6 +129,7 @@ pub mod prelude {
 /// What the macros expand to. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use rizk_core::ResourceUsage;
     pub use rizk_core::probe;
     pub use rizk_core::semconv::EntityKind;
     pub use rizk_core::span::{EntitySpan, SpanMeta};

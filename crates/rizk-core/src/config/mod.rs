@@ -19,8 +19,12 @@ use url::Url;
 
 pub use content::ContentOptions;
 pub use env::{EnvSource, ProcessEnv};
-pub use exporters::ExporterOptions;
-pub use sampling::SamplingOptions;
+pub use exporters::{
+    DEFAULT_DASHBOARD_URL, DEFAULT_OTLP_TIMEOUT, ExporterOptions, OtlpCompression, OtlpProtocol,
+    TraceExporter,
+};
+pub(crate) use parse::check_rate;
+pub use sampling::{IntelligentSampling, SamplingOptions};
 pub use source::{Source, Sourced};
 
 use crate::content::SpanTransform;
@@ -247,6 +251,7 @@ pub struct RizkBuilder {
     pub(crate) exporters: Vec<ExporterSlot>,
     pub(crate) transforms: Vec<std::sync::Arc<dyn SpanTransform>>,
     pub(crate) exporter_factory: Option<ExporterFactory>,
+    pub(crate) tail_stage: Option<crate::sampling::TailStageMaker>,
 }
 
 impl fmt::Debug for RizkBuilder {
@@ -405,6 +410,13 @@ impl RizkBuilder {
     /// (redaction, hashing). Steps run in the order they were added.
     pub fn with_span_transform(mut self, transform: impl SpanTransform) -> Self {
         self.transforms.push(std::sync::Arc::new(transform));
+        self
+    }
+
+    /// Installs the tail-sampling stage (the facade does this when `rizk-sampling` is compiled
+    /// in); without one, `intelligent_sampling` is refused at init.
+    pub fn tail_sampling_stage(mut self, maker: crate::sampling::TailStageMaker) -> Self {
+        self.tail_stage = Some(maker);
         self
     }
 

@@ -91,7 +91,7 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     let trace_content = pick(b.trace_content, env, &["RIZK_TRACE_CONTENT"], parse_bool)?
         .unwrap_or(Sourced::new(true, Source::Default));
 
-    let trace_sampling_rate = resolve_sampling(b.trace_sampling_rate, env)?;
+    let mut trace_sampling_rate = resolve_sampling(b.trace_sampling_rate, env)?;
 
     let trace_debug = pick(b.trace_debug, env, &["RIZK_TRACE_DEBUG"], parse_bool)?
         .unwrap_or(Sourced::new(false, Source::Default));
@@ -119,7 +119,7 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     let export = resolve_export(b, env)?;
     let exporters = exporters::resolve(&b.exporter_input, env)?;
     let content = content::resolve(&b.content_input, env)?;
-    let sampling = sampling::resolve(&b.sampling_input, env)?;
+    let sampling = sampling::resolve(&b.sampling_input, env, &mut trace_sampling_rate)?;
 
     Ok(Config {
         app_name,

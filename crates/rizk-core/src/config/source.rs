@@ -22,6 +22,8 @@ pub enum Source {
     /// Derived from other settings (for example the console view turned on because no
     /// endpoint is configured).
     Derived,
+    /// Changed at run time by `update_config`.
+    Runtime,
 }
 
 impl fmt::Display for Source {
@@ -31,6 +33,7 @@ impl fmt::Display for Source {
             Source::Builder => f.write_str("builder"),
             Source::Env(name) => write!(f, "environment variable {name}"),
             Source::Derived => f.write_str("derived from other settings"),
+            Source::Runtime => f.write_str("update_config"),
         }
     }
 }

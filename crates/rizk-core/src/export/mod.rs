@@ -3,12 +3,14 @@
 mod console;
 mod memory;
 mod queue;
+mod stage;
 
 use std::sync::Arc;
 
 pub use console::{ConsoleExporter, render_trace};
 pub use memory::InMemoryExporter;
 pub use queue::{ExportQueue, QueueSnapshot, QueueStats};
+pub use stage::{ExportStage, StageFactory, StageSnapshot, StageStats};
 
 use opentelemetry_sdk::trace::SpanExporter;
 
@@ -29,6 +31,7 @@ use crate::content::SpanTransform;
 pub struct ExporterSet {
     settings: ExportSettings,
     transforms: Vec<Arc<dyn SpanTransform>>,
+    stages: Vec<StageFactory>,
     pub(crate) queues: Vec<(String, ExportQueue)>,
 }
 
@@ -46,8 +49,14 @@ impl ExporterSet {
         ExporterSet {
             settings,
             transforms,
+            stages: Vec::new(),
             queues: Vec::new(),
         }
+    }
+
+    /// Adds an export stage (tail sampling) to every exporter added after this call.
+    pub fn add_stage(&mut self, stage: StageFactory) {
+        self.stages.push(stage);
     }
 
     /// Adds an exporter behind a queue of its own. `description` is what `get_trace_config()`
@@ -59,7 +68,13 @@ impl ExporterSet {
             .next()
             .unwrap_or("exporter")
             .to_owned();
-        let queue = ExportQueue::new(short, exporter, &self.settings, self.transforms.clone());
+        let queue = ExportQueue::new(
+            short,
+            exporter,
+            &self.settings,
+            self.transforms.clone(),
+            &self.stages,
+        );
         self.queues.push((description, queue));
     }
 

@@ -21,6 +21,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
+use super::stage::{ExportStage, StageFactory, StageSnapshot, StageStats};
 use crate::config::ExportSettings;
 use crate::content::SpanTransform;
 
@@ -33,6 +34,7 @@ use crate::content::SpanTransform;
 /// ```
 #[derive(Debug, Default)]
 pub struct QueueStats {
+    stages: Vec<Arc<StageStats>>,
     enqueued: AtomicU64,
     exported: AtomicU64,
     dropped_queue_full: AtomicU64,
@@ -71,10 +73,21 @@ impl QueueStats {
         }
     }
 
-    /// Spans waiting in the queue or in the batch being exported.
+    /// Spans waiting in the queue or in the batch being exported (not those a stage holds).
     pub fn depth(&self) -> u64 {
         let s = self.snapshot();
-        s.enqueued.saturating_sub(s.exported + s.export_failed)
+        let held: u64 = self
+            .stages()
+            .iter()
+            .map(|st| st.buffered_spans + st.dropped_by_policy)
+            .sum();
+        s.enqueued
+            .saturating_sub(s.exported + s.export_failed + held)
+    }
+
+    /// The counters of this queue's export stages (tail sampling), in order.
+    pub fn stages(&self) -> Vec<StageSnapshot> {
+        self.stages.iter().map(|s| s.snapshot()).collect()
     }
 }
 
@@ -93,7 +106,7 @@ enum Control {
 /// use rizk_core::export::{ExportQueue, InMemoryExporter};
 ///
 /// let exporter = InMemoryExporter::default();
-/// let queue = ExportQueue::new("memory", exporter.clone(), &ExportSettings::default(), Vec::new());
+/// let queue = ExportQueue::new("memory", exporter.clone(), &ExportSettings::default(), Vec::new(), &[]);
 /// assert_eq!(queue.stats().snapshot().enqueued, 0);
 /// ```
 pub struct ExportQueue {
@@ -126,13 +139,23 @@ impl ExportQueue {
         exporter: E,
         settings: &ExportSettings,
         transforms: Vec<Arc<dyn SpanTransform>>,
+        stages: &[StageFactory],
     ) -> Self {
         let name = name.into();
+        let stage_stats: Vec<Arc<StageStats>> = stages.iter().map(|_| Arc::default()).collect();
+        let stage_instances: Vec<Box<dyn ExportStage>> = stages
+            .iter()
+            .zip(&stage_stats)
+            .map(|(make, stats)| make(stats.clone()))
+            .collect();
         let (spans, span_rx) = mpsc::sync_channel(settings.max_queue_size.value.max(1));
         let (control, control_rx) = mpsc::sync_channel(16);
         let pending = Arc::new(AtomicU64::new(0));
         let wake_sent = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(QueueStats::default());
+        let stats = Arc::new(QueueStats {
+            stages: stage_stats,
+            ..QueueStats::default()
+        });
         let resource = Arc::new(Mutex::new(None));
         let worker = Worker {
             exporter,
@@ -142,6 +165,7 @@ impl ExportQueue {
             wake_sent: wake_sent.clone(),
             stats: stats.clone(),
             transforms,
+            stages: stage_instances,
             batch_size: settings.max_export_batch_size.value.max(1),
             delay: settings.scheduled_delay.value,
             resource: resource.clone(),
@@ -259,6 +283,7 @@ struct Worker<E> {
     wake_sent: Arc<AtomicBool>,
     stats: Arc<QueueStats>,
     transforms: Vec<Arc<dyn SpanTransform>>,
+    stages: Vec<Box<dyn ExportStage>>,
     batch_size: usize,
     delay: Duration,
     resource: Arc<Mutex<Option<Resource>>>,
@@ -279,21 +304,23 @@ impl<E: SpanExporter> Worker<E> {
                     let _ = self.drain(&mut batch);
                 }
                 Ok(Control::Flush(reply)) => {
-                    let result = self.drain(&mut batch);
+                    let result = self.drain(&mut batch).and(self.tick_stages());
                     let _ = reply.send(result.and_then(|()| self.exporter.force_flush()));
                 }
                 Ok(Control::Shutdown(timeout, reply)) => {
-                    let result = self.drain(&mut batch);
+                    let result = self.drain(&mut batch).and(self.drain_stages());
                     let shut = self.exporter.shutdown_with_timeout(timeout);
                     let _ = reply.send(result.and(shut));
                     return;
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     let _ = self.drain(&mut batch);
+                    let _ = self.tick_stages();
                     deadline = Instant::now() + self.delay;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let _ = self.drain(&mut batch);
+                    let _ = self.drain_stages();
                     let _ = self.exporter.shutdown();
                     return;
                 }
@@ -319,10 +346,56 @@ impl<E: SpanExporter> Worker<E> {
             if batch.is_empty() {
                 return result;
             }
-            if let Err(e) = self.export(batch) {
+            let taken = std::mem::replace(batch, Vec::with_capacity(self.batch_size));
+            let mut released =
+                self.through_stages(0, taken, |stage, spans, now| stage.process(spans, now));
+            if let Err(e) = self.export(&mut released) {
                 result = Err(e);
             }
         }
+    }
+
+    /// Passes `spans` through the stages from `first` on; `step` calls the first of them.
+    fn through_stages(
+        &mut self,
+        first: usize,
+        spans: Vec<SpanData>,
+        step: impl FnOnce(&mut dyn ExportStage, Vec<SpanData>, Instant) -> Vec<SpanData>,
+    ) -> Vec<SpanData> {
+        let now = Instant::now();
+        let Some(stage) = self.stages.get_mut(first) else {
+            return spans;
+        };
+        let mut spans = step(stage.as_mut(), spans, now);
+        for stage in self.stages.iter_mut().skip(first + 1) {
+            spans = stage.process(spans, now);
+        }
+        spans
+    }
+
+    /// Lets every stage release what became due, and exports it.
+    fn tick_stages(&mut self) -> OTelSdkResult {
+        let mut result = Ok(());
+        for index in 0..self.stages.len() {
+            let mut released =
+                self.through_stages(index, Vec::new(), |stage, _, now| stage.tick(now));
+            if let Err(e) = self.export(&mut released) {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    /// Shutdown: every stage decides what it holds; the kept spans are exported.
+    fn drain_stages(&mut self) -> OTelSdkResult {
+        let mut result = Ok(());
+        for index in 0..self.stages.len() {
+            let mut released = self.through_stages(index, Vec::new(), |stage, _, _| stage.drain());
+            if let Err(e) = self.export(&mut released) {
+                result = Err(e);
+            }
+        }
+        result
     }
 
     fn export(&mut self, batch: &mut Vec<SpanData>) -> OTelSdkResult {

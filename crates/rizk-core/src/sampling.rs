@@ -1,0 +1,310 @@
+//! Head sampling at span start: the rate, per-operation rules, a custom sampler, parent-based
+//! decisions, and the switch to "record everything" when tail sampling decides later. The state
+//! is swapped atomically by `update_config`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arc_swap::ArcSwap;
+use opentelemetry::trace::{Link, SpanContext, SpanKind, TraceContextExt, TraceId};
+use opentelemetry::{Context, KeyValue, Value};
+use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample};
+
+use crate::config::{HeadSampling, IntelligentSampling};
+use crate::semconv;
+
+/// The spec's `CustomSampler`: decides whether a new trace is recorded.
+///
+/// It is asked for root spans (and for spans whose parent is in another process when
+/// `parent_based` is off); spans with a local parent follow the parent, so traces stay whole.
+///
+/// ```
+/// use opentelemetry::KeyValue;
+/// use rizk_core::sampling::{CustomSampler, SamplingContext};
+///
+/// struct BusinessLogicSampler;
+///
+/// impl CustomSampler for BusinessLogicSampler {
+///     fn should_sample(&self, cx: &SamplingContext<'_>, operation_name: &str, attributes: &[KeyValue]) -> bool {
+///         let tier = attributes.iter().find(|kv| kv.key.as_str() == "user.tier").map(|kv| kv.value.as_str());
+///         match tier.as_deref() {
+///             Some("premium" | "enterprise") => true,
+///             Some("free") => cx.trace_id_ratio(0.1),
+///             _ if operation_name.starts_with("workflow.financial") => true,
+///             _ => cx.trace_id_ratio(0.05),
+///         }
+///     }
+/// }
+/// ```
+pub trait CustomSampler: Send + Sync + 'static {
+    /// `true` records and exports the trace.
+    fn should_sample(
+        &self,
+        cx: &SamplingContext<'_>,
+        operation_name: &str,
+        attributes: &[KeyValue],
+    ) -> bool;
+}
+
+/// What a [`CustomSampler`] knows about the span being started.
+#[derive(Debug)]
+pub struct SamplingContext<'a> {
+    /// The trace id of the new span.
+    pub trace_id: TraceId,
+    /// The parent's span context, when the parent is in another process.
+    pub remote_parent: Option<&'a SpanContext>,
+}
+
+impl SamplingContext<'_> {
+    /// `true` for a fraction `rate` of trace ids, the same answer in every service that uses
+    /// trace-id ratio sampling: use it instead of a random number so traces stay whole.
+    pub fn trace_id_ratio(&self, rate: f64) -> bool {
+        trace_id_ratio(self.trace_id, rate)
+    }
+}
+
+/// The OpenTelemetry trace-id ratio rule: the low 63 bits of the trace id against the rate.
+pub fn trace_id_ratio(trace_id: TraceId, rate: f64) -> bool {
+    if rate >= 1.0 {
+        return true;
+    }
+    if rate <= 0.0 || rate.is_nan() {
+        return false;
+    }
+    let bound = (rate * (1u64 << 63) as f64) as u64;
+    let bytes = trace_id.to_bytes();
+    let mut low = [0u8; 8];
+    low.copy_from_slice(&bytes[8..]);
+    (u64::from_be_bytes(low) >> 1) < bound
+}
+
+/// Whether `pattern` (with `*` matching any run of characters) matches `name`.
+///
+/// ```
+/// use rizk_core::sampling::matches_operation;
+/// assert!(matches_operation("financial_*", "financial_transactions"));
+/// assert!(matches_operation("health_checks", "health_checks"));
+/// assert!(!matches_operation("auth", "user_authentication"));
+/// ```
+pub fn matches_operation(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The operation names a span answers to: its entity name (`rizk.entity.name`) and span name.
+pub(crate) fn operation_matches(pattern: &str, span_name: &str, attributes: &[KeyValue]) -> bool {
+    matches_operation(pattern, span_name)
+        || attributes.iter().any(|kv| {
+            kv.key.as_str() == semconv::ENTITY_NAME
+                && matches!(&kv.value, Value::String(s) if matches_operation(pattern, s.as_str()))
+        })
+}
+
+/// Everything a head decision depends on, swapped whole.
+#[derive(Clone)]
+pub(crate) struct HeadState {
+    pub(crate) head: HeadSampling,
+    pub(crate) operation_rates: Vec<(String, f64)>,
+    pub(crate) custom: Option<Arc<dyn CustomSampler>>,
+    /// Tail sampling decides: record every root, keep nothing out.
+    pub(crate) tail: Option<Arc<IntelligentSampling>>,
+}
+
+/// Counts of head decisions, for `get_tracing_metrics()`.
+#[derive(Debug, Default)]
+pub(crate) struct SamplingCounters {
+    pub(crate) started: AtomicU64,
+    pub(crate) sampled: AtomicU64,
+}
+
+/// rizk's `ShouldSample`: the one sampler installed in the SDK.
+pub(crate) struct HeadSampler {
+    pub(crate) state: Arc<ArcSwap<HeadState>>,
+    pub(crate) counters: Arc<SamplingCounters>,
+}
+
+impl std::fmt::Debug for HeadSampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeadSampler")
+            .field("head", &self.state.load().head)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Clone for HeadSampler {
+    fn clone(&self) -> Self {
+        HeadSampler {
+            state: self.state.clone(),
+            counters: self.counters.clone(),
+        }
+    }
+}
+
+impl HeadSampler {
+    fn decide(
+        &self,
+        parent: Option<&SpanContext>,
+        trace_id: TraceId,
+        name: &str,
+        attributes: &[KeyValue],
+    ) -> bool {
+        let state = self.state.load();
+        if let Some(parent) = parent.filter(|p| p.is_valid()) {
+            if state.head.parent_based && (!parent.is_remote() || state.custom.is_none()) {
+                return parent.is_sampled();
+            }
+        }
+        if state.tail.is_some() {
+            return true;
+        }
+        if let Some(custom) = &state.custom {
+            let cx = SamplingContext {
+                trace_id,
+                remote_parent: parent.filter(|p| p.is_remote()),
+            };
+            return custom.should_sample(&cx, name, attributes);
+        }
+        let rate = state
+            .operation_rates
+            .iter()
+            .find(|(pattern, _)| operation_matches(pattern, name, attributes))
+            .map_or(state.head.rate, |(_, rate)| *rate);
+        trace_id_ratio(trace_id, rate)
+    }
+}
+
+impl ShouldSample for HeadSampler {
+    fn should_sample(
+        &self,
+        parent_context: Option<&Context>,
+        trace_id: TraceId,
+        name: &str,
+        _span_kind: &SpanKind,
+        attributes: &[KeyValue],
+        _links: &[Link],
+    ) -> SamplingResult {
+        self.counters.started.fetch_add(1, Ordering::Relaxed);
+        let parent_span = parent_context
+            .filter(|cx| cx.has_active_span())
+            .map(|cx| cx.span());
+        let parent = parent_span.as_ref().map(|s| s.span_context());
+        let sampled = self.decide(parent, trace_id, name, attributes);
+        if sampled {
+            self.counters.sampled.fetch_add(1, Ordering::Relaxed);
+        }
+        SamplingResult {
+            decision: if sampled {
+                SamplingDecision::RecordAndSample
+            } else {
+                SamplingDecision::Drop
+            },
+            attributes: Vec::new(),
+            trace_state: parent.map(|p| p.trace_state().clone()).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_patterns_match_prefixes_suffixes_and_middles() {
+        assert!(matches_operation("*", "anything"));
+        assert!(matches_operation("health_*", "health_checks"));
+        assert!(matches_operation("*_checks", "health_checks"));
+        assert!(matches_operation("a*c*e", "abcde"));
+        assert!(!matches_operation("a*c*e", "abde"));
+        assert!(!matches_operation("health_*", "healthz"));
+    }
+
+    #[test]
+    fn trace_id_ratio_follows_the_rate() {
+        let kept = (0..10_000u128)
+            .filter(|i| {
+                trace_id_ratio(
+                    TraceId::from(i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)),
+                    0.3,
+                )
+            })
+            .count();
+        assert!((2_700..=3_300).contains(&kept), "{kept}");
+        assert!(trace_id_ratio(TraceId::from(1), 1.0));
+        assert!(!trace_id_ratio(TraceId::from(1), 0.0));
+    }
+}
+
+/// The tail-sampling policy in force, for export stages: read it on every decision, since
+/// `update_config` may change it at any time.
+#[derive(Debug, Clone)]
+pub struct TailPolicy {
+    /// The configured policy.
+    pub policy: Arc<IntelligentSampling>,
+    /// The rate of traces that match no rule: `policy.default_rate`, else `trace_sampling_rate`.
+    pub default_rate: f64,
+}
+
+/// A live view of the sampling configuration, handed to export stages.
+///
+/// ```
+/// use rizk_core::sampling::SamplingPolicy;
+/// fn stage_sees(policy: &SamplingPolicy) -> bool {
+///     policy.tail().is_some()
+/// }
+/// ```
+#[derive(Clone)]
+pub struct SamplingPolicy {
+    pub(crate) state: Arc<ArcSwap<HeadState>>,
+}
+
+impl std::fmt::Debug for SamplingPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SamplingPolicy")
+            .field("tail", &self.tail())
+            .finish()
+    }
+}
+
+impl SamplingPolicy {
+    /// The tail policy now, or `None` when intelligent sampling is off.
+    pub fn tail(&self) -> Option<TailPolicy> {
+        let state = self.state.load();
+        state.tail.as_ref().map(|policy| TailPolicy {
+            policy: policy.clone(),
+            default_rate: policy.default_rate.unwrap_or(state.head.rate),
+        })
+    }
+
+    /// A policy fixed at `tail`, for testing stages without a pipeline.
+    pub fn fixed(tail: Option<IntelligentSampling>, base_rate: f64) -> Self {
+        SamplingPolicy {
+            state: Arc::new(ArcSwap::from_pointee(HeadState {
+                head: HeadSampling {
+                    rate: base_rate,
+                    parent_based: true,
+                },
+                operation_rates: Vec::new(),
+                custom: None,
+                tail: tail.map(Arc::new),
+            })),
+        }
+    }
+}
+
+/// Builds the tail-sampling stage from the live policy; `rizk-sampling` provides it and the
+/// facade installs it.
+pub type TailStageMaker = fn(SamplingPolicy) -> crate::export::StageFactory;
