@@ -186,6 +186,20 @@ where
     });
 }
 
+/// The attributes the innermost rizk span passes on to its descendants (organization,
+/// project, workflow, agent and `set_span_context` keys), for integrations that carry them
+/// further, such as baggage to another service.
+///
+/// ```
+/// assert!(rizk_core::inherited_attributes().is_empty()); // no span here
+/// ```
+pub fn inherited_attributes() -> Vec<KeyValue> {
+    let trace_id = Context::map_current(|cx| cx.span().span_context().trace_id());
+    current_frame_for(trace_id)
+        .map(|f| f.inherited().to_vec())
+        .unwrap_or_default()
+}
+
 /// Stamps inherited attributes on a span that rizk's macros did not build: spans from
 /// [`crate::get_tracer`], from the `opentelemetry` API, and from framework bridges. Called by
 /// the pipeline's processor when a span starts.

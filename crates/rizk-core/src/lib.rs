@@ -49,7 +49,7 @@ pub mod semconv;
 pub mod span;
 
 pub use config::RizkBuilder;
-pub use context::set_span_context;
+pub use context::{inherited_attributes, set_span_context};
 pub use current::{CurrentSpan, current_span};
 pub use error::{Result, RizkError};
 pub use metrics::TracingMetrics;

@@ -159,6 +159,11 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         add(&mut set);
     }
 
+    // Built before anything is installed, so that a bad propagator setting installs nothing.
+    let propagator = match builder.propagator_factory.take() {
+        Some(factory) => Some(factory(&config)?),
+        None => None,
+    };
     let app_name = config.app_name.value.clone();
     let resource = Resource::builder()
         .with_service_name(app_name.clone())
@@ -196,12 +201,17 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     let tracer = provider.tracer_with_scope(scope);
 
     opentelemetry::global::set_tracer_provider(provider.clone());
-    opentelemetry::global::set_text_map_propagator(
-        opentelemetry::propagation::TextMapCompositePropagator::new(vec![
-            Box::new(TraceContextPropagator::new()),
-            Box::new(BaggagePropagator::new()),
-        ]),
-    );
+    match propagator {
+        Some(propagator) => {
+            opentelemetry::global::set_text_map_propagator(BoxedPropagator(propagator))
+        }
+        None => opentelemetry::global::set_text_map_propagator(
+            opentelemetry::propagation::TextMapCompositePropagator::new(vec![
+                Box::new(TraceContextPropagator::new()),
+                Box::new(BaggagePropagator::new()),
+            ]),
+        ),
+    }
 
     if config.trace_debug.value {
         eprintln!(
@@ -232,6 +242,30 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         live: true,
         timeout,
     })
+}
+
+/// Lets a boxed propagator be installed as the global one.
+#[derive(Debug)]
+struct BoxedPropagator(Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>);
+
+impl opentelemetry::propagation::TextMapPropagator for BoxedPropagator {
+    fn inject_context(
+        &self,
+        cx: &opentelemetry::Context,
+        injector: &mut dyn opentelemetry::propagation::Injector,
+    ) {
+        self.0.inject_context(cx, injector);
+    }
+    fn extract_with_context(
+        &self,
+        cx: &opentelemetry::Context,
+        extractor: &dyn opentelemetry::propagation::Extractor,
+    ) -> opentelemetry::Context {
+        self.0.extract_with_context(cx, extractor)
+    }
+    fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
+        self.0.fields()
+    }
 }
 
 /// The running pipeline. Flushes and shuts down within the configured bound when dropped.

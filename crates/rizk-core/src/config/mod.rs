@@ -8,6 +8,7 @@ mod content;
 mod env;
 mod exporters;
 mod parse;
+mod propagation;
 mod sampling;
 mod source;
 
@@ -24,6 +25,7 @@ pub use exporters::{
     TraceExporter,
 };
 pub(crate) use parse::check_rate;
+pub use propagation::PropagationOptions;
 pub use sampling::{IntelligentSampling, SamplingOptions};
 pub use source::{Source, Sourced};
 
@@ -42,6 +44,7 @@ pub fn rizk_env_vars() -> impl Iterator<Item = &'static str> {
         .chain(exporters::ENV_VARS)
         .chain(content::ENV_VARS)
         .chain(sampling::ENV_VARS)
+        .chain(propagation::ENV_VARS)
         .copied()
 }
 
@@ -167,6 +170,8 @@ pub struct Config {
     pub content: ContentOptions,
     /// Sampling beyond the head rate.
     pub sampling: SamplingOptions,
+    /// Context propagation across services.
+    pub propagation: PropagationOptions,
 }
 
 /// Bounds of every export queue.
@@ -205,6 +210,17 @@ impl Default for ExportSettings {
 /// knows the console view. It must return an error for any configured destination it cannot
 /// serve, so that no option is silently ignored.
 pub type ExporterFactory = Box<dyn FnOnce(&Config, &mut ExporterSet) -> Result<()> + Send>;
+
+/// Builds the process's text-map propagator (W3C, B3, Jaeger, Datadog, ...) from the
+/// configuration; the facade installs one. Without it rizk installs W3C Trace Context and
+/// Baggage.
+pub type PropagatorFactory = Box<
+    dyn FnOnce(
+            &Config,
+        )
+            -> Result<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>>
+        + Send,
+>;
 
 /// Adds one exporter given to [`RizkBuilder::with_exporter`].
 type ExporterSlot = Box<dyn FnOnce(&mut ExporterSet) + Send>;
@@ -247,11 +263,13 @@ pub struct RizkBuilder {
     pub(crate) exporter_input: exporters::ExporterInput,
     pub(crate) content_input: content::ContentInput,
     pub(crate) sampling_input: sampling::SamplingInput,
+    pub(crate) propagation_input: propagation::PropagationInput,
     pub(crate) processors: Vec<(String, Box<dyn SpanProcessor>)>,
     pub(crate) exporters: Vec<ExporterSlot>,
     pub(crate) transforms: Vec<std::sync::Arc<dyn SpanTransform>>,
     pub(crate) exporter_factory: Option<ExporterFactory>,
     pub(crate) tail_stage: Option<crate::sampling::TailStageMaker>,
+    pub(crate) propagator_factory: Option<PropagatorFactory>,
 }
 
 impl fmt::Debug for RizkBuilder {
@@ -417,6 +435,12 @@ impl RizkBuilder {
     /// in); without one, `intelligent_sampling` is refused at init.
     pub fn tail_sampling_stage(mut self, maker: crate::sampling::TailStageMaker) -> Self {
         self.tail_stage = Some(maker);
+        self
+    }
+
+    /// Installs the factory that builds the propagator (the facade does this).
+    pub fn propagator_factory(mut self, factory: PropagatorFactory) -> Self {
+        self.propagator_factory = Some(factory);
         self
     }
 

@@ -6,7 +6,7 @@ use url::Url;
 
 use super::{
     Config, ConsoleTarget, EnvSource, ExportSettings, HeadSampling, RizkBuilder, Source, Sourced,
-    content, exporters, rizk_env_vars, sampling,
+    content, exporters, propagation, rizk_env_vars, sampling,
 };
 use crate::error::{Result, RizkError};
 use crate::secret::Secret;
@@ -120,6 +120,7 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     let exporters = exporters::resolve(&b.exporter_input, env)?;
     let content = content::resolve(&b.content_input, env)?;
     let sampling = sampling::resolve(&b.sampling_input, env, &mut trace_sampling_rate)?;
+    let propagation = propagation::resolve(&b.propagation_input, env)?;
 
     Ok(Config {
         app_name,
@@ -136,6 +137,7 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
         exporters,
         content,
         sampling,
+        propagation,
     })
 }
 
