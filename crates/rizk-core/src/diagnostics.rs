@@ -1,9 +1,30 @@
-//! rizk's own problems (an exporter that fails, spans dropped), reported once each on stderr.
-//!
-//! Reports are rare by construction (once per exporter failure kind, not per span), so they go
-//! straight to stderr where a developer sees them; counts live in the metrics.
+//! rizk's own problems (an exporter that fails, a dropped span), reported the Rust way: as
+//! `tracing` events with target `rizk`, which the application's subscriber shows or filters
+//! (`RUST_LOG=rizk=debug` with `tracing-subscriber`'s `EnvFilter`). Quiet by default. In debug
+//! mode (`trace_debug`) they are also printed on stderr, so they are seen without a subscriber.
+//! Reports are rare by construction: once per failure kind, never per span.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static DEBUG_MODE: AtomicBool = AtomicBool::new(false);
+
+/// Turns printing on stderr on or off (debug mode).
+pub(crate) fn set_debug_mode(on: bool) {
+    DEBUG_MODE.store(on, Ordering::Relaxed);
+}
 
 /// Reports a problem of rizk itself.
 pub(crate) fn warn(message: &str) {
-    eprintln!("[rizk] warning: {message}");
+    tracing::warn!(target: "rizk", "{message}");
+    if DEBUG_MODE.load(Ordering::Relaxed) {
+        eprintln!("[rizk] warning: {message}");
+    }
+}
+
+/// Reports what rizk is doing, for debugging a set-up.
+pub(crate) fn debug(message: &str) {
+    tracing::debug!(target: "rizk", "{message}");
+    if DEBUG_MODE.load(Ordering::Relaxed) {
+        eprintln!("[rizk] {message}");
+    }
 }

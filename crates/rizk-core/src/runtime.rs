@@ -213,19 +213,14 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         ),
     }
 
-    if config.trace_debug.value {
-        eprintln!(
-            "[rizk] tracing {:?}: sampling {}, content {}, exporters: {}",
-            config.app_name.value,
-            head,
-            if config.trace_content.value {
-                "on"
-            } else {
-                "off"
-            },
-            exporters.join(", ")
-        );
-    }
+    crate::diagnostics::set_debug_mode(config.trace_debug.value);
+    crate::diagnostics::debug(&format!(
+        "tracing {:?}: sampling {}, content {}, exporters: {}",
+        config.app_name.value,
+        head,
+        if config.trace_content.value { "on" } else { "off" },
+        exporters.join(", ")
+    ));
     RUNTIME.store(Some(Arc::new(Runtime {
         tracer,
         provider,
@@ -327,6 +322,7 @@ impl RizkHandle {
         *slot = None;
         drop(slot);
         let Some(rt) = runtime else { return Ok(()) };
+        crate::diagnostics::debug("shutting down: flushing every exporter");
         opentelemetry::global::set_tracer_provider(
             opentelemetry::trace::noop::NoopTracerProvider::new(),
         );

@@ -72,6 +72,12 @@ fn traced_task_with_content(query: &str) -> usize {
     black_box(query).len()
 }
 
+#[rizk::track_resource_usage]
+#[rizk::task(capture_input = false, capture_output = false)]
+fn traced_task_with_resource_usage(n: u64) -> u64 {
+    black_box(n) + 1
+}
+
 #[tracing::instrument(skip_all, fields(rizk.span.kind = "task", rizk.entity.name = "t", openinference.span.kind = "CHAIN"))]
 fn tracing_task(n: u64) -> u64 {
     black_box(n) + 1
@@ -341,6 +347,11 @@ fn print_ratios() {
             }
             _ => println!("{label:<48} (not measured in this run)"),
         }
+    }
+    if let (Some(with), Some(without)) =
+        (mean_ns("sampled", "rizk_task_with_resource_usage"), mean_ns("sampled", "rizk_task_sync"))
+    {
+        println!("{:<48} {with:>10.1} {without:>10.1} {:>7}  (info: /proc reads)", "#[track_resource_usage] added cost (ns)", format!("+{:.0}", with - without));
     }
     if let (Some(disabled), Some(plain)) = (
         mean_ns("not_recorded", "rizk_task_disabled"),
