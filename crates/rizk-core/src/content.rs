@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use opentelemetry_sdk::trace::SpanData;
 
+pub use crate::content_transform::content_hash;
+
 /// Rewrites text that may carry content (prompts, completions, inputs, outputs) before it leaves
 /// the process. `rizk-redaction` implements it; anything else can too.
 ///
@@ -37,6 +39,8 @@ pub trait ContentRedactor: Send + Sync + 'static {
 ///
 /// ```
 /// use opentelemetry_sdk::trace::SpanData;
+
+
 /// use rizk_core::content::SpanTransform;
 ///
 /// #[derive(Debug)]
@@ -50,4 +54,208 @@ pub trait ContentRedactor: Send + Sync + 'static {
 pub trait SpanTransform: Send + Sync + std::fmt::Debug + 'static {
     /// Rewrites `span` in place.
     fn transform(&self, span: &mut SpanData);
+}
+
+/// The kinds of content a span can carry; the policy treats each on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContentKind {
+    /// What the user sent: the inputs of a `#[workflow]`, user messages to a model.
+    UserInput,
+    /// The arguments of a `#[task]`, `#[agent]` or `#[tool]`.
+    FunctionInput,
+    /// The return value of a decorated function.
+    FunctionOutput,
+    /// A prompt sent to a model (other than system and user messages).
+    LlmInput,
+    /// A system prompt.
+    SystemPrompt,
+    /// A model's completion.
+    LlmOutput,
+}
+
+/// What happens to one piece of content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Treatment {
+    /// Recorded as it is.
+    Record,
+    /// Recorded after redaction, on the export side.
+    Redact,
+    /// Replaced by `sha256:<hex>` of it, on the export side.
+    Hash,
+    /// Never formatted, never recorded.
+    Omit,
+}
+
+impl Treatment {
+    /// Whether the content has to be captured at all (formatted on the traced thread).
+    pub fn captures(self) -> bool {
+        self != Treatment::Omit
+    }
+}
+
+/// The content flags in force, small enough to read on every span.
+///
+/// [`ContentPolicy::treatment`] is the one place they combine; `docs/content.md` has the same
+/// rules as a table.
+///
+/// ```
+/// use rizk_core::content::{ContentKind, ContentPolicy, Treatment};
+///
+/// let production = ContentPolicy { trace_content: false, trace_metadata_only: true, trace_content_hashes: true, ..ContentPolicy::default() };
+/// assert_eq!(production.treatment(ContentKind::LlmInput), Treatment::Hash);
+///
+/// let selective = ContentPolicy { trace_user_inputs: Some(false), ..ContentPolicy::default() };
+/// assert_eq!(selective.treatment(ContentKind::UserInput), Treatment::Omit);
+/// assert_eq!(selective.treatment(ContentKind::LlmOutput), Treatment::Redact);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentPolicy {
+    /// Content in general (`trace_content`).
+    pub trace_content: bool,
+    /// Prompts; `None` follows `trace_content`.
+    pub trace_llm_inputs: Option<bool>,
+    /// Completions; `None` follows `trace_content`.
+    pub trace_llm_outputs: Option<bool>,
+    /// User inputs; `None` follows `trace_content`.
+    pub trace_user_inputs: Option<bool>,
+    /// System prompts; `None` follows the prompts' setting.
+    pub trace_system_prompts: Option<bool>,
+    /// No content at all.
+    pub trace_metadata_only: bool,
+    /// Hash what may not be recorded instead of leaving it out.
+    pub trace_content_hashes: bool,
+    /// Redact what is recorded.
+    pub content_redaction_enabled: bool,
+}
+
+impl Default for ContentPolicy {
+    fn default() -> Self {
+        ContentPolicy {
+            trace_content: true,
+            trace_llm_inputs: None,
+            trace_llm_outputs: None,
+            trace_user_inputs: None,
+            trace_system_prompts: None,
+            trace_metadata_only: false,
+            trace_content_hashes: false,
+            content_redaction_enabled: true,
+        }
+    }
+}
+
+impl ContentPolicy {
+    /// The policy a configuration describes; `redactor_installed` decides the default of
+    /// `content_redaction_enabled`.
+    pub fn from_config(config: &crate::config::Config, redactor_installed: bool) -> Self {
+        let c = &config.content;
+        ContentPolicy {
+            trace_content: config.trace_content.value,
+            trace_llm_inputs: c.trace_llm_inputs.as_ref().map(|s| s.value),
+            trace_llm_outputs: c.trace_llm_outputs.as_ref().map(|s| s.value),
+            trace_user_inputs: c.trace_user_inputs.as_ref().map(|s| s.value),
+            trace_system_prompts: c.trace_system_prompts.as_ref().map(|s| s.value),
+            trace_metadata_only: c.trace_metadata_only.value,
+            trace_content_hashes: c.trace_content_hashes.value,
+            content_redaction_enabled: c
+                .content_redaction_enabled
+                .as_ref()
+                .map_or(redactor_installed, |s| s.value),
+        }
+    }
+
+    /// Whether content of `kind` may be recorded (before hashing and redaction are considered).
+    pub fn allows(&self, kind: ContentKind) -> bool {
+        if self.trace_metadata_only {
+            return false;
+        }
+        let general = self.trace_content;
+        match kind {
+            ContentKind::FunctionInput | ContentKind::FunctionOutput => general,
+            ContentKind::UserInput => self.trace_user_inputs.unwrap_or(general),
+            ContentKind::LlmInput => self.trace_llm_inputs.unwrap_or(general),
+            ContentKind::LlmOutput => self.trace_llm_outputs.unwrap_or(general),
+            ContentKind::SystemPrompt => self
+                .trace_system_prompts
+                .unwrap_or(self.trace_llm_inputs.unwrap_or(general)),
+        }
+    }
+
+    /// What happens to content of `kind`: the one function the flags combine in.
+    pub fn treatment(&self, kind: ContentKind) -> Treatment {
+        match (self.allows(kind), self.content_redaction_enabled, self.trace_content_hashes) {
+            (true, true, _) => Treatment::Redact,
+            (true, false, _) => Treatment::Record,
+            (false, _, true) => Treatment::Hash,
+            (false, _, false) => Treatment::Omit,
+        }
+    }
+
+    /// Packs the policy into bits, so the runtime can swap it with one atomic store.
+    pub(crate) fn to_bits(self) -> u32 {
+        let tri = |v: Option<bool>| match v {
+            None => 0u32,
+            Some(false) => 1,
+            Some(true) => 2,
+        };
+        u32::from(self.trace_content)
+            | tri(self.trace_llm_inputs) << 1
+            | tri(self.trace_llm_outputs) << 3
+            | tri(self.trace_user_inputs) << 5
+            | tri(self.trace_system_prompts) << 7
+            | u32::from(self.trace_metadata_only) << 9
+            | u32::from(self.trace_content_hashes) << 10
+            | u32::from(self.content_redaction_enabled) << 11
+    }
+
+    pub(crate) fn from_bits(bits: u32) -> Self {
+        let tri = |shift: u32| match (bits >> shift) & 3 {
+            1 => Some(false),
+            2 => Some(true),
+            _ => None,
+        };
+        ContentPolicy {
+            trace_content: bits & 1 != 0,
+            trace_llm_inputs: tri(1),
+            trace_llm_outputs: tri(3),
+            trace_user_inputs: tri(5),
+            trace_system_prompts: tri(7),
+            trace_metadata_only: bits >> 9 & 1 != 0,
+            trace_content_hashes: bits >> 10 & 1 != 0,
+            content_redaction_enabled: bits >> 11 & 1 != 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_survive_packing() {
+        let policies = [
+            ContentPolicy::default(),
+            ContentPolicy { trace_content: false, trace_llm_outputs: Some(true), trace_system_prompts: Some(false), trace_content_hashes: true, content_redaction_enabled: false, ..ContentPolicy::default() },
+            ContentPolicy { trace_metadata_only: true, trace_user_inputs: Some(true), ..ContentPolicy::default() },
+        ];
+        for p in policies {
+            assert_eq!(ContentPolicy::from_bits(p.to_bits()), p);
+        }
+    }
+
+    #[test]
+    fn metadata_only_wins_and_hashes_replace_omission() {
+        let p = ContentPolicy { trace_metadata_only: true, trace_llm_inputs: Some(true), ..ContentPolicy::default() };
+        assert_eq!(p.treatment(ContentKind::LlmInput), Treatment::Omit);
+        let p = ContentPolicy { trace_content_hashes: true, ..p };
+        assert_eq!(p.treatment(ContentKind::LlmInput), Treatment::Hash);
+    }
+
+    #[test]
+    fn system_prompts_follow_prompts_unless_set() {
+        let p = ContentPolicy { trace_llm_inputs: Some(false), content_redaction_enabled: false, ..ContentPolicy::default() };
+        assert_eq!(p.treatment(ContentKind::SystemPrompt), Treatment::Omit);
+        let p = ContentPolicy { trace_system_prompts: Some(true), ..p };
+        assert_eq!(p.treatment(ContentKind::SystemPrompt), Treatment::Record);
+        assert_eq!(p.treatment(ContentKind::FunctionInput), Treatment::Record);
+    }
 }

@@ -32,6 +32,7 @@
 
 pub mod config;
 pub mod content;
+mod content_transform;
 mod context;
 mod current;
 mod diagnostics;
@@ -59,7 +60,7 @@ pub use propagation::{PropagateExt, Propagated, ensure_context_propagation, spaw
 pub use resource::ResourceUsage;
 pub use runtime::{
     ConfigUpdate, RizkHandle, Setting, TraceConfig, configure_intelligent_sampling,
-    content_tracing_enabled, export_stats, get_trace_config, get_tracer, get_tracing_metrics,
+    content_policy, content_tracing_enabled, export_stats, get_trace_config, get_tracer, get_tracing_metrics, set_content_redactor,
     install, update_config,
 };
 pub use sampling::{CustomSampler, SamplingContext};

@@ -1,7 +1,7 @@
 //! The installed pipeline: global state, `init`, the handle, `get_trace_config`.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -14,6 +14,8 @@ use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use url::Url;
 
 use crate::config::{Config, RizkBuilder, Source};
+use crate::content::{ContentKind, ContentPolicy, ContentRedactor};
+use crate::content_transform::{ContentTransform, RedactorSlot};
 use crate::error::{Result, RizkError};
 use crate::export::{ConsoleExporter, ExporterSet, QueueSnapshot, QueueStats};
 use crate::metrics::{RuntimeMetrics, TracingMetrics};
@@ -29,13 +31,15 @@ pub(crate) struct Runtime {
     counters: Arc<SamplingCounters>,
     pub(crate) metrics: Arc<RuntimeMetrics>,
     tail_stage_installed: bool,
-    trace_content: AtomicBool,
+    /// The content policy, packed (see `ContentPolicy::to_bits`).
+    content: Arc<AtomicU32>,
+    redactor: RedactorSlot,
     queues: Vec<(String, Arc<QueueStats>)>,
 }
 
 impl Runtime {
-    pub(crate) fn trace_content(&self) -> bool {
-        self.trace_content.load(Ordering::Relaxed)
+    pub(crate) fn content_policy(&self) -> ContentPolicy {
+        ContentPolicy::from_bits(self.content.load(Ordering::Relaxed))
     }
 
     /// Whether a span under an unsampled local parent is surely dropped, and whether a root is
@@ -114,10 +118,26 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         custom: config.sampling.custom.clone(),
         tail: config.sampling.intelligent.clone().map(Arc::new),
     }));
-    let mut set = ExporterSet::new(
-        config.export.clone(),
-        std::mem::take(&mut builder.transforms),
-    );
+    let redactor = builder.redactor.take();
+    if redactor.is_none() && config.content.content_redaction_enabled.as_ref().is_some_and(|s| s.value) {
+        return Err(RizkError::invalid(
+            "content_redaction_enabled",
+            config.content.content_redaction_enabled.as_ref().map_or(Source::Default, |s| s.source),
+            "no redactor is installed",
+            "initialise through rizk::Rizk::builder() with the `redaction` feature (on by default), or pass one with content_redactor(..)",
+        ));
+    }
+    let content_bits = Arc::new(AtomicU32::new(
+        ContentPolicy::from_config(&config, redactor.is_some()).to_bits(),
+    ));
+    let redactor_slot: RedactorSlot = Arc::new(ArcSwapOption::new(redactor.map(Arc::new)));
+    // The content policy is applied first, before any transform or exporter of the user's.
+    let mut transforms: Vec<Arc<dyn crate::content::SpanTransform>> = vec![Arc::new(ContentTransform {
+        policy: content_bits.clone(),
+        redactor: redactor_slot.clone(),
+    })];
+    transforms.append(&mut builder.transforms);
+    let mut set = ExporterSet::new(config.export.clone(), transforms);
     match builder.tail_stage {
         Some(make) => set.add_stage(make(SamplingPolicy {
             state: head_state.clone(),
@@ -228,7 +248,8 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         counters,
         metrics,
         tail_stage_installed: builder.tail_stage.is_some(),
-        trace_content: AtomicBool::new(config.trace_content.value),
+        content: content_bits,
+        redactor: redactor_slot,
         queues,
     })));
     ENABLED.store(true, Ordering::Release);
@@ -522,6 +543,27 @@ fn settings_of(c: &Config) -> Vec<Setting> {
             c.export.shutdown_timeout.source,
         ),
     ]);
+    let content = &c.content;
+    let tri = |name: &'static str, v: &Option<crate::config::Sourced<bool>>| match v {
+        Some(v) => Setting { name, value: v.value.to_string(), source: v.source },
+        None => Setting { name, value: "as trace_content".into(), source: Source::Default },
+    };
+    out.push(match &content.content_redaction_enabled {
+        Some(v) => Setting { name: "content_redaction_enabled", value: v.value.to_string(), source: v.source },
+        None => Setting { name: "content_redaction_enabled", value: "on when a redactor is installed".into(), source: Source::Default },
+    });
+    out.extend([
+        tri("trace_llm_inputs", &content.trace_llm_inputs),
+        tri("trace_llm_outputs", &content.trace_llm_outputs),
+        tri("trace_user_inputs", &content.trace_user_inputs),
+        tri("trace_system_prompts", &content.trace_system_prompts),
+    ]);
+    for (name, flag) in [
+        ("trace_metadata_only", &content.trace_metadata_only),
+        ("trace_content_hashes", &content.trace_content_hashes),
+    ] {
+        out.push(Setting { name, value: flag.value.to_string(), source: flag.source });
+    }
     out
 }
 
@@ -557,7 +599,23 @@ pub fn export_stats() -> Vec<(String, QueueSnapshot)> {
 /// # assert!(!rizk_core::content_tracing_enabled()); // not initialised here
 /// ```
 pub fn content_tracing_enabled() -> bool {
-    is_enabled() && RUNTIME.load().as_ref().is_some_and(|rt| rt.trace_content())
+    content_policy().is_some_and(|p| p.allows(ContentKind::FunctionInput))
+}
+
+/// The content policy in force, or `None` when tracing is off: integrations ask it, per kind
+/// of content, whether to capture at all (`treatment(kind).captures()`), before formatting
+/// anything.
+///
+/// ```
+/// use rizk_core::content::ContentKind;
+/// let capture = rizk_core::content_policy().is_some_and(|p| p.treatment(ContentKind::LlmInput).captures());
+/// assert!(!capture); // not initialised here
+/// ```
+pub fn content_policy() -> Option<ContentPolicy> {
+    if !is_enabled() {
+        return None;
+    }
+    RUNTIME.load().as_ref().map(|rt| rt.content_policy())
 }
 
 /// A tracer of rizk's pipeline for custom spans, the spec's `get_tracer(__name__)`. Its spans
@@ -618,6 +676,7 @@ pub fn get_tracing_metrics() -> TracingMetrics {
 pub struct ConfigUpdate {
     trace_sampling_rate: Option<f64>,
     trace_content: Option<bool>,
+    content: Option<ContentPolicy>,
     intelligent_sampling: Option<Option<crate::config::IntelligentSampling>>,
 }
 
@@ -636,6 +695,12 @@ impl ConfigUpdate {
     /// Turns recording of inputs and outputs on or off for spans started afterwards.
     pub fn trace_content(mut self, enabled: bool) -> Self {
         self.trace_content = Some(enabled);
+        self
+    }
+
+    /// Replaces the whole content policy (every content flag at once).
+    pub fn content_policy(mut self, policy: ContentPolicy) -> Self {
+        self.content = Some(policy);
         self
     }
 
@@ -699,9 +764,23 @@ pub fn update_config(update: ConfigUpdate) -> Result<()> {
         config.trace_sampling_rate.value.rate = rate;
         config.trace_sampling_rate.source = Source::Runtime;
     }
-    if let Some(enabled) = update.trace_content {
-        rt.trace_content.store(enabled, Ordering::Relaxed);
-        config.trace_content = crate::config::Sourced::new(enabled, Source::Runtime);
+    if update.trace_content.is_some() || update.content.is_some() {
+        let mut policy = update.content.unwrap_or_else(|| rt.content_policy());
+        if let Some(enabled) = update.trace_content {
+            policy.trace_content = enabled;
+        }
+        rt.content.store(policy.to_bits(), Ordering::Relaxed);
+        config.trace_content = crate::config::Sourced::new(policy.trace_content, Source::Runtime);
+        let c = &mut config.content;
+        let runtime = |v: Option<bool>| v.map(|v| crate::config::Sourced::new(v, Source::Runtime));
+        c.trace_llm_inputs = runtime(policy.trace_llm_inputs);
+        c.trace_llm_outputs = runtime(policy.trace_llm_outputs);
+        c.trace_user_inputs = runtime(policy.trace_user_inputs);
+        c.trace_system_prompts = runtime(policy.trace_system_prompts);
+        c.trace_metadata_only = crate::config::Sourced::new(policy.trace_metadata_only, Source::Runtime);
+        c.trace_content_hashes = crate::config::Sourced::new(policy.trace_content_hashes, Source::Runtime);
+        c.content_redaction_enabled =
+            Some(crate::config::Sourced::new(policy.content_redaction_enabled, Source::Runtime));
     }
     if let Some(policy) = update.intelligent_sampling {
         config.sampling.intelligent = policy;
@@ -719,4 +798,32 @@ pub fn update_config(update: ConfigUpdate) -> Result<()> {
 /// ```
 pub fn configure_intelligent_sampling(policy: crate::config::IntelligentSampling) -> Result<()> {
     update_config(ConfigUpdate::new().intelligent_sampling(Some(policy)))
+}
+
+/// Replaces the redactor of the running pipeline and turns redaction on: the run-time half of
+/// the spec's `configure_content_redaction` (the facade builds the redactor from its options).
+/// Spans already queued are redacted with the new one.
+///
+/// ```
+/// # use std::borrow::Cow;
+/// struct Nothing;
+/// impl rizk_core::content::ContentRedactor for Nothing {
+///     fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> { Cow::Borrowed(text) }
+/// }
+/// assert!(rizk_core::set_content_redactor(Nothing).is_err()); // not initialised here
+/// ```
+pub fn set_content_redactor(redactor: impl ContentRedactor) -> Result<()> {
+    let guard = RUNTIME.load();
+    let Some(rt) = guard.as_ref() else {
+        return Err(RizkError::invalid(
+            "content_redaction",
+            Source::Runtime,
+            "rizk is not initialised (or tracing is disabled)",
+            "call Rizk::init first, or configure redaction on the builder",
+        ));
+    };
+    rt.redactor.store(Some(Arc::new(Box::new(redactor))));
+    drop(guard);
+    let policy = ContentPolicy { content_redaction_enabled: true, ..content_policy().unwrap_or_default() };
+    update_config(ConfigUpdate::new().content_policy(policy))
 }

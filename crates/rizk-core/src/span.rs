@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use opentelemetry::trace::{Span as _, SpanBuilder, Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, Key, KeyValue, Value};
 
+use crate::content::ContentKind;
 use crate::context::{self, Frame, FrameGuard};
 use crate::metrics::TIMING_SAMPLE;
 use crate::probe::{Captured, CapturedError};
@@ -192,7 +193,9 @@ impl EntitySpan {
                 inherited: None,
             }
         };
-        let content = recording && rt.trace_content();
+        let policy = rt.content_policy();
+        let input_kind =
+            if meta.kind == EntityKind::Workflow { ContentKind::UserInput } else { ContentKind::FunctionInput };
         // An unsampled span only has to tell its children so: its span context is enough, and
         // costs one allocation instead of two.
         let cx = if recording {
@@ -206,8 +209,12 @@ impl EntitySpan {
                 cx,
                 frame,
                 recording,
-                capture_input: content && meta.capture_input,
-                capture_output: content && meta.capture_output,
+                capture_input: recording
+                    && meta.capture_input
+                    && policy.treatment(input_kind).captures(),
+                capture_output: recording
+                    && meta.capture_output
+                    && policy.treatment(ContentKind::FunctionOutput).captures(),
                 start_cost: started.map(|t| t.elapsed()),
                 root_start,
             }),

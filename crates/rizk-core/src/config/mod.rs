@@ -270,6 +270,7 @@ pub struct RizkBuilder {
     pub(crate) exporter_factory: Option<ExporterFactory>,
     pub(crate) tail_stage: Option<crate::sampling::TailStageMaker>,
     pub(crate) propagator_factory: Option<PropagatorFactory>,
+    pub(crate) redactor: Option<Box<dyn crate::content::ContentRedactor>>,
 }
 
 impl fmt::Debug for RizkBuilder {
@@ -435,6 +436,14 @@ impl RizkBuilder {
     /// in); without one, `intelligent_sampling` is refused at init.
     pub fn tail_sampling_stage(mut self, maker: crate::sampling::TailStageMaker) -> Self {
         self.tail_stage = Some(maker);
+        self
+    }
+
+    /// Redacts recorded content with `redactor` on the export side (the facade installs
+    /// `rizk-redaction`'s by default). With a redactor installed, `content_redaction_enabled`
+    /// defaults to on.
+    pub fn content_redactor(mut self, redactor: impl crate::content::ContentRedactor) -> Self {
+        self.redactor = Some(Box::new(redactor));
         self
     }
 
