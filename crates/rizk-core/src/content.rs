@@ -39,8 +39,6 @@ pub trait ContentRedactor: Send + Sync + 'static {
 ///
 /// ```
 /// use opentelemetry_sdk::trace::SpanData;
-
-
 /// use rizk_core::content::SpanTransform;
 ///
 /// #[derive(Debug)]

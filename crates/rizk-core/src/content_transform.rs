@@ -131,11 +131,10 @@ impl SpanTransform for ContentTransform {
                 Some(Treatment::Redact) if redactor.is_none() => return false,
                 _ => {}
             }
-            if let (true, Some(redactor)) = (redact_all, redactor) {
-                if !matches!(treatment, Some(Treatment::Record)) {
+            if let (true, Some(redactor)) = (redact_all, redactor)
+                && !matches!(treatment, Some(Treatment::Record)) {
                     Self::redact_value(redactor, &mut kv.value);
                 }
-            }
             true
         });
         if let (true, Some(redactor)) = (redact_all, redactor) {
@@ -144,11 +143,10 @@ impl SpanTransform for ContentTransform {
                     Self::redact_value(redactor, &mut kv.value);
                 }
             }
-            if let Status::Error { description } = &mut span.status {
-                if let Cow::Owned(clean) = redactor.redact(description) {
+            if let Status::Error { description } = &mut span.status
+                && let Cow::Owned(clean) = redactor.redact(description) {
                     *description = Cow::Owned(clean);
                 }
-            }
         }
     }
 }

@@ -163,11 +163,10 @@ impl HeadSampler {
         attributes: &[KeyValue],
     ) -> bool {
         let state = self.state.load();
-        if let Some(parent) = parent.filter(|p| p.is_valid()) {
-            if state.head.parent_based && (!parent.is_remote() || state.custom.is_none()) {
+        if let Some(parent) = parent.filter(|p| p.is_valid())
+            && state.head.parent_based && (!parent.is_remote() || state.custom.is_none()) {
                 return parent.is_sampled();
             }
-        }
         if state.tail.is_some() {
             return true;
         }

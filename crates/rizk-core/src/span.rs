@@ -444,11 +444,10 @@ where
                 let _cx = active.cx.clone().attach();
                 this.inner.poll(cx)
             };
-            if polled.is_ready() {
-                if let Some(active) = this.active.take() {
+            if polled.is_ready()
+                && let Some(active) = this.active.take() {
                     active.account();
                 }
-            }
             return polled;
         }
         let polled = {

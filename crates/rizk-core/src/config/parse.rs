@@ -38,8 +38,8 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     let api_key = pick(b.api_key.clone(), env, &["RIZK_API_KEY"], |s| {
         Ok(Secret::new(s))
     })?;
-    if let Some(key) = &api_key {
-        if key.value.expose().trim().is_empty() {
+    if let Some(key) = &api_key
+        && key.value.expose().trim().is_empty() {
             return Err(RizkError::invalid(
                 "api_key",
                 key.source,
@@ -47,7 +47,6 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
                 "set the key from your Rizk dashboard, or leave api_key unset",
             ));
         }
-    }
 
     let tracing_enabled = match pick(
         b.tracing_enabled,

@@ -368,8 +368,8 @@ fn details(span: &SpanData, parent: Option<&SpanData>) -> Vec<String> {
         }
     }
     for event in span.events.iter() {
-        if event.name == "exception" {
-            if let Some(kind) = event
+        if event.name == "exception"
+            && let Some(kind) = event
                 .attributes
                 .iter()
                 .find(|kv| kv.key.as_str() == semconv::EXCEPTION_TYPE)
@@ -379,7 +379,6 @@ fn details(span: &SpanData, parent: Option<&SpanData>) -> Vec<String> {
                     truncate(&value_text(&kv_value(kind)))
                 ));
             }
-        }
     }
     let mut lines = Vec::new();
     let mut current = String::new();

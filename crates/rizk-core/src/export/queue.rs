@@ -260,11 +260,10 @@ impl SpanProcessor for ExportQueue {
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         let timeout = timeout.min(self.shutdown_timeout);
         let result = self.request(|reply| Control::Shutdown(timeout, reply), timeout);
-        if result.is_ok() {
-            if let Some(handle) = self.worker.lock().ok().and_then(|mut w| w.take()) {
+        if result.is_ok()
+            && let Some(handle) = self.worker.lock().ok().and_then(|mut w| w.take()) {
                 let _ = handle.join();
             }
-        }
         result
     }
 
@@ -402,12 +401,11 @@ impl<E: SpanExporter> Worker<E> {
         if batch.is_empty() {
             return Ok(());
         }
-        if !self.resource_applied {
-            if let Some(resource) = self.resource.lock().ok().and_then(|r| r.clone()) {
+        if !self.resource_applied
+            && let Some(resource) = self.resource.lock().ok().and_then(|r| r.clone()) {
                 self.exporter.set_resource(&resource);
                 self.resource_applied = true;
             }
-        }
         for span in batch.iter_mut() {
             for transform in &self.transforms {
                 transform.transform(span);
