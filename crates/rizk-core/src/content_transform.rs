@@ -58,6 +58,8 @@ pub(crate) fn content_kind(key: &str, span_kind: Option<&str>, attributes: &[Key
         "gen_ai.prompt" | "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::LlmInput),
         "gen_ai.system_instructions" => Some(ContentKind::SystemPrompt),
         "gen_ai.completion" | "gen_ai.output.messages" => Some(ContentKind::LlmOutput),
+        "gen_ai.tool.call.arguments" => Some(ContentKind::FunctionInput),
+        "gen_ai.tool.call.result" => Some(ContentKind::FunctionOutput),
         _ => {
             if let Some(rest) = key.strip_prefix("llm.input_messages.") {
                 if !rest.ends_with(".message.role") {

@@ -543,6 +543,7 @@ fn settings_of(c: &Config) -> Vec<Setting> {
             c.export.shutdown_timeout.source,
         ),
     ]);
+    out.extend(c.exporters.settings());
     let content = &c.content;
     let tri = |name: &'static str, v: &Option<crate::config::Sourced<bool>>| match v {
         Some(v) => Setting { name, value: v.value.to_string(), source: v.source },

@@ -1,74 +1,143 @@
-//! OTLP over HTTP/protobuf.
+//! OTLP over HTTP/protobuf and (feature `otlp-grpc`) over gRPC.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
-use rizk_core::config::Config;
-use rizk_core::{Result, RizkError, Secret};
-use url::Url;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use rizk_core::config::{OtlpCompression, OtlpProtocol};
+use rizk_core::{Result, RizkError};
 
-/// Everything the OTLP/HTTP exporter needs, resolved from the configuration.
+use crate::settings::OtlpSettings;
+use crate::transport::{Diagnosed, HttpTransport, Keep, TransportConfig};
+
+/// An OTLP span exporter (HTTP/protobuf or gRPC) built by [`otlp_exporter`].
 ///
-/// ```
-/// use rizk_core::RizkBuilder;
-/// use rizk_exporters::OtlpSettings;
-///
-/// let config = RizkBuilder::new()
-///     .app_name("svc")
-///     .opentelemetry_endpoint("http://localhost:4318")
-///     .ignore_environment()
-///     .build_config()
-///     .unwrap();
-/// let endpoint = config.opentelemetry_endpoint.as_ref().unwrap().value.clone();
-/// let settings = OtlpSettings::from_config(&config, &endpoint);
-/// assert_eq!(settings.traces_url.as_str(), "http://localhost:4318/v1/traces");
-/// ```
-#[derive(Debug, Clone)]
-pub struct OtlpSettings {
-    /// The full URL spans are POSTed to (`.../v1/traces`).
-    pub traces_url: Url,
-    /// Headers sent with every request; values are secrets.
-    pub headers: Vec<(String, Secret)>,
-    /// Bound on one export request (connect plus response).
-    pub timeout: Duration,
+/// It sends exactly the headers of its [`OtlpSettings`] (nothing from the process
+/// environment is added), bounds every request by the settings' timeout, and reports a failure
+/// with its reason ("connection refused", "answered 503", "invalid peer certificate").
+/// It blocks its caller while it exports: use it behind rizk's export queue (or the SDK's
+/// batch processor), never on a tokio worker thread.
+#[derive(Debug)]
+pub struct OtlpExporter(Inner);
+
+#[derive(Debug)]
+enum Inner {
+    Http(Diagnosed<opentelemetry_otlp::SpanExporter>),
+    #[cfg(feature = "otlp-grpc")]
+    Grpc(Diagnosed<crate::grpc::GrpcExporter>),
 }
 
-impl OtlpSettings {
-    /// Settings for `endpoint`: a base URL gets `/v1/traces` appended, as the OTLP
-    /// specification says for `OTEL_EXPORTER_OTLP_ENDPOINT`; a URL that already ends in
-    /// `/v1/traces` is used as it is.
-    pub fn from_config(config: &Config, endpoint: &Url) -> Self {
-        let mut traces_url = endpoint.clone();
-        if !traces_url.path().ends_with("/v1/traces") {
-            let base = traces_url.path().trim_end_matches('/').to_owned();
-            traces_url.set_path(&format!("{base}/v1/traces"));
+impl SpanExporter for OtlpExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        match &self.0 {
+            Inner::Http(e) => e.export(batch).await,
+            #[cfg(feature = "otlp-grpc")]
+            Inner::Grpc(e) => e.export(batch).await,
         }
-        OtlpSettings {
-            traces_url,
-            headers: config.otlp_headers.value.clone(),
-            timeout: Duration::from_secs(10),
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match &self.0 {
+            Inner::Http(e) => e.shutdown_with_timeout(timeout),
+            #[cfg(feature = "otlp-grpc")]
+            Inner::Grpc(e) => e.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        match &self.0 {
+            Inner::Http(e) => e.force_flush(),
+            #[cfg(feature = "otlp-grpc")]
+            Inner::Grpc(e) => e.force_flush(),
+        }
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        match &mut self.0 {
+            Inner::Http(e) => e.set_resource(resource),
+            #[cfg(feature = "otlp-grpc")]
+            Inner::Grpc(e) => e.set_resource(resource),
         }
     }
 }
 
-/// Builds an OTLP/HTTP span exporter whose requests time out after `settings.timeout`, so a
-/// collector that never answers cannot hold the export thread longer than that.
-pub fn otlp_http_exporter(settings: &OtlpSettings) -> Result<opentelemetry_otlp::SpanExporter> {
-    let headers: HashMap<String, String> = settings
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), value.expose().to_owned()))
-        .collect();
-    opentelemetry_otlp::SpanExporter::builder()
+/// Builds an OTLP exporter for `settings`: HTTP/protobuf, or gRPC with the `otlp-grpc`
+/// feature.
+///
+/// ```
+/// use rizk_exporters::{OtlpSettings, otlp_exporter};
+///
+/// let mut settings = OtlpSettings::new(&url::Url::parse("http://localhost:4318").unwrap(), None);
+/// settings.headers.push(("api-key".into(), "secret".into()));
+/// let exporter = otlp_exporter(&settings, "otlp").unwrap();
+/// assert!(!format!("{exporter:?}").contains("secret"));
+/// ```
+pub fn otlp_exporter(settings: &OtlpSettings, name: &str) -> Result<OtlpExporter> {
+    match settings.protocol {
+        OtlpProtocol::HttpProtobuf => otlp_http_exporter(settings, name),
+        _ => grpc(settings, name),
+    }
+}
+
+#[cfg(feature = "otlp-grpc")]
+fn grpc(settings: &OtlpSettings, name: &str) -> Result<OtlpExporter> {
+    let inner = crate::grpc::GrpcExporter::new(settings, name)?;
+    Ok(OtlpExporter(Inner::Grpc(Diagnosed {
+        inner,
+        failure: None,
+        // The gRPC exporter's errors already name the destination.
+        destination: String::new(),
+        service_name: settings.service_name.clone(),
+    })))
+}
+
+#[cfg(not(feature = "otlp-grpc"))]
+fn grpc(settings: &OtlpSettings, name: &str) -> Result<OtlpExporter> {
+    Err(RizkError::Exporter {
+        exporter: name.to_owned(),
+        reason: format!(
+            "OTLP/gRPC to {} needs the `otlp-grpc` feature of rizk (features = [\"otlp-grpc\"]); or send OTLP/HTTP instead: otlp_protocol http/protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) to the collector's HTTP port, usually 4318",
+            settings.url
+        ),
+    })
+}
+
+/// Builds an OTLP/HTTP (protobuf) exporter for `settings`, whatever their protocol says.
+///
+/// ```
+/// use rizk_exporters::{OtlpSettings, otlp_http_exporter};
+/// let settings = OtlpSettings::new(&url::Url::parse("http://localhost:4318").unwrap(), None);
+/// let _exporter = otlp_http_exporter(&settings, "otlp").unwrap();
+/// ```
+pub fn otlp_http_exporter(settings: &OtlpSettings, name: &str) -> Result<OtlpExporter> {
+    let gzip = settings.compression == OtlpCompression::Gzip;
+    let (transport, failure) = HttpTransport::new(TransportConfig {
+        exporter: name,
+        timeout: settings.timeout,
+        headers: &settings.headers,
+        keep: Keep::Only(&["content-type", "content-encoding"]),
+        allow_gzip: gzip,
+        ca_certificate: settings.ca_certificate.as_ref(),
+    })?;
+    let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
+        .with_http_client(transport)
         .with_protocol(Protocol::HttpBinary)
-        .with_endpoint(settings.traces_url.as_str())
-        .with_timeout(settings.timeout)
-        .with_headers(headers)
-        .build()
-        .map_err(|e| RizkError::Exporter {
-            exporter: "otlp".into(),
-            reason: e.to_string(),
-        })
+        .with_endpoint(settings.url.as_str())
+        .with_timeout(settings.timeout);
+    if gzip {
+        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    }
+    let inner = builder.build().map_err(|e| RizkError::Exporter {
+        exporter: name.to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(OtlpExporter(Inner::Http(Diagnosed {
+        inner,
+        failure: Some(failure),
+        destination: format!("OTLP/HTTP to {}", settings.url),
+        service_name: settings.service_name.clone(),
+    })))
 }

@@ -1,31 +1,1254 @@
 //! Options for exporter selection and per-platform settings (OTLP protocol, Jaeger, Zipkin, Datadog, the Rizk dashboard).
 //!
 //! This file owns them end to end: the builder methods (an `impl RizkBuilder` block), the
-//! `RIZK_*` variables they read ([`ENV_VARS`]), and their validation ([`resolve`]).
+//! `RIZK_*` variables they read ([`ENV_VARS`]), and their validation ([`resolve`]). The
+//! exporters themselves live in `rizk-exporters`, which reads the validated
+//! [`ExporterOptions`] from the [`Config`](super::Config).
+//!
+//! Checks that need other options too (an `opentelemetry_endpoint` that a Jaeger agent setting
+//! contradicts, a Datadog intake URL given as the agent) happen where the exporters are built,
+//! in `rizk_exporters::install`.
 
-use super::{EnvSource, RizkBuilder};
-use crate::error::Result;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use url::Url;
+
+use super::parse::{ParseError, parse_endpoint, parse_headers, pick};
+use super::{EnvSource, RizkBuilder, Source, Sourced};
+use crate::Setting;
+use crate::error::{Result, RizkError};
+use crate::secret::Secret;
 
 /// The `RIZK_*` variables these options read.
-pub(super) const ENV_VARS: &[&str] = &[];
+pub(super) const ENV_VARS: &[&str] = &[
+    "RIZK_TRACE_EXPORTER",
+    "RIZK_OTLP_PROTOCOL",
+    "RIZK_OTLP_COMPRESSION",
+    "RIZK_OTLP_TIMEOUT_MS",
+    "RIZK_OTLP_CERTIFICATE",
+    "RIZK_DASHBOARD_URL",
+    "RIZK_JAEGER_AGENT_HOST",
+    "RIZK_JAEGER_AGENT_PORT",
+    "RIZK_JAEGER_SERVICE_NAME",
+    "RIZK_ZIPKIN_ENDPOINT",
+    "RIZK_ZIPKIN_SERVICE_NAME",
+    "RIZK_DATADOG_AGENT_ENDPOINT",
+    "RIZK_DATADOG_SERVICE",
+    "RIZK_DATADOG_ENV",
+    "RIZK_DATADOG_API_KEY",
+];
+
+/// Where the Rizk dashboard receives spans when `api_key` is set (OTLP/HTTP, `/v1/traces` is
+/// appended). Override it with `dashboard_url` / `RIZK_DASHBOARD_URL` for a self-hosted
+/// dashboard.
+pub const DEFAULT_DASHBOARD_URL: &str = "https://api.rizk.tools";
+
+/// The export timeout when none is configured (the OpenTelemetry default).
+pub const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A destination `trace_exporter` can select (`OTEL_TRACES_EXPORTER` uses the same names).
+///
+/// ```
+/// use rizk_core::config::TraceExporter;
+///
+/// assert_eq!("zipkin".parse::<TraceExporter>().unwrap(), TraceExporter::Zipkin);
+/// assert_eq!(TraceExporter::parse_list("console, otlp").unwrap(),
+///            [TraceExporter::Console, TraceExporter::Otlp]);
+/// assert!("jaegr".parse::<TraceExporter>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TraceExporter {
+    /// OTLP (gRPC or HTTP/protobuf) to `opentelemetry_endpoint`: any OpenTelemetry Collector,
+    /// Phoenix, New Relic, Grafana, Honeycomb, Datadog's OTLP intake.
+    Otlp,
+    /// OTLP to Jaeger (which ingests OTLP natively), with Jaeger's `uber-trace-id` propagation
+    /// available. The old agent settings map to an OTLP endpoint or are refused.
+    Jaeger,
+    /// Zipkin v2 JSON to `zipkin_endpoint`.
+    Zipkin,
+    /// Datadog's trace API (v0.5) to a Datadog Agent.
+    Datadog,
+    /// The console trace view.
+    Console,
+    /// No exporter from the selection (the dashboard still receives spans when `api_key` is
+    /// set). Cannot be combined with the others.
+    None,
+}
+
+impl TraceExporter {
+    /// Every value, in the order the docs list them.
+    pub const ALL: [TraceExporter; 6] = [
+        TraceExporter::Otlp,
+        TraceExporter::Jaeger,
+        TraceExporter::Zipkin,
+        TraceExporter::Datadog,
+        TraceExporter::Console,
+        TraceExporter::None,
+    ];
+
+    /// The name used in configuration (`otlp`, `jaeger`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceExporter::Otlp => "otlp",
+            TraceExporter::Jaeger => "jaeger",
+            TraceExporter::Zipkin => "zipkin",
+            TraceExporter::Datadog => "datadog",
+            TraceExporter::Console => "console",
+            TraceExporter::None => "none",
+        }
+    }
+
+    /// Parses a comma-separated list (`otlp,console`), dropping repeats. `none` must stand
+    /// alone.
+    pub fn parse_list(s: &str) -> std::result::Result<Vec<TraceExporter>, String> {
+        let mut list = Vec::new();
+        for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let kind: TraceExporter = item.parse()?;
+            if !list.contains(&kind) {
+                list.push(kind);
+            }
+        }
+        if list.is_empty() {
+            return Err("the list is empty".into());
+        }
+        if list.len() > 1 && list.contains(&TraceExporter::None) {
+            return Err("\"none\" cannot be combined with other exporters".into());
+        }
+        Ok(list)
+    }
+
+    /// Whether this destination sends OTLP (and so uses `opentelemetry_endpoint`).
+    pub fn is_otlp(self) -> bool {
+        matches!(self, TraceExporter::Otlp | TraceExporter::Jaeger)
+    }
+}
+
+impl fmt::Display for TraceExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TraceExporter {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "otlp" => Ok(TraceExporter::Otlp),
+            "jaeger" => Ok(TraceExporter::Jaeger),
+            "zipkin" => Ok(TraceExporter::Zipkin),
+            "datadog" => Ok(TraceExporter::Datadog),
+            "console" | "logging" | "stdout" => Ok(TraceExporter::Console),
+            "none" => Ok(TraceExporter::None),
+            other => Err(format!("{other:?} is not an exporter")),
+        }
+    }
+}
+
+/// The wire protocol of OTLP export (`OTEL_EXPORTER_OTLP_PROTOCOL`).
+///
+/// When none is configured it follows the endpoint's port: `4317` (the OTLP/gRPC port) means
+/// gRPC, anything else HTTP/protobuf.
+///
+/// ```
+/// use rizk_core::config::OtlpProtocol;
+///
+/// assert_eq!("grpc".parse::<OtlpProtocol>().unwrap(), OtlpProtocol::Grpc);
+/// assert_eq!(OtlpProtocol::default_for_port(Some(4317)), OtlpProtocol::Grpc);
+/// assert_eq!(OtlpProtocol::default_for_port(Some(4318)), OtlpProtocol::HttpProtobuf);
+/// assert_eq!(OtlpProtocol::HttpProtobuf.to_string(), "http/protobuf");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OtlpProtocol {
+    /// OTLP/gRPC (feature `otlp-grpc`), usually port 4317.
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies, usually port 4318.
+    HttpProtobuf,
+}
+
+impl OtlpProtocol {
+    /// The protocol used when none is configured: gRPC for port 4317, else HTTP/protobuf.
+    pub fn default_for_port(port: Option<u16>) -> OtlpProtocol {
+        if port == Some(4317) {
+            OtlpProtocol::Grpc
+        } else {
+            OtlpProtocol::HttpProtobuf
+        }
+    }
+}
+
+impl fmt::Display for OtlpProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OtlpProtocol::Grpc => "grpc",
+            OtlpProtocol::HttpProtobuf => "http/protobuf",
+        })
+    }
+}
+
+impl FromStr for OtlpProtocol {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "grpc" => Ok(OtlpProtocol::Grpc),
+            "http/protobuf" | "http" => Ok(OtlpProtocol::HttpProtobuf),
+            "http/json" => Err("\"http/json\" is not supported".into()),
+            other => Err(format!("{other:?} is not an OTLP protocol")),
+        }
+    }
+}
+
+/// Compression of OTLP request bodies (`OTEL_EXPORTER_OTLP_COMPRESSION`).
+///
+/// ```
+/// use rizk_core::config::OtlpCompression;
+/// assert_eq!("gzip".parse::<OtlpCompression>().unwrap(), OtlpCompression::Gzip);
+/// assert!("zstd".parse::<OtlpCompression>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum OtlpCompression {
+    /// Bodies are sent as they are (the default).
+    #[default]
+    None,
+    /// gzip.
+    Gzip,
+}
+
+impl fmt::Display for OtlpCompression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OtlpCompression::None => "none",
+            OtlpCompression::Gzip => "gzip",
+        })
+    }
+}
+
+impl FromStr for OtlpCompression {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(OtlpCompression::None),
+            "gzip" => Ok(OtlpCompression::Gzip),
+            other => Err(format!("{other:?} is not a supported compression")),
+        }
+    }
+}
 
 /// What the builder was given for these options.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ExporterInput {}
-
-/// The validated exporters options.
-///
-/// ```
-/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment().build_config().unwrap();
-/// let _ = &config.exporters;
-/// ```
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct ExporterOptions {}
-
-pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<ExporterOptions> {
-    let _ = (input, env);
-    Ok(ExporterOptions {})
+pub(crate) struct ExporterInput {
+    trace_exporter: Vec<TraceExporter>,
+    otlp_protocol: Option<OtlpProtocol>,
+    otlp_compression: Option<OtlpCompression>,
+    otlp_timeout: Option<Duration>,
+    otlp_certificate: Option<PathBuf>,
+    dashboard_url: Option<String>,
+    jaeger_agent_host: Option<String>,
+    jaeger_agent_port: Option<u16>,
+    jaeger_service_name: Option<String>,
+    zipkin_endpoint: Option<String>,
+    zipkin_service_name: Option<String>,
+    datadog_agent_endpoint: Option<String>,
+    datadog_service: Option<String>,
+    datadog_env: Option<String>,
+    datadog_api_key: Option<Secret>,
 }
 
-impl RizkBuilder {}
+/// The validated exporter options: which destinations, and how each is reached.
+///
+/// ```
+/// use rizk_core::config::{OtlpCompression, TraceExporter};
+///
+/// let config = rizk_core::RizkBuilder::new()
+///     .app_name("svc")
+///     .trace_exporter(TraceExporter::Zipkin)
+///     .zipkin_endpoint("http://zipkin:9411/api/v2/spans")
+///     .ignore_environment()
+///     .build_config()
+///     .unwrap();
+/// let exporters = &config.exporters;
+/// assert!(exporters.selects(TraceExporter::Zipkin));
+/// assert_eq!(exporters.otlp_compression.value, OtlpCompression::None);
+/// assert_eq!(exporters.dashboard_url.value.as_str(), "https://api.rizk.tools/");
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExporterOptions {
+    /// The destinations chosen with `trace_exporter` / `RIZK_TRACE_EXPORTER` /
+    /// `OTEL_TRACES_EXPORTER`. `None`: derived (OTLP when an endpoint is set).
+    pub trace_exporter: Option<Sourced<Vec<TraceExporter>>>,
+    /// The OTLP protocol, if configured; otherwise it follows the endpoint's port.
+    pub otlp_protocol: Option<Sourced<OtlpProtocol>>,
+    /// Compression of OTLP bodies to your endpoint.
+    pub otlp_compression: Sourced<OtlpCompression>,
+    /// Bound on one export request (connect, send and answer), for every exporter.
+    pub otlp_timeout: Sourced<Duration>,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: the full traces URL, used as it is (nothing is
+    /// appended); wins over `opentelemetry_endpoint` for OTLP.
+    pub otlp_traces_endpoint: Option<Sourced<Url>>,
+    /// `OTEL_EXPORTER_OTLP_TRACES_HEADERS`: used instead of `OTEL_EXPORTER_OTLP_HEADERS` when
+    /// no header was set on the builder or in `RIZK_OTLP_HEADERS`.
+    pub otlp_traces_headers: Option<Sourced<Vec<(String, Secret)>>>,
+    /// A PEM file of CA certificates trusted for `https` OTLP endpoints, in addition to the
+    /// system's roots.
+    pub otlp_certificate: Option<Sourced<PathBuf>>,
+    /// Base URL of the Rizk dashboard (spans go to `<url>/v1/traces` when `api_key` is set).
+    pub dashboard_url: Sourced<Url>,
+    /// The host of a Jaeger agent: mapped to OTLP/HTTP on port 4318 of that host.
+    pub jaeger_agent_host: Option<Sourced<String>>,
+    /// The port of a Jaeger agent (6831 or 6832; others are refused).
+    pub jaeger_agent_port: Option<Sourced<u16>>,
+    /// `service.name` of the spans sent to Jaeger (default: `app_name`).
+    pub jaeger_service_name: Option<Sourced<String>>,
+    /// Where Zipkin receives spans (default `http://localhost:9411/api/v2/spans`).
+    pub zipkin_endpoint: Option<Sourced<Url>>,
+    /// The Zipkin `localEndpoint.serviceName` (default: `app_name`).
+    pub zipkin_service_name: Option<Sourced<String>>,
+    /// The Datadog Agent's trace intake (default `http://localhost:8126`).
+    pub datadog_agent_endpoint: Option<Sourced<Url>>,
+    /// The Datadog `service` (default: `app_name`).
+    pub datadog_service: Option<Sourced<String>>,
+    /// The Datadog `env` tag.
+    pub datadog_env: Option<Sourced<String>>,
+}
+
+impl Default for ExporterOptions {
+    fn default() -> Self {
+        ExporterOptions {
+            trace_exporter: None,
+            otlp_protocol: None,
+            otlp_compression: Sourced::new(OtlpCompression::None, Source::Default),
+            otlp_timeout: Sourced::new(DEFAULT_OTLP_TIMEOUT, Source::Default),
+            otlp_traces_endpoint: None,
+            otlp_traces_headers: None,
+            otlp_certificate: None,
+            dashboard_url: Sourced::new(default_dashboard_url(), Source::Default),
+            jaeger_agent_host: None,
+            jaeger_agent_port: None,
+            jaeger_service_name: None,
+            zipkin_endpoint: None,
+            zipkin_service_name: None,
+            datadog_agent_endpoint: None,
+            datadog_service: None,
+            datadog_env: None,
+        }
+    }
+}
+
+fn default_dashboard_url() -> Url {
+    Url::parse(DEFAULT_DASHBOARD_URL).expect("the default dashboard URL is a valid URL")
+}
+
+impl ExporterOptions {
+    /// Whether `trace_exporter` names `kind` explicitly.
+    pub fn selects(&self, kind: TraceExporter) -> bool {
+        self.trace_exporter
+            .as_ref()
+            .is_some_and(|list| list.value.contains(&kind))
+    }
+
+    /// Whether Jaeger's `uber-trace-id` propagation should be installed next to W3C trace
+    /// context (when `trace_exporter` includes `jaeger`).
+    pub fn jaeger_propagation(&self) -> bool {
+        self.selects(TraceExporter::Jaeger)
+    }
+
+    /// Whether a remote destination other than the dashboard is configured by these options
+    /// alone (an explicit remote exporter, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). The
+    /// console's default ("on when nothing else is configured") should take this into account.
+    pub fn configures_remote(&self) -> bool {
+        let remote = self.trace_exporter.as_ref().is_some_and(|list| {
+            list.value.iter().any(|k| {
+                matches!(
+                    k,
+                    TraceExporter::Otlp
+                        | TraceExporter::Jaeger
+                        | TraceExporter::Zipkin
+                        | TraceExporter::Datadog
+                )
+            })
+        });
+        remote || self.otlp_traces_endpoint.is_some()
+    }
+
+    /// These options as lines of `get_trace_config()`: value (secrets masked) and source.
+    pub fn settings(&self) -> Vec<Setting> {
+        fn line(name: &'static str, value: String, source: Source) -> Setting {
+            Setting {
+                name,
+                value,
+                source,
+            }
+        }
+        fn opt<T: fmt::Display>(name: &'static str, v: &Option<Sourced<T>>) -> Setting {
+            match v {
+                Some(v) => line(name, v.value.to_string(), v.source),
+                None => line(name, "unset".into(), Source::Default),
+            }
+        }
+        let mut out = Vec::new();
+        out.push(match &self.trace_exporter {
+            Some(list) => line(
+                "trace_exporter",
+                list.value
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                list.source,
+            ),
+            None => line(
+                "trace_exporter",
+                "derived (otlp when an endpoint is set)".into(),
+                Source::Default,
+            ),
+        });
+        out.push(match &self.otlp_protocol {
+            Some(p) => line("otlp_protocol", p.value.to_string(), p.source),
+            None => line(
+                "otlp_protocol",
+                "from the endpoint's port (4317: grpc, else http/protobuf)".into(),
+                Source::Default,
+            ),
+        });
+        out.push(line(
+            "otlp_compression",
+            self.otlp_compression.value.to_string(),
+            self.otlp_compression.source,
+        ));
+        out.push(line(
+            "otlp_timeout",
+            format!("{:?}", self.otlp_timeout.value),
+            self.otlp_timeout.source,
+        ));
+        if self.otlp_traces_endpoint.is_some() {
+            out.push(opt("otlp_traces_endpoint", &self.otlp_traces_endpoint));
+        }
+        if let Some(headers) = &self.otlp_traces_headers {
+            let names: Vec<String> = headers
+                .value
+                .iter()
+                .map(|(n, _)| format!("{n}=***"))
+                .collect();
+            out.push(line("otlp_traces_headers", names.join(","), headers.source));
+        }
+        if let Some(path) = &self.otlp_certificate {
+            out.push(line(
+                "otlp_certificate",
+                path.value.display().to_string(),
+                path.source,
+            ));
+        }
+        out.push(line(
+            "dashboard_url",
+            self.dashboard_url.value.to_string(),
+            self.dashboard_url.source,
+        ));
+        for (name, value) in [
+            ("jaeger_agent_host", &self.jaeger_agent_host),
+            ("jaeger_service_name", &self.jaeger_service_name),
+            ("zipkin_service_name", &self.zipkin_service_name),
+            ("datadog_service", &self.datadog_service),
+            ("datadog_env", &self.datadog_env),
+        ] {
+            if value.is_some() {
+                out.push(opt(name, value));
+            }
+        }
+        if self.jaeger_agent_port.is_some() {
+            out.push(opt("jaeger_agent_port", &self.jaeger_agent_port));
+        }
+        for (name, value) in [
+            ("zipkin_endpoint", &self.zipkin_endpoint),
+            ("datadog_agent_endpoint", &self.datadog_agent_endpoint),
+        ] {
+            if value.is_some() {
+                out.push(opt(name, value));
+            }
+        }
+        out
+    }
+}
+
+/// [`pick`], with errors naming `field` whichever variable the value came from.
+fn pick_as<T>(
+    field: &str,
+    builder: Option<T>,
+    env: &dyn EnvSource,
+    vars: &[&'static str],
+    parse: impl Fn(&str) -> std::result::Result<T, ParseError>,
+) -> Result<Option<Sourced<T>>> {
+    pick(builder, env, vars, parse).map_err(|e| renamed(e, field))
+}
+
+fn renamed(mut error: RizkError, to: &str) -> RizkError {
+    if let RizkError::InvalidConfig { field, .. } = &mut error {
+        *field = to.to_owned();
+    }
+    error
+}
+
+fn text(s: &str) -> std::result::Result<String, ParseError> {
+    Ok(s.to_owned())
+}
+
+/// An http(s) URL option, validated like `opentelemetry_endpoint`.
+fn url_option(
+    field: &str,
+    builder: Option<String>,
+    env: &dyn EnvSource,
+    vars: &[&'static str],
+) -> Result<Option<Sourced<Url>>> {
+    pick_as(field, builder, env, vars, text)?
+        .map(|raw| {
+            parse_endpoint(&raw.value, raw.source)
+                .map(|url| Sourced::new(url, raw.source))
+                .map_err(|e| renamed(e, field))
+        })
+        .transpose()
+}
+
+fn non_empty(field: &str, value: Option<Sourced<String>>) -> Result<Option<Sourced<String>>> {
+    match value {
+        Some(v) if v.value.trim().is_empty() => Err(RizkError::invalid(
+            field,
+            v.source,
+            "it is empty",
+            format!("give a name, or leave {field} unset"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<ExporterOptions> {
+    if let Some(source) = input
+        .datadog_api_key
+        .as_ref()
+        .map(|_| Source::Builder)
+        .or_else(|| {
+            env.var("RIZK_DATADOG_API_KEY")
+                .filter(|v| !v.trim().is_empty())
+                .map(|_| Source::Env("RIZK_DATADOG_API_KEY"))
+        })
+    {
+        return Err(RizkError::invalid(
+            "datadog_api_key",
+            source,
+            "the Datadog exporter sends to a Datadog Agent, and the agent holds the API key (DD_API_KEY in the agent's configuration); rizk never sends it",
+            "remove datadog_api_key, run a Datadog Agent with your key and point datadog_agent_endpoint at it (default http://localhost:8126); without an agent, send OTLP to Datadog's OTLP intake with trace_exporter otlp and otlp_header(\"dd-api-key\", ...)",
+        ));
+    }
+
+    let builder_list = (!input.trace_exporter.is_empty()).then(|| input.trace_exporter.clone());
+    if let Some(list) = &builder_list
+        && list.len() > 1
+        && list.contains(&TraceExporter::None)
+    {
+        return Err(RizkError::invalid(
+            "trace_exporter",
+            Source::Builder,
+            "TraceExporter::None is combined with other exporters",
+            "select None alone (no export), or only the exporters you want",
+        ));
+    }
+    let trace_exporter = pick_as(
+        "trace_exporter",
+        builder_list,
+        env,
+        &["RIZK_TRACE_EXPORTER", "OTEL_TRACES_EXPORTER"],
+        |s| {
+            TraceExporter::parse_list(s).map_err(|problem| {
+                (
+                    problem,
+                    "use a comma-separated list of otlp, jaeger, zipkin, datadog, console, or none alone"
+                        .to_owned(),
+                )
+            })
+        },
+    )?;
+
+    let otlp_protocol = pick_as(
+        "otlp_protocol",
+        input.otlp_protocol,
+        env,
+        &[
+            "RIZK_OTLP_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ],
+        |s| {
+            s.parse::<OtlpProtocol>()
+                .map_err(|problem| (problem, "use grpc or http/protobuf".to_owned()))
+        },
+    )?;
+
+    let otlp_compression = pick_as(
+        "otlp_compression",
+        input.otlp_compression,
+        env,
+        &[
+            "RIZK_OTLP_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+        ],
+        |s| {
+            s.parse::<OtlpCompression>()
+                .map_err(|problem| (problem, "use gzip or none".to_owned()))
+        },
+    )?
+    .unwrap_or(Sourced::new(OtlpCompression::None, Source::Default));
+
+    let otlp_timeout = pick_as(
+        "otlp_timeout",
+        input.otlp_timeout,
+        env,
+        &[
+            "RIZK_OTLP_TIMEOUT_MS",
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ],
+        |s| match s.parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err((
+                format!("{s:?} is not a positive whole number of milliseconds"),
+                "use a number such as 10000".to_owned(),
+            )),
+        },
+    )?
+    .unwrap_or(Sourced::new(DEFAULT_OTLP_TIMEOUT, Source::Default));
+    if otlp_timeout.value.is_zero() {
+        return Err(RizkError::invalid(
+            "otlp_timeout",
+            otlp_timeout.source,
+            "it is zero",
+            "use a timeout such as 10 s",
+        ));
+    }
+
+    let otlp_traces_endpoint = url_option(
+        "otlp_traces_endpoint",
+        None,
+        env,
+        &["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"],
+    )?;
+
+    let otlp_traces_headers = pick_as(
+        "otlp_headers",
+        None,
+        env,
+        &["OTEL_EXPORTER_OTLP_TRACES_HEADERS"],
+        text,
+    )?
+    .map(|raw| parse_headers(&raw.value, raw.source).map(|h| Sourced::new(h, raw.source)))
+    .transpose()?;
+
+    let otlp_certificate = pick_as(
+        "otlp_certificate",
+        input.otlp_certificate.clone(),
+        env,
+        &[
+            "RIZK_OTLP_CERTIFICATE",
+            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+        ],
+        |s| Ok(PathBuf::from(s)),
+    )?;
+
+    let dashboard_url = url_option(
+        "dashboard_url",
+        input.dashboard_url.clone(),
+        env,
+        &["RIZK_DASHBOARD_URL"],
+    )?
+    .unwrap_or(Sourced::new(default_dashboard_url(), Source::Default));
+    if dashboard_url.value.scheme() == "http" && !is_loopback(&dashboard_url.value) {
+        return Err(RizkError::invalid(
+            "dashboard_url",
+            dashboard_url.source,
+            format!("{} would send the API key unencrypted", dashboard_url.value),
+            "use an https:// URL (plain http is accepted only for localhost and 127.0.0.1)",
+        ));
+    }
+
+    let jaeger_agent_host = non_empty(
+        "jaeger_agent_host",
+        pick_as(
+            "jaeger_agent_host",
+            input.jaeger_agent_host.clone(),
+            env,
+            &["RIZK_JAEGER_AGENT_HOST", "OTEL_EXPORTER_JAEGER_AGENT_HOST"],
+            text,
+        )?,
+    )?;
+    if let Some(host) = &jaeger_agent_host {
+        let h = host.value.trim();
+        if h.contains("://") || h.contains('/') || (h.contains(':') && !h.starts_with('[')) {
+            return Err(RizkError::invalid(
+                "jaeger_agent_host",
+                host.source,
+                format!("{h:?} is not a bare host name"),
+                "give only the host, such as jaeger-agent (the port goes in jaeger_agent_port), or set opentelemetry_endpoint to Jaeger's OTLP port, such as http://jaeger:4318",
+            ));
+        }
+    }
+    let jaeger_agent_port = pick_as(
+        "jaeger_agent_port",
+        input.jaeger_agent_port,
+        env,
+        &["RIZK_JAEGER_AGENT_PORT", "OTEL_EXPORTER_JAEGER_AGENT_PORT"],
+        |s| {
+            s.parse::<u16>().map_err(|_| {
+                (
+                    format!("{s:?} is not a port number"),
+                    "use 6831, the agent's default, or leave it unset".to_owned(),
+                )
+            })
+        },
+    )?;
+    if let Some(port) = &jaeger_agent_port {
+        let host = jaeger_agent_host
+            .as_ref()
+            .map_or("jaeger-agent", |h| h.value.as_str());
+        if !matches!(port.value, 6831 | 6832) {
+            return Err(RizkError::invalid(
+                "jaeger_agent_port",
+                port.source,
+                format!(
+                    "port {} is not a Jaeger agent port rizk can map: rizk sends to Jaeger over OTLP, not to the agent's UDP ports",
+                    port.value
+                ),
+                format!(
+                    "set opentelemetry_endpoint to Jaeger's OTLP receiver, such as http://{host}:4318 (HTTP) or http://{host}:4317 (gRPC), and remove jaeger_agent_port"
+                ),
+            ));
+        }
+        if jaeger_agent_host.is_none() {
+            return Err(RizkError::invalid(
+                "jaeger_agent_port",
+                port.source,
+                "it is set without jaeger_agent_host",
+                "set jaeger_agent_host too (it maps to OTLP on port 4318 of that host), or better, set opentelemetry_endpoint to http://<jaeger-host>:4318",
+            ));
+        }
+    }
+    let jaeger_service_name = non_empty(
+        "jaeger_service_name",
+        pick_as(
+            "jaeger_service_name",
+            input.jaeger_service_name.clone(),
+            env,
+            &["RIZK_JAEGER_SERVICE_NAME"],
+            text,
+        )?,
+    )?;
+
+    let zipkin_endpoint = url_option(
+        "zipkin_endpoint",
+        input.zipkin_endpoint.clone(),
+        env,
+        &["RIZK_ZIPKIN_ENDPOINT", "OTEL_EXPORTER_ZIPKIN_ENDPOINT"],
+    )?;
+    let zipkin_service_name = non_empty(
+        "zipkin_service_name",
+        pick_as(
+            "zipkin_service_name",
+            input.zipkin_service_name.clone(),
+            env,
+            &["RIZK_ZIPKIN_SERVICE_NAME"],
+            text,
+        )?,
+    )?;
+
+    let mut datadog_agent_endpoint = url_option(
+        "datadog_agent_endpoint",
+        input.datadog_agent_endpoint.clone(),
+        env,
+        &["RIZK_DATADOG_AGENT_ENDPOINT", "DD_TRACE_AGENT_URL"],
+    )?;
+    if datadog_agent_endpoint.is_none()
+        && let Some(host) = pick_as(
+            "datadog_agent_endpoint",
+            None,
+            env,
+            &["DD_AGENT_HOST"],
+            text,
+        )?
+    {
+        let port = pick_as(
+            "datadog_agent_endpoint",
+            None,
+            env,
+            &["DD_TRACE_AGENT_PORT"],
+            |s| {
+                s.parse::<u16>().map_err(|_| {
+                    (
+                        format!("{s:?} is not a port number"),
+                        "use the agent's trace port, 8126 by default".to_owned(),
+                    )
+                })
+            },
+        )?
+        .map_or(8126, |p| p.value);
+        let raw = format!("http://{}:{port}", host.value);
+        datadog_agent_endpoint = Some(Sourced::new(
+            parse_endpoint(&raw, host.source).map_err(|e| renamed(e, "datadog_agent_endpoint"))?,
+            host.source,
+        ));
+    }
+    let datadog_service = non_empty(
+        "datadog_service",
+        pick_as(
+            "datadog_service",
+            input.datadog_service.clone(),
+            env,
+            &["RIZK_DATADOG_SERVICE", "DD_SERVICE"],
+            text,
+        )?,
+    )?;
+    let datadog_env = non_empty(
+        "datadog_env",
+        pick_as(
+            "datadog_env",
+            input.datadog_env.clone(),
+            env,
+            &["RIZK_DATADOG_ENV", "DD_ENV"],
+            text,
+        )?,
+    )?;
+
+    Ok(ExporterOptions {
+        trace_exporter,
+        otlp_protocol,
+        otlp_compression,
+        otlp_timeout,
+        otlp_traces_endpoint,
+        otlp_traces_headers,
+        otlp_certificate,
+        dashboard_url,
+        jaeger_agent_host,
+        jaeger_agent_port,
+        jaeger_service_name,
+        zipkin_endpoint,
+        zipkin_service_name,
+        datadog_agent_endpoint,
+        datadog_service,
+        datadog_env,
+    })
+}
+
+/// Exporter selection and per-platform settings. See `docs/exporters.md`.
+impl RizkBuilder {
+    /// Sends spans to `exporter`; call it again to add more (each gets its own bounded queue).
+    /// Replaces `RIZK_TRACE_EXPORTER` / `OTEL_TRACES_EXPORTER` as a whole.
+    ///
+    /// Without it, spans go over OTLP when an endpoint is set, and to the console when nothing
+    /// is configured. The Rizk dashboard receives spans whenever `api_key` is set, whatever is
+    /// selected here.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let config = RizkBuilder::new()
+    ///     .app_name("svc")
+    ///     .opentelemetry_endpoint("http://localhost:4318")
+    ///     .trace_exporter(TraceExporter::Otlp)
+    ///     .trace_exporter(TraceExporter::Console)
+    ///     .ignore_environment()
+    ///     .build_config()
+    ///     .unwrap();
+    /// assert!(config.exporters.selects(TraceExporter::Console));
+    /// ```
+    pub fn trace_exporter(mut self, exporter: TraceExporter) -> Self {
+        if !self.exporter_input.trace_exporter.contains(&exporter) {
+            self.exporter_input.trace_exporter.push(exporter);
+        }
+        self
+    }
+
+    /// The OTLP protocol. Default: gRPC when the endpoint's port is 4317, else HTTP/protobuf.
+    ///
+    /// ```
+    /// use rizk_core::config::OtlpProtocol;
+    /// let b = rizk_core::RizkBuilder::new().otlp_protocol(OtlpProtocol::Grpc);
+    /// # let _ = b;
+    /// ```
+    pub fn otlp_protocol(mut self, protocol: OtlpProtocol) -> Self {
+        self.exporter_input.otlp_protocol = Some(protocol);
+        self
+    }
+
+    /// Compresses OTLP bodies sent to your endpoint (the dashboard's are never compressed).
+    ///
+    /// ```
+    /// use rizk_core::config::OtlpCompression;
+    /// let b = rizk_core::RizkBuilder::new().otlp_compression(OtlpCompression::Gzip);
+    /// # let _ = b;
+    /// ```
+    pub fn otlp_compression(mut self, compression: OtlpCompression) -> Self {
+        self.exporter_input.otlp_compression = Some(compression);
+        self
+    }
+
+    /// Bound on one export request: connecting, sending and reading the answer (default 10 s).
+    /// A collector that never answers holds the export thread at most this long; the traced
+    /// application never waits for it.
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().otlp_timeout(std::time::Duration::from_secs(3));
+    /// # let _ = b;
+    /// ```
+    pub fn otlp_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.exporter_input.otlp_timeout = Some(timeout);
+        self
+    }
+
+    /// A PEM file of CA certificates to trust for `https` OTLP endpoints (a private CA), in
+    /// addition to the system's roots.
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().otlp_certificate("/etc/ssl/private-ca.pem");
+    /// # let _ = b;
+    /// ```
+    pub fn otlp_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.exporter_input.otlp_certificate = Some(path.into());
+        self
+    }
+
+    /// Base URL of a self-hosted Rizk dashboard (default `https://api.rizk.tools`); spans go
+    /// to `<url>/v1/traces` with `Authorization: Bearer <api_key>`.
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().dashboard_url("https://rizk.internal.example");
+    /// # let _ = b;
+    /// ```
+    pub fn dashboard_url(mut self, url: impl Into<String>) -> Self {
+        self.exporter_input.dashboard_url = Some(url.into());
+        self
+    }
+
+    /// A Jaeger agent's host, from configurations written for the old UDP agent. rizk sends
+    /// OTLP instead: this maps to `http://<host>:4318` (Jaeger's OTLP/HTTP receiver). Prefer
+    /// `opentelemetry_endpoint`.
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().jaeger_agent_host("localhost");
+    /// # let _ = b;
+    /// ```
+    pub fn jaeger_agent_host(mut self, host: impl Into<String>) -> Self {
+        self.exporter_input.jaeger_agent_host = Some(host.into());
+        self
+    }
+
+    /// A Jaeger agent's port: 6831 or 6832 are accepted (with `jaeger_agent_host`, mapped to
+    /// OTLP on 4318); any other port is refused with the setting to use instead.
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().jaeger_agent_host("localhost").jaeger_agent_port(6831);
+    /// # let _ = b;
+    /// ```
+    pub fn jaeger_agent_port(mut self, port: u16) -> Self {
+        self.exporter_input.jaeger_agent_port = Some(port);
+        self
+    }
+
+    /// `service.name` of the spans sent to Jaeger (default: `app_name`).
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().jaeger_service_name("rizk-llm-app");
+    /// # let _ = b;
+    /// ```
+    pub fn jaeger_service_name(mut self, name: impl Into<String>) -> Self {
+        self.exporter_input.jaeger_service_name = Some(name.into());
+        self
+    }
+
+    /// Where Zipkin receives spans: the full URL, such as `http://zipkin:9411/api/v2/spans`
+    /// (a URL with no path gets `/api/v2/spans`).
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().zipkin_endpoint("http://zipkin:9411/api/v2/spans");
+    /// # let _ = b;
+    /// ```
+    pub fn zipkin_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.exporter_input.zipkin_endpoint = Some(url.into());
+        self
+    }
+
+    /// The Zipkin service name (`localEndpoint.serviceName`; default: `app_name`).
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().zipkin_service_name("rizk-llm-app");
+    /// # let _ = b;
+    /// ```
+    pub fn zipkin_service_name(mut self, name: impl Into<String>) -> Self {
+        self.exporter_input.zipkin_service_name = Some(name.into());
+        self
+    }
+
+    /// The Datadog Agent spans are sent to (default `http://localhost:8126`; also
+    /// `DD_TRACE_AGENT_URL`, or `DD_AGENT_HOST` + `DD_TRACE_AGENT_PORT`).
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().datadog_agent_endpoint("http://datadog-agent:8126");
+    /// # let _ = b;
+    /// ```
+    pub fn datadog_agent_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.exporter_input.datadog_agent_endpoint = Some(url.into());
+        self
+    }
+
+    /// The Datadog `service` (default: `app_name`; also `DD_SERVICE`).
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().datadog_service("rizk-llm-app");
+    /// # let _ = b;
+    /// ```
+    pub fn datadog_service(mut self, service: impl Into<String>) -> Self {
+        self.exporter_input.datadog_service = Some(service.into());
+        self
+    }
+
+    /// The Datadog `env` tag (also `DD_ENV`).
+    ///
+    /// ```
+    /// let b = rizk_core::RizkBuilder::new().datadog_env("production");
+    /// # let _ = b;
+    /// ```
+    pub fn datadog_env(mut self, env: impl Into<String>) -> Self {
+        self.exporter_input.datadog_env = Some(env.into());
+        self
+    }
+
+    /// Refused at `init`, with the fix: the Datadog exporter talks to a Datadog Agent, and the
+    /// agent holds the API key. Kept so that configurations ported from the Python SDK fail
+    /// with an explanation instead of a missing method.
+    ///
+    /// ```
+    /// let err = rizk_core::RizkBuilder::new()
+    ///     .app_name("svc")
+    ///     .datadog_api_key("dd-key")
+    ///     .ignore_environment()
+    ///     .build_config()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("agent holds the API key"));
+    /// assert!(!err.to_string().contains("dd-key"));
+    /// ```
+    pub fn datadog_api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.exporter_input.datadog_api_key = Some(key.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> BTreeMap<String, String> {
+        vars.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn resolve_env(vars: &[(&str, &str)]) -> Result<ExporterOptions> {
+        resolve(&ExporterInput::default(), &env(vars))
+    }
+
+    #[test]
+    fn defaults_select_nothing_and_point_the_dashboard_at_rizk_tools() {
+        let o = resolve_env(&[]).unwrap();
+        assert!(o.trace_exporter.is_none());
+        assert!(!o.configures_remote());
+        assert_eq!(o.dashboard_url.value.as_str(), "https://api.rizk.tools/");
+        assert_eq!(o.otlp_timeout.value, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn otel_traces_exporter_is_a_list_and_rizk_wins_over_otel() {
+        let o = resolve_env(&[("OTEL_TRACES_EXPORTER", "otlp, console,otlp")]).unwrap();
+        let list = o.trace_exporter.unwrap();
+        assert_eq!(list.value, [TraceExporter::Otlp, TraceExporter::Console]);
+        assert_eq!(list.source, Source::Env("OTEL_TRACES_EXPORTER"));
+
+        let o = resolve_env(&[
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("RIZK_TRACE_EXPORTER", "zipkin"),
+        ])
+        .unwrap();
+        assert_eq!(o.trace_exporter.unwrap().value, [TraceExporter::Zipkin]);
+    }
+
+    #[test]
+    fn bad_exporter_names_and_none_with_others_are_refused_naming_the_field() {
+        let err = resolve_env(&[("OTEL_TRACES_EXPORTER", "jaegr")]).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("trace_exporter") && msg.contains("jaegr"),
+            "{msg}"
+        );
+        let err = resolve_env(&[("RIZK_TRACE_EXPORTER", "none,otlp")]).unwrap_err();
+        assert!(err.to_string().contains("cannot be combined"), "{err}");
+    }
+
+    #[test]
+    fn protocol_compression_and_timeout_come_from_the_otel_variables() {
+        let o = resolve_env(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ])
+        .unwrap();
+        assert_eq!(o.otlp_protocol.unwrap().value, OtlpProtocol::Grpc);
+        assert_eq!(o.otlp_compression.value, OtlpCompression::Gzip);
+        assert_eq!(o.otlp_timeout.value, Duration::from_millis(2500));
+
+        let o = resolve_env(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
+        ])
+        .unwrap();
+        assert_eq!(o.otlp_protocol.unwrap().value, OtlpProtocol::HttpProtobuf);
+
+        for (var, value, field) in [
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "otlp_protocol"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd", "otlp_compression"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "0", "otlp_timeout"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "10s", "otlp_timeout"),
+        ] {
+            let err = resolve_env(&[(var, value)]).unwrap_err();
+            assert!(
+                matches!(&err, RizkError::InvalidConfig { field: f, .. } if f == field),
+                "{var}={value}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn traces_endpoint_and_headers_are_read_as_they_are() {
+        let o = resolve_env(&[
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://c:4318/custom/path",
+            ),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=s3cret%2C1"),
+        ])
+        .unwrap();
+        assert!(o.configures_remote());
+        assert_eq!(
+            o.otlp_traces_endpoint.unwrap().value.as_str(),
+            "http://c:4318/custom/path"
+        );
+        let headers = o.otlp_traces_headers.unwrap().value;
+        assert_eq!(headers[0].0, "api-key");
+        assert_eq!(headers[0].1.expose(), "s3cret,1");
+    }
+
+    #[test]
+    fn dashboard_url_must_be_https_unless_loopback() {
+        let o = resolve_env(&[("RIZK_DASHBOARD_URL", "http://127.0.0.1:9999")]).unwrap();
+        assert_eq!(o.dashboard_url.value.as_str(), "http://127.0.0.1:9999/");
+        let err = resolve_env(&[("RIZK_DASHBOARD_URL", "http://rizk.example.com")]).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("dashboard_url") && msg.contains("https://"),
+            "{msg}"
+        );
+        let err = resolve_env(&[("RIZK_DASHBOARD_URL", "ftp://x")]).unwrap_err();
+        assert!(err.to_string().contains("dashboard_url"), "{err}");
+    }
+
+    #[test]
+    fn jaeger_agent_settings_are_checked_and_explain_the_otlp_move() {
+        let o = resolve_env(&[
+            ("RIZK_JAEGER_AGENT_HOST", "jaeger"),
+            ("RIZK_JAEGER_AGENT_PORT", "6831"),
+        ])
+        .unwrap();
+        assert_eq!(o.jaeger_agent_host.unwrap().value, "jaeger");
+
+        let err = resolve_env(&[
+            ("RIZK_JAEGER_AGENT_HOST", "jaeger"),
+            ("RIZK_JAEGER_AGENT_PORT", "5775"),
+        ])
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("jaeger_agent_port") && msg.contains("http://jaeger:4318"),
+            "{msg}"
+        );
+        let err = resolve_env(&[("RIZK_JAEGER_AGENT_PORT", "6831")]).unwrap_err();
+        assert!(
+            err.to_string().contains("without jaeger_agent_host"),
+            "{err}"
+        );
+        let err = resolve_env(&[("RIZK_JAEGER_AGENT_HOST", "http://jaeger:6831")]).unwrap_err();
+        assert!(err.to_string().contains("bare host"), "{err}");
+    }
+
+    #[test]
+    fn datadog_settings_fall_back_to_the_dd_variables() {
+        let o = resolve_env(&[
+            ("DD_AGENT_HOST", "dd-agent"),
+            ("DD_SERVICE", "shop"),
+            ("DD_ENV", "staging"),
+        ])
+        .unwrap();
+        assert_eq!(
+            o.datadog_agent_endpoint.unwrap().value.as_str(),
+            "http://dd-agent:8126/"
+        );
+        assert_eq!(o.datadog_service.unwrap().value, "shop");
+        assert_eq!(o.datadog_env.unwrap().value, "staging");
+
+        let o = resolve_env(&[
+            ("DD_TRACE_AGENT_URL", "http://a:1234"),
+            ("RIZK_DATADOG_SERVICE", "rizk-wins"),
+            ("DD_SERVICE", "dd"),
+        ])
+        .unwrap();
+        assert_eq!(
+            o.datadog_agent_endpoint.unwrap().value.as_str(),
+            "http://a:1234/"
+        );
+        assert_eq!(o.datadog_service.unwrap().value, "rizk-wins");
+    }
+
+    #[test]
+    fn datadog_api_key_is_refused_without_showing_it() {
+        let err = resolve_env(&[("RIZK_DATADOG_API_KEY", "dd-0123456789")]).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("datadog_api_key") && msg.contains("agent"),
+            "{msg}"
+        );
+        assert!(!msg.contains("0123456789"), "{msg}");
+    }
+
+    #[test]
+    fn settings_mask_header_values() {
+        let o = resolve_env(&[("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=topsecret")]).unwrap();
+        let lines = o.settings();
+        let printed = format!("{lines:?}");
+        assert!(printed.contains("api-key=***"), "{printed}");
+        assert!(!printed.contains("topsecret"), "{printed}");
+    }
+}

@@ -95,6 +95,8 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     let trace_debug = pick(b.trace_debug, env, &["RIZK_TRACE_DEBUG"], parse_bool)?
         .unwrap_or(Sourced::new(false, Source::Default));
 
+    // Before the console default: selecting Zipkin or Datadog alone also replaces the console.
+    let exporters = exporters::resolve(&b.exporter_input, env)?;
     let console_exporter = match pick(
         b.console_exporter,
         env,
@@ -103,7 +105,10 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     )? {
         Some(v) => v,
         None if trace_debug.value => Sourced::new(true, Source::Derived),
-        None if opentelemetry_endpoint.is_none() && api_key.is_none() => {
+        None if opentelemetry_endpoint.is_none()
+            && api_key.is_none()
+            && !exporters.configures_remote() =>
+        {
             Sourced::new(true, Source::Derived)
         }
         None => Sourced::new(false, Source::Default),
@@ -116,7 +121,6 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     .unwrap_or(Sourced::new(ConsoleTarget::Stderr, Source::Default));
 
     let export = resolve_export(b, env)?;
-    let exporters = exporters::resolve(&b.exporter_input, env)?;
     let content = content::resolve(&b.content_input, env)?;
     let sampling = sampling::resolve(&b.sampling_input, env, &mut trace_sampling_rate)?;
     let propagation = propagation::resolve(&b.propagation_input, env)?;

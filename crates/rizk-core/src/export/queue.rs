@@ -301,6 +301,12 @@ impl<E: SpanExporter> Worker<E> {
                 Ok(Control::ExportNow) => {
                     // Failures are counted and reported inside export().
                     let _ = self.drain(&mut batch);
+                    // Under steady load ExportNow always wins over the timer: run the
+                    // scheduled work (tail-sampling deadlines) when it is due all the same.
+                    if Instant::now() >= deadline {
+                        let _ = self.tick_stages();
+                        deadline = Instant::now() + self.delay;
+                    }
                 }
                 Ok(Control::Flush(reply)) => {
                     let result = self.drain(&mut batch).and(self.tick_stages());

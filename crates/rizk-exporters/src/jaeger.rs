@@ -1,0 +1,22 @@
+//! Jaeger: spans go over OTLP (Jaeger ingests it natively since 1.35; `opentelemetry-jaeger`
+//! is dead), and Jaeger's own `uber-trace-id` header format comes from
+//! `opentelemetry-jaeger-propagator`.
+
+// The Jaeger propagation format is deprecated upstream in favour of W3C trace context; it is
+// offered for services that still speak only `uber-trace-id`.
+#![allow(deprecated)]
+
+pub use opentelemetry_jaeger_propagator::Propagator as JaegerPropagator;
+
+/// Jaeger's `uber-trace-id` propagator, to install next to W3C trace context when services
+/// that still speak only Jaeger's format call yours (or are called by it).
+///
+/// ```
+/// use opentelemetry::propagation::TextMapPropagator;
+///
+/// let propagator = rizk_exporters::jaeger_propagator();
+/// assert!(propagator.fields().any(|f| f == "uber-trace-id"));
+/// ```
+pub fn jaeger_propagator() -> JaegerPropagator {
+    JaegerPropagator::new()
+}
