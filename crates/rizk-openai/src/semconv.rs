@@ -1,0 +1,75 @@
+//! Attribute keys of LLM spans that `rizk_core::semconv` does not define (yet): request
+//! parameters, response metadata, token usage, streaming and errors.
+//!
+//! ```
+//! assert_eq!(rizk_openai::semconv::TOKENS_TOTAL, "llm.token_count.total");
+//! ```
+
+/// OpenInference: prompt tokens (integer).
+pub const TOKENS_PROMPT: &str = "llm.token_count.prompt";
+/// OpenInference: completion tokens (integer).
+pub const TOKENS_COMPLETION: &str = "llm.token_count.completion";
+/// OpenInference: prompt plus completion tokens (integer).
+pub const TOKENS_TOTAL: &str = "llm.token_count.total";
+/// OpenInference: prompt tokens read from the provider's cache (integer).
+pub const TOKENS_CACHE_READ: &str = "llm.token_count.prompt_details.cache_read";
+/// OpenInference: reasoning tokens of the completion (integer).
+pub const TOKENS_REASONING: &str = "llm.token_count.completion_details.reasoning";
+/// GenAI: input tokens (integer).
+pub const USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// GenAI: output tokens (integer).
+pub const USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+
+/// GenAI: `temperature` of the request (double).
+pub const REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
+/// The spec's key for the temperature (double).
+pub const LLM_TEMPERATURE: &str = "llm.temperature";
+/// GenAI: `max_completion_tokens` (or the older `max_tokens`) of the request (integer).
+pub const REQUEST_MAX_TOKENS: &str = "gen_ai.request.max_tokens";
+/// GenAI: `top_p` of the request (double).
+pub const REQUEST_TOP_P: &str = "gen_ai.request.top_p";
+/// GenAI: `frequency_penalty` of the request (double).
+pub const REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
+/// GenAI: `presence_penalty` of the request (double).
+pub const REQUEST_PRESENCE_PENALTY: &str = "gen_ai.request.presence_penalty";
+/// GenAI: number of choices asked for (`n`, integer), when more than one.
+pub const REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
+/// Whether the response was streamed (boolean), as rig records it too.
+pub const REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// Names of the tools the request offered the model (string array).
+pub const REQUEST_TOOLS: &str = "llm.request.tools";
+
+/// GenAI: the response's id (`chatcmpl-...`).
+pub const RESPONSE_ID: &str = "gen_ai.response.id";
+/// GenAI: the model that answered (may differ from the requested one).
+pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// GenAI: the finish reason of each choice (string array: `stop`, `length`, `tool_calls`, ...).
+pub const RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// Number of tool calls the model asked for (integer).
+pub const TOOL_CALL_COUNT: &str = "llm.tool_calls.count";
+/// Names of the functions the model asked to call, in order (string array). Not content: the
+/// arguments are, and go to `output.value` only when the content policy allows.
+pub const TOOL_CALL_NAMES: &str = "llm.tool_calls.names";
+/// GenAI: the number of vectors an embeddings call returned (integer).
+pub const EMBEDDING_COUNT: &str = "llm.embeddings.count";
+/// GenAI: the dimension of the returned embeddings (integer).
+pub const EMBEDDING_DIMENSIONS: &str = "gen_ai.embeddings.dimension.count";
+
+/// Streaming: milliseconds from sending the request to the first chunk carrying output
+/// (double). The span also has a `first_token` event at that moment.
+pub const TIME_TO_FIRST_TOKEN_MS: &str = "llm.time_to_first_token_ms";
+/// Streaming: chunks received (integer).
+pub const STREAM_CHUNK_COUNT: &str = "llm.stream.chunk_count";
+
+/// OpenTelemetry: the error class: the API's error `type` (`rate_limit_exceeded`,
+/// `invalid_request_error`, ...), else its `code`, else the HTTP status, else `timeout`,
+/// `connection`, `invalid_response`, `stream` or `invalid_argument`.
+pub const ERROR_TYPE: &str = "error.type";
+/// The API error's `code` (`rate_limit_exceeded`, `context_length_exceeded`, ...).
+pub const ERROR_CODE: &str = "llm.error.code";
+/// OpenTelemetry: the HTTP status of a failed call (integer).
+pub const HTTP_STATUS_CODE: &str = "http.response.status_code";
+/// OpenTelemetry: host of the API the client talks to.
+pub const SERVER_ADDRESS: &str = "server.address";
+/// OpenTelemetry: port of the API the client talks to (integer).
+pub const SERVER_PORT: &str = "server.port";
