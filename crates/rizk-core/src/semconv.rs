@@ -66,6 +66,17 @@ pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
 /// GenAI: the requested model.
 pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
 
+/// OpenInference: prompt tokens of an LLM call (integer).
+pub const LLM_TOKEN_COUNT_PROMPT: &str = "llm.token_count.prompt";
+/// OpenInference: completion tokens of an LLM call (integer).
+pub const LLM_TOKEN_COUNT_COMPLETION: &str = "llm.token_count.completion";
+/// OpenInference: total tokens of an LLM call (integer).
+pub const LLM_TOKEN_COUNT_TOTAL: &str = "llm.token_count.total";
+/// GenAI: input (prompt) tokens.
+pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// GenAI: output (completion) tokens.
+pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+
 /// OpenTelemetry: `service.name` resource attribute (the app name).
 pub const SERVICE_NAME: &str = "service.name";
 /// OpenTelemetry: the exception event's type.
@@ -176,6 +187,9 @@ pub const MAPPING: &[(&str, &str, &str, &str)] = &[
         GEN_AI_PROVIDER_NAME,
     ),
     ("LLM model", LLM_MODEL, LLM_MODEL_NAME, GEN_AI_REQUEST_MODEL),
+    ("prompt tokens", LLM_TOKEN_COUNT_PROMPT, LLM_TOKEN_COUNT_PROMPT, GEN_AI_USAGE_INPUT_TOKENS),
+    ("completion tokens", LLM_TOKEN_COUNT_COMPLETION, LLM_TOKEN_COUNT_COMPLETION, GEN_AI_USAGE_OUTPUT_TOKENS),
+    ("total tokens", LLM_TOKEN_COUNT_TOTAL, LLM_TOKEN_COUNT_TOTAL, ""),
     ("service", SERVICE_NAME, "", ""),
 ];
 
