@@ -180,7 +180,11 @@ impl ContentPolicy {
 
     /// What happens to content of `kind`: the one function the flags combine in.
     pub fn treatment(&self, kind: ContentKind) -> Treatment {
-        match (self.allows(kind), self.content_redaction_enabled, self.trace_content_hashes) {
+        match (
+            self.allows(kind),
+            self.content_redaction_enabled,
+            self.trace_content_hashes,
+        ) {
             (true, true, _) => Treatment::Redact,
             (true, false, _) => Treatment::Record,
             (false, _, true) => Treatment::Hash,
@@ -232,8 +236,19 @@ mod tests {
     fn policies_survive_packing() {
         let policies = [
             ContentPolicy::default(),
-            ContentPolicy { trace_content: false, trace_llm_outputs: Some(true), trace_system_prompts: Some(false), trace_content_hashes: true, content_redaction_enabled: false, ..ContentPolicy::default() },
-            ContentPolicy { trace_metadata_only: true, trace_user_inputs: Some(true), ..ContentPolicy::default() },
+            ContentPolicy {
+                trace_content: false,
+                trace_llm_outputs: Some(true),
+                trace_system_prompts: Some(false),
+                trace_content_hashes: true,
+                content_redaction_enabled: false,
+                ..ContentPolicy::default()
+            },
+            ContentPolicy {
+                trace_metadata_only: true,
+                trace_user_inputs: Some(true),
+                ..ContentPolicy::default()
+            },
         ];
         for p in policies {
             assert_eq!(ContentPolicy::from_bits(p.to_bits()), p);
@@ -242,17 +257,31 @@ mod tests {
 
     #[test]
     fn metadata_only_wins_and_hashes_replace_omission() {
-        let p = ContentPolicy { trace_metadata_only: true, trace_llm_inputs: Some(true), ..ContentPolicy::default() };
+        let p = ContentPolicy {
+            trace_metadata_only: true,
+            trace_llm_inputs: Some(true),
+            ..ContentPolicy::default()
+        };
         assert_eq!(p.treatment(ContentKind::LlmInput), Treatment::Omit);
-        let p = ContentPolicy { trace_content_hashes: true, ..p };
+        let p = ContentPolicy {
+            trace_content_hashes: true,
+            ..p
+        };
         assert_eq!(p.treatment(ContentKind::LlmInput), Treatment::Hash);
     }
 
     #[test]
     fn system_prompts_follow_prompts_unless_set() {
-        let p = ContentPolicy { trace_llm_inputs: Some(false), content_redaction_enabled: false, ..ContentPolicy::default() };
+        let p = ContentPolicy {
+            trace_llm_inputs: Some(false),
+            content_redaction_enabled: false,
+            ..ContentPolicy::default()
+        };
         assert_eq!(p.treatment(ContentKind::SystemPrompt), Treatment::Omit);
-        let p = ContentPolicy { trace_system_prompts: Some(true), ..p };
+        let p = ContentPolicy {
+            trace_system_prompts: Some(true),
+            ..p
+        };
         assert_eq!(p.treatment(ContentKind::SystemPrompt), Treatment::Record);
         assert_eq!(p.treatment(ContentKind::FunctionInput), Treatment::Record);
     }

@@ -26,7 +26,10 @@ pub(crate) struct ContentTransform {
 impl std::fmt::Debug for ContentTransform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ContentTransform")
-            .field("policy", &ContentPolicy::from_bits(self.policy.load(Ordering::Relaxed)))
+            .field(
+                "policy",
+                &ContentPolicy::from_bits(self.policy.load(Ordering::Relaxed)),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -46,7 +49,11 @@ pub fn content_hash(text: &str) -> String {
 
 /// The content kind of an attribute, from its key (and the span's kind and sibling role keys
 /// for flattened OpenInference messages); `None` for attributes that are not content.
-pub(crate) fn content_kind(key: &str, span_kind: Option<&str>, attributes: &[KeyValue]) -> Option<ContentKind> {
+pub(crate) fn content_kind(
+    key: &str,
+    span_kind: Option<&str>,
+    attributes: &[KeyValue],
+) -> Option<ContentKind> {
     let is_llm = span_kind == Some("llm") || span_kind == Some("LLM");
     match key {
         semconv::INPUT_VALUE => Some(match span_kind {
@@ -54,7 +61,11 @@ pub(crate) fn content_kind(key: &str, span_kind: Option<&str>, attributes: &[Key
             _ if is_llm => ContentKind::LlmInput,
             _ => ContentKind::FunctionInput,
         }),
-        semconv::OUTPUT_VALUE => Some(if is_llm { ContentKind::LlmOutput } else { ContentKind::FunctionOutput }),
+        semconv::OUTPUT_VALUE => Some(if is_llm {
+            ContentKind::LlmOutput
+        } else {
+            ContentKind::FunctionOutput
+        }),
         "gen_ai.prompt" | "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::LlmInput),
         "gen_ai.system_instructions" => Some(ContentKind::SystemPrompt),
         "gen_ai.completion" | "gen_ai.output.messages" => Some(ContentKind::LlmOutput),
@@ -65,7 +76,10 @@ pub(crate) fn content_kind(key: &str, span_kind: Option<&str>, attributes: &[Key
                 if !rest.ends_with(".message.role") {
                     let index = rest.split('.').next().unwrap_or("");
                     let role_key = format!("llm.input_messages.{index}.message.role");
-                    let role = attributes.iter().find(|kv| kv.key.as_str() == role_key).map(|kv| kv.value.as_str());
+                    let role = attributes
+                        .iter()
+                        .find(|kv| kv.key.as_str() == role_key)
+                        .map(|kv| kv.value.as_str());
                     return Some(match role.as_deref() {
                         Some("system") => ContentKind::SystemPrompt,
                         Some("user") => ContentKind::UserInput,
@@ -108,7 +122,10 @@ impl SpanTransform for ContentTransform {
         let span_kind = span
             .attributes
             .iter()
-            .find(|kv| kv.key.as_str() == semconv::SPAN_KIND || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND)
+            .find(|kv| {
+                kv.key.as_str() == semconv::SPAN_KIND
+                    || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND
+            })
             .map(|kv| kv.value.as_str().into_owned());
         let snapshot = span.attributes.clone();
         let mut treatments: Vec<Option<Treatment>> = Vec::with_capacity(span.attributes.len());
@@ -134,9 +151,10 @@ impl SpanTransform for ContentTransform {
                 _ => {}
             }
             if let (true, Some(redactor)) = (redact_all, redactor)
-                && !matches!(treatment, Some(Treatment::Record)) {
-                    Self::redact_value(redactor, &mut kv.value);
-                }
+                && !matches!(treatment, Some(Treatment::Record))
+            {
+                Self::redact_value(redactor, &mut kv.value);
+            }
             true
         });
         if let (true, Some(redactor)) = (redact_all, redactor) {
@@ -146,9 +164,10 @@ impl SpanTransform for ContentTransform {
                 }
             }
             if let Status::Error { description } = &mut span.status
-                && let Cow::Owned(clean) = redactor.redact(description) {
-                    *description = Cow::Owned(clean);
-                }
+                && let Cow::Owned(clean) = redactor.redact(description)
+            {
+                *description = Cow::Owned(clean);
+            }
         }
     }
 }
@@ -160,16 +179,35 @@ mod tests {
     #[test]
     fn keys_map_to_content_kinds() {
         let none: &[KeyValue] = &[];
-        assert_eq!(content_kind("input.value", Some("workflow"), none), Some(ContentKind::UserInput));
-        assert_eq!(content_kind("input.value", Some("task"), none), Some(ContentKind::FunctionInput));
-        assert_eq!(content_kind("output.value", Some("LLM"), none), Some(ContentKind::LlmOutput));
-        assert_eq!(content_kind("gen_ai.system_instructions", None, none), Some(ContentKind::SystemPrompt));
+        assert_eq!(
+            content_kind("input.value", Some("workflow"), none),
+            Some(ContentKind::UserInput)
+        );
+        assert_eq!(
+            content_kind("input.value", Some("task"), none),
+            Some(ContentKind::FunctionInput)
+        );
+        assert_eq!(
+            content_kind("output.value", Some("LLM"), none),
+            Some(ContentKind::LlmOutput)
+        );
+        assert_eq!(
+            content_kind("gen_ai.system_instructions", None, none),
+            Some(ContentKind::SystemPrompt)
+        );
         assert_eq!(content_kind("user.id", None, none), None);
         let messages = [KeyValue::new("llm.input_messages.0.message.role", "system")];
         assert_eq!(
-            content_kind("llm.input_messages.0.message.content", Some("LLM"), &messages),
+            content_kind(
+                "llm.input_messages.0.message.content",
+                Some("LLM"),
+                &messages
+            ),
             Some(ContentKind::SystemPrompt)
         );
-        assert_eq!(content_kind("llm.input_messages.0.message.role", Some("LLM"), &messages), None);
+        assert_eq!(
+            content_kind("llm.input_messages.0.message.role", Some("LLM"), &messages),
+            None
+        );
     }
 }

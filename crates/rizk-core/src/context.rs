@@ -179,9 +179,10 @@ where
     let trace_id = span.span_context().trace_id();
     FRAMES.with(|frames| {
         if let Some(top) = frames.borrow_mut().last_mut()
-            && top.trace_id == Some(trace_id) {
-                top.inherited = Some(merge(top.inherited(), attrs));
-            }
+            && top.trace_id == Some(trace_id)
+        {
+            top.inherited = Some(merge(top.inherited(), attrs));
+        }
     });
 }
 

@@ -29,9 +29,10 @@ impl Pipeline {
         let all = self.queues.iter().map(|q| q as &dyn SpanProcessor);
         for processor in all.chain(self.processors.iter().map(|p| p.as_ref())) {
             if let Err(e) = f(processor)
-                && first_error.is_ok() {
-                    first_error = Err(e);
-                }
+                && first_error.is_ok()
+            {
+                first_error = Err(e);
+            }
         }
         first_error
     }

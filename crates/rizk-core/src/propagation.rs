@@ -14,11 +14,27 @@ use opentelemetry::Context;
 use crate::context::{self, Frame, FrameGuard};
 
 /// Captures the current trace context now, to be entered later wherever the value runs.
+///
+/// The frame is the innermost rizk span's when it belongs to the current trace; under a span
+/// that rizk's macros did not start (a server span from `rizk-http`, a `get_tracer` span) it
+/// is a fresh frame of that trace, so that `set_span_context` inside the bound work is
+/// inherited by the spans started under it there.
 fn capture() -> (Context, Frame) {
-    (
-        Context::current(),
-        context::current_frame().unwrap_or_default(),
-    )
+    let cx = Context::current();
+    let trace_id = {
+        use opentelemetry::trace::TraceContextExt as _;
+        let span = cx.span();
+        let sc = span.span_context();
+        sc.is_valid().then(|| sc.trace_id())
+    };
+    let frame = match trace_id {
+        Some(trace_id) => context::current_frame_for(trace_id).unwrap_or(Frame {
+            trace_id: Some(trace_id),
+            inherited: None,
+        }),
+        None => context::current_frame().unwrap_or_default(),
+    };
+    (cx, frame)
 }
 
 /// Wraps a closure so that, wherever and whenever it runs, it runs inside the trace context

@@ -119,10 +119,20 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         tail: config.sampling.intelligent.clone().map(Arc::new),
     }));
     let redactor = builder.redactor.take();
-    if redactor.is_none() && config.content.content_redaction_enabled.as_ref().is_some_and(|s| s.value) {
+    if redactor.is_none()
+        && config
+            .content
+            .content_redaction_enabled
+            .as_ref()
+            .is_some_and(|s| s.value)
+    {
         return Err(RizkError::invalid(
             "content_redaction_enabled",
-            config.content.content_redaction_enabled.as_ref().map_or(Source::Default, |s| s.source),
+            config
+                .content
+                .content_redaction_enabled
+                .as_ref()
+                .map_or(Source::Default, |s| s.source),
             "no redactor is installed",
             "initialise through rizk::Rizk::builder() with the `redaction` feature (on by default), or pass one with content_redactor(..)",
         ));
@@ -132,10 +142,11 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     ));
     let redactor_slot: RedactorSlot = Arc::new(ArcSwapOption::new(redactor.map(Arc::new)));
     // The content policy is applied first, before any transform or exporter of the user's.
-    let mut transforms: Vec<Arc<dyn crate::content::SpanTransform>> = vec![Arc::new(ContentTransform {
-        policy: content_bits.clone(),
-        redactor: redactor_slot.clone(),
-    })];
+    let mut transforms: Vec<Arc<dyn crate::content::SpanTransform>> =
+        vec![Arc::new(ContentTransform {
+            policy: content_bits.clone(),
+            redactor: redactor_slot.clone(),
+        })];
     transforms.append(&mut builder.transforms);
     let mut set = ExporterSet::new(config.export.clone(), transforms);
     match builder.tail_stage {
@@ -163,6 +174,20 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
             format!("console {target:?}{why}"),
             ConsoleExporter::new(target),
         );
+    }
+    if let Some(path) = &config.trace_file {
+        let exporter = crate::export::JsonLinesExporter::create(&path.value).map_err(|e| {
+            RizkError::invalid(
+                "trace_file",
+                path.source,
+                format!(
+                    "{} cannot be opened for appending ({e})",
+                    path.value.display()
+                ),
+                "give a path in a directory that exists and is writable",
+            )
+        })?;
+        set.add(format!("file {}", path.value.display()), exporter);
     }
     match builder.exporter_factory.take() {
         Some(factory) => factory(&config, &mut set)?,
@@ -238,7 +263,11 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         "tracing {:?}: sampling {}, content {}, exporters: {}",
         config.app_name.value,
         head,
-        if config.trace_content.value { "on" } else { "off" },
+        if config.trace_content.value {
+            "on"
+        } else {
+            "off"
+        },
         exporters.join(", ")
     ));
     RUNTIME.store(Some(Arc::new(Runtime {
@@ -543,15 +572,43 @@ fn settings_of(c: &Config) -> Vec<Setting> {
             c.export.shutdown_timeout.source,
         ),
     ]);
+    out.push(match &c.trace_file {
+        Some(path) => Setting {
+            name: "trace_file",
+            value: path.value.display().to_string(),
+            source: path.source,
+        },
+        None => Setting {
+            name: "trace_file",
+            value: "unset".into(),
+            source: Source::Default,
+        },
+    });
     out.extend(c.exporters.settings());
     let content = &c.content;
     let tri = |name: &'static str, v: &Option<crate::config::Sourced<bool>>| match v {
-        Some(v) => Setting { name, value: v.value.to_string(), source: v.source },
-        None => Setting { name, value: "as trace_content".into(), source: Source::Default },
+        Some(v) => Setting {
+            name,
+            value: v.value.to_string(),
+            source: v.source,
+        },
+        None => Setting {
+            name,
+            value: "as trace_content".into(),
+            source: Source::Default,
+        },
     };
     out.push(match &content.content_redaction_enabled {
-        Some(v) => Setting { name: "content_redaction_enabled", value: v.value.to_string(), source: v.source },
-        None => Setting { name: "content_redaction_enabled", value: "on when a redactor is installed".into(), source: Source::Default },
+        Some(v) => Setting {
+            name: "content_redaction_enabled",
+            value: v.value.to_string(),
+            source: v.source,
+        },
+        None => Setting {
+            name: "content_redaction_enabled",
+            value: "on when a redactor is installed".into(),
+            source: Source::Default,
+        },
     });
     out.extend([
         tri("trace_llm_inputs", &content.trace_llm_inputs),
@@ -563,7 +620,11 @@ fn settings_of(c: &Config) -> Vec<Setting> {
         ("trace_metadata_only", &content.trace_metadata_only),
         ("trace_content_hashes", &content.trace_content_hashes),
     ] {
-        out.push(Setting { name, value: flag.value.to_string(), source: flag.source });
+        out.push(Setting {
+            name,
+            value: flag.value.to_string(),
+            source: flag.source,
+        });
     }
     out
 }
@@ -778,10 +839,14 @@ pub fn update_config(update: ConfigUpdate) -> Result<()> {
         c.trace_llm_outputs = runtime(policy.trace_llm_outputs);
         c.trace_user_inputs = runtime(policy.trace_user_inputs);
         c.trace_system_prompts = runtime(policy.trace_system_prompts);
-        c.trace_metadata_only = crate::config::Sourced::new(policy.trace_metadata_only, Source::Runtime);
-        c.trace_content_hashes = crate::config::Sourced::new(policy.trace_content_hashes, Source::Runtime);
-        c.content_redaction_enabled =
-            Some(crate::config::Sourced::new(policy.content_redaction_enabled, Source::Runtime));
+        c.trace_metadata_only =
+            crate::config::Sourced::new(policy.trace_metadata_only, Source::Runtime);
+        c.trace_content_hashes =
+            crate::config::Sourced::new(policy.trace_content_hashes, Source::Runtime);
+        c.content_redaction_enabled = Some(crate::config::Sourced::new(
+            policy.content_redaction_enabled,
+            Source::Runtime,
+        ));
     }
     if let Some(policy) = update.intelligent_sampling {
         config.sampling.intelligent = policy;
@@ -825,6 +890,9 @@ pub fn set_content_redactor(redactor: impl ContentRedactor) -> Result<()> {
     };
     rt.redactor.store(Some(Arc::new(Box::new(redactor))));
     drop(guard);
-    let policy = ContentPolicy { content_redaction_enabled: true, ..content_policy().unwrap_or_default() };
+    let policy = ContentPolicy {
+        content_redaction_enabled: true,
+        ..content_policy().unwrap_or_default()
+    };
     update_config(ConfigUpdate::new().content_policy(policy))
 }

@@ -164,9 +164,11 @@ impl HeadSampler {
     ) -> bool {
         let state = self.state.load();
         if let Some(parent) = parent.filter(|p| p.is_valid())
-            && state.head.parent_based && (!parent.is_remote() || state.custom.is_none()) {
-                return parent.is_sampled();
-            }
+            && state.head.parent_based
+            && (!parent.is_remote() || state.custom.is_none())
+        {
+            return parent.is_sampled();
+        }
         if state.tail.is_some() {
             return true;
         }

@@ -187,9 +187,24 @@ pub const MAPPING: &[(&str, &str, &str, &str)] = &[
         GEN_AI_PROVIDER_NAME,
     ),
     ("LLM model", LLM_MODEL, LLM_MODEL_NAME, GEN_AI_REQUEST_MODEL),
-    ("prompt tokens", LLM_TOKEN_COUNT_PROMPT, LLM_TOKEN_COUNT_PROMPT, GEN_AI_USAGE_INPUT_TOKENS),
-    ("completion tokens", LLM_TOKEN_COUNT_COMPLETION, LLM_TOKEN_COUNT_COMPLETION, GEN_AI_USAGE_OUTPUT_TOKENS),
-    ("total tokens", LLM_TOKEN_COUNT_TOTAL, LLM_TOKEN_COUNT_TOTAL, ""),
+    (
+        "prompt tokens",
+        LLM_TOKEN_COUNT_PROMPT,
+        LLM_TOKEN_COUNT_PROMPT,
+        GEN_AI_USAGE_INPUT_TOKENS,
+    ),
+    (
+        "completion tokens",
+        LLM_TOKEN_COUNT_COMPLETION,
+        LLM_TOKEN_COUNT_COMPLETION,
+        GEN_AI_USAGE_OUTPUT_TOKENS,
+    ),
+    (
+        "total tokens",
+        LLM_TOKEN_COUNT_TOTAL,
+        LLM_TOKEN_COUNT_TOTAL,
+        "",
+    ),
     ("service", SERVICE_NAME, "", ""),
 ];
 

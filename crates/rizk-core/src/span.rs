@@ -194,8 +194,11 @@ impl EntitySpan {
             }
         };
         let policy = rt.content_policy();
-        let input_kind =
-            if meta.kind == EntityKind::Workflow { ContentKind::UserInput } else { ContentKind::FunctionInput };
+        let input_kind = if meta.kind == EntityKind::Workflow {
+            ContentKind::UserInput
+        } else {
+            ContentKind::FunctionInput
+        };
         // An unsampled span only has to tell its children so: its span context is enough, and
         // costs one allocation instead of two.
         let cx = if recording {
@@ -445,9 +448,10 @@ where
                 this.inner.poll(cx)
             };
             if polled.is_ready()
-                && let Some(active) = this.active.take() {
-                    active.account();
-                }
+                && let Some(active) = this.active.take()
+            {
+                active.account();
+            }
             return polled;
         }
         let polled = {

@@ -88,7 +88,12 @@ pub(super) fn resolve(input: &ContentInput, env: &dyn EnvSource) -> Result<Conte
             Some(raw) => parse_bool(raw.trim())
                 .map(|v| Some(Sourced::new(v, Source::Env(var))))
                 .map_err(|(problem, fix)| {
-                    RizkError::invalid(var.trim_start_matches("RIZK_").to_ascii_lowercase(), Source::Env(var), problem, fix)
+                    RizkError::invalid(
+                        var.trim_start_matches("RIZK_").to_ascii_lowercase(),
+                        Source::Env(var),
+                        problem,
+                        fix,
+                    )
                 }),
             None => Ok(None),
         }

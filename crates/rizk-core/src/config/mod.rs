@@ -25,7 +25,7 @@ pub use exporters::{
     TraceExporter,
 };
 pub(crate) use parse::check_rate;
-pub use propagation::PropagationOptions;
+pub use propagation::{PropagationOptions, Propagator, baggage_attribute_problem};
 pub use sampling::{IntelligentSampling, SamplingOptions};
 pub use source::{Source, Sourced};
 
@@ -60,6 +60,7 @@ const CORE_ENV_VARS: &[&str] = &[
     "RIZK_TRACE_DEBUG",
     "RIZK_CONSOLE_EXPORTER",
     "RIZK_CONSOLE_TARGET",
+    "RIZK_TRACE_FILE",
     "RIZK_SHUTDOWN_TIMEOUT_MS",
 ];
 
@@ -162,6 +163,8 @@ pub struct Config {
     pub console_exporter: Sourced<bool>,
     /// Where the console view writes.
     pub console_target: Sourced<ConsoleTarget>,
+    /// A JSON-lines file every span is appended to, for tooling.
+    pub trace_file: Option<Sourced<std::path::PathBuf>>,
     /// Export queue settings.
     pub export: ExportSettings,
     /// Exporter selection and per-platform settings.
@@ -256,6 +259,7 @@ pub struct RizkBuilder {
     trace_debug: Option<bool>,
     console_exporter: Option<bool>,
     console_target: Option<ConsoleTarget>,
+    trace_file: Option<std::path::PathBuf>,
     shutdown_timeout: Option<Duration>,
     max_queue_size: Option<usize>,
     ignore_environment: bool,
@@ -356,6 +360,13 @@ impl RizkBuilder {
     /// Where the console view writes (standard error by default).
     pub fn console_target(mut self, target: ConsoleTarget) -> Self {
         self.console_target = Some(target);
+        self
+    }
+
+    /// Appends every span to this file as one JSON object per line (for tooling), in addition
+    /// to the other destinations.
+    pub fn trace_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.trace_file = Some(path.into());
         self
     }
 

@@ -39,14 +39,15 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
         Ok(Secret::new(s))
     })?;
     if let Some(key) = &api_key
-        && key.value.expose().trim().is_empty() {
-            return Err(RizkError::invalid(
-                "api_key",
-                key.source,
-                "it is empty",
-                "set the key from your Rizk dashboard, or leave api_key unset",
-            ));
-        }
+        && key.value.expose().trim().is_empty()
+    {
+        return Err(RizkError::invalid(
+            "api_key",
+            key.source,
+            "it is empty",
+            "set the key from your Rizk dashboard, or leave api_key unset",
+        ));
+    }
 
     let tracing_enabled = match pick(
         b.tracing_enabled,
@@ -120,6 +121,9 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     })?
     .unwrap_or(Sourced::new(ConsoleTarget::Stderr, Source::Default));
 
+    let trace_file = pick(b.trace_file.clone(), env, &["RIZK_TRACE_FILE"], |s| {
+        Ok(std::path::PathBuf::from(s))
+    })?;
     let export = resolve_export(b, env)?;
     let content = content::resolve(&b.content_input, env)?;
     let sampling = sampling::resolve(&b.sampling_input, env, &mut trace_sampling_rate)?;
@@ -136,6 +140,7 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
         trace_debug,
         console_exporter,
         console_target,
+        trace_file,
         export,
         exporters,
         content,

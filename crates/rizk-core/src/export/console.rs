@@ -373,12 +373,12 @@ fn details(span: &SpanData, parent: Option<&SpanData>) -> Vec<String> {
                 .attributes
                 .iter()
                 .find(|kv| kv.key.as_str() == semconv::EXCEPTION_TYPE)
-            {
-                attrs.push(format!(
-                    "exception.type={}",
-                    truncate(&value_text(&kv_value(kind)))
-                ));
-            }
+        {
+            attrs.push(format!(
+                "exception.type={}",
+                truncate(&value_text(&kv_value(kind)))
+            ));
+        }
     }
     let mut lines = Vec::new();
     let mut current = String::new();

@@ -1,6 +1,7 @@
 //! Export side: the bounded queue, the console view and the test exporter.
 
 mod console;
+mod jsonl;
 mod memory;
 mod queue;
 mod stage;
@@ -8,6 +9,7 @@ mod stage;
 use std::sync::Arc;
 
 pub use console::{ConsoleExporter, render_trace};
+pub use jsonl::JsonLinesExporter;
 pub use memory::InMemoryExporter;
 pub use queue::{ExportQueue, QueueSnapshot, QueueStats};
 pub use stage::{ExportStage, StageFactory, StageSnapshot, StageStats};

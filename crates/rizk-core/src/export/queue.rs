@@ -261,9 +261,10 @@ impl SpanProcessor for ExportQueue {
         let timeout = timeout.min(self.shutdown_timeout);
         let result = self.request(|reply| Control::Shutdown(timeout, reply), timeout);
         if result.is_ok()
-            && let Some(handle) = self.worker.lock().ok().and_then(|mut w| w.take()) {
-                let _ = handle.join();
-            }
+            && let Some(handle) = self.worker.lock().ok().and_then(|mut w| w.take())
+        {
+            let _ = handle.join();
+        }
         result
     }
 
@@ -408,10 +409,11 @@ impl<E: SpanExporter> Worker<E> {
             return Ok(());
         }
         if !self.resource_applied
-            && let Some(resource) = self.resource.lock().ok().and_then(|r| r.clone()) {
-                self.exporter.set_resource(&resource);
-                self.resource_applied = true;
-            }
+            && let Some(resource) = self.resource.lock().ok().and_then(|r| r.clone())
+        {
+            self.exporter.set_resource(&resource);
+            self.resource_applied = true;
+        }
         for span in batch.iter_mut() {
             for transform in &self.transforms {
                 transform.transform(span);
