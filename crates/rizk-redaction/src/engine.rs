@@ -1,0 +1,729 @@
+//! [`Redactor`]: every detector in one automaton, one pass over the text.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex_automata::nfa::thompson;
+use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
+
+use crate::builtins::{self, Builtin};
+use crate::config::RedactionConfig;
+use crate::error::{RedactionError, RedactionWarning};
+use crate::kind::{EntityKind, Match};
+use crate::search::{BuildError, Caches, Searcher};
+use crate::validate::Validator;
+
+/// Nesting limit of the regex parser for custom patterns (the `regex` crate's default).
+const NEST_LIMIT: u32 = 250;
+
+/// Upper bound on the extra passes of [`Redactor::redact`] over glued matches.
+const MAX_ROUNDS: usize = 8;
+
+/// How far before and after a glued replacement the extra pass looks. Every validated built-in
+/// is far shorter; an email's local part longer than this is redacted from inside (its start
+/// stays, but without the `@` it is no longer an email).
+const RESCAN_WINDOW: usize = 512;
+
+/// What one pattern of the automaton stands for.
+#[derive(Clone, Debug)]
+struct Detector {
+    kind: EntityKind,
+    validator: Option<Validator>,
+    replacement: Box<str>,
+    /// Bytes a match can start with (a retry at a position skips the detectors that cannot).
+    first: ByteSet,
+}
+
+/// A set of bytes.
+#[derive(Clone, Debug)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn of(hir: &Hir) -> ByteSet {
+        let mut set = ByteSet([0; 4]);
+        if first_bytes(hir, &mut set) {
+            // The pattern can match the empty string at its start: anything goes.
+            set = ByteSet([u64::MAX; 4]);
+        }
+        set
+    }
+    fn insert_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+    }
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+}
+
+/// Adds to `set` the bytes a match of `hir` can start with; returns true when `hir` can match
+/// the empty string (so what follows it can start a match too).
+fn first_bytes(hir: &Hir, set: &mut ByteSet) -> bool {
+    use regex_syntax::hir::Class;
+    fn lead(c: char) -> u8 {
+        let mut buf = [0; 4];
+        c.encode_utf8(&mut buf).as_bytes()[0]
+    }
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => match lit.0.first() {
+            Some(&b) => {
+                set.insert_range(b, b);
+                false
+            }
+            None => true,
+        },
+        HirKind::Class(Class::Bytes(class)) => {
+            for r in class.ranges() {
+                set.insert_range(r.start(), r.end());
+            }
+            false
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            // UTF-8 keeps code point order, so the lead bytes lie between those of the ends.
+            for r in class.ranges() {
+                set.insert_range(lead(r.start()), lead(r.end()));
+            }
+            false
+        }
+        HirKind::Repetition(rep) => first_bytes(&rep.sub, set) || rep.min == 0,
+        HirKind::Capture(cap) => first_bytes(&cap.sub, set),
+        HirKind::Concat(subs) => subs.iter().all(|sub| first_bytes(sub, set)),
+        HirKind::Alternation(subs) => {
+            // Every alternative adds its bytes (no short circuit).
+            let mut nullable = false;
+            for sub in subs {
+                nullable |= first_bytes(sub, set);
+            }
+            nullable
+        }
+    }
+}
+
+/// The redaction engine: built once from a [`RedactionConfig`], then used from any number of
+/// threads. All detectors (built-ins, custom patterns, keywords) are compiled into one
+/// multi-pattern automaton, so a text is scanned once whatever the number of detectors; a
+/// candidate that a validator rejects (a non-Luhn 16-digit order number, `999.1.1.1`) is left as
+/// is and the search resumes right after its first character.
+///
+/// Cloning is cheap (the automaton is shared).
+///
+/// ```
+/// use std::borrow::Cow;
+/// use rizk_redaction::Redactor;
+///
+/// let redactor = Redactor::default();
+/// assert_eq!(
+///     redactor.redact("Mail jo@example.com, card 4111 1111 1111 1111, order 4111111111111112"),
+///     "Mail [REDACTED], card [REDACTED], order 4111111111111112"
+/// );
+/// assert!(matches!(redactor.redact("nothing to see"), Cow::Borrowed(_)));
+/// ```
+#[derive(Clone)]
+pub struct Redactor {
+    searcher: Arc<Searcher>,
+    detectors: Arc<[Detector]>,
+    warnings: Vec<RedactionWarning>,
+    config: RedactionConfig,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("patterns", &self.detectors.len())
+            .field("warnings", &self.warnings)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Redactor {
+    /// The redactor of [`RedactionConfig::default`]: every built-in detector, `[REDACTED]`.
+    ///
+    /// ```
+    /// use rizk_redaction::Redactor;
+    ///
+    /// assert_eq!(Redactor::default().redact("SSN 123-45-6789"), "SSN [REDACTED]");
+    /// ```
+    fn default() -> Redactor {
+        // The built-in patterns are constants and a unit test builds them; this cannot fail.
+        #[allow(clippy::expect_used)]
+        Redactor::new(RedactionConfig::default()).expect("the built-in detectors compile")
+    }
+}
+
+impl Redactor {
+    /// Compiles `config` into a redactor.
+    ///
+    /// Fails when a custom pattern does not parse ([`RedactionError::InvalidPattern`], with
+    /// the pattern's index and the byte position), can match the empty string, or compiles to
+    /// more than the size limits. Never panics on any input.
+    ///
+    /// ```
+    /// use rizk_redaction::{RedactionConfig, Redactor};
+    ///
+    /// let redactor = Redactor::new(RedactionConfig {
+    ///     custom_patterns: vec![r"(?i)ticket #[0-9]+".into()],
+    ///     ..RedactionConfig::none()
+    /// })?;
+    /// assert_eq!(redactor.redact("see Ticket #4521"), "see [REDACTED]");
+    /// # Ok::<(), rizk_redaction::RedactionError>(())
+    /// ```
+    pub fn new(config: RedactionConfig) -> Result<Redactor, RedactionError> {
+        let mut hirs: Vec<Hir> = Vec::new();
+        let mut detectors: Vec<Detector> = Vec::new();
+        let mut warnings = Vec::new();
+        let replacement = |kind: EntityKind| -> Box<str> {
+            if !config.label_entities {
+                return config.replacement_text.as_str().into();
+            }
+            let text = &config.replacement_text;
+            match text.strip_suffix(']') {
+                Some(head) => format!("{head}:{}]", kind.label()).into(),
+                None => format!("{text}:{}", kind.label()).into(),
+            }
+        };
+
+        // 1. Custom patterns: first, so they win over a built-in that matches at the same start.
+        for (index, pattern) in config.custom_patterns.iter().enumerate() {
+            let (hir, warning) = compile_custom(index, pattern, &config)?;
+            warnings.extend(warning);
+            let kind = EntityKind::Custom(index);
+            let first = ByteSet::of(&hir);
+            detectors.push(Detector {
+                kind,
+                validator: None,
+                replacement: replacement(kind),
+                first,
+            });
+            hirs.push(hir);
+        }
+
+        // 2. Keywords: one alternation, longest first so "acme corp" wins over "acme".
+        let mut keywords: Vec<&str> = Vec::new();
+        for (index, keyword) in config.keywords.iter().enumerate() {
+            if keyword.is_empty() {
+                warnings.push(RedactionWarning::EmptyKeyword { index });
+            } else {
+                keywords.push(keyword);
+            }
+        }
+        if !keywords.is_empty() {
+            keywords.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            keywords.dedup();
+            // ASCII keywords fold case the ASCII way: the same matches on ASCII text, and a
+            // smaller automaton than Unicode folding (which adds the Kelvin sign for `k`, ...).
+            let flags = |k: &str| match (config.keywords_case_insensitive, k.is_ascii()) {
+                (false, _) => "",
+                (true, true) => "i-u",
+                (true, false) => "i",
+            };
+            let alternation = keywords
+                .iter()
+                .map(|k| format!("(?{}:{})", flags(k), regex_syntax::escape(k)))
+                .collect::<Vec<_>>()
+                .join("|");
+            let hir = regex_syntax::ParserBuilder::new()
+                .nest_limit(NEST_LIMIT)
+                .build()
+                .parse(&alternation)
+                .map_err(|e| RedactionError::Build {
+                    message: format!("keywords: {e}"),
+                })?;
+            let kind = EntityKind::Keyword;
+            let first = ByteSet::of(&hir);
+            detectors.push(Detector {
+                kind,
+                validator: None,
+                replacement: replacement(kind),
+                first,
+            });
+            hirs.push(hir);
+        }
+
+        // 3. Built-ins: unvalidated first, then validated (so a rejected candidate can be
+        //    offered to the validated detectors after it).
+        let on = |b: &&Builtin| {
+            builtins::enabled(
+                b.kind,
+                config.pii_redaction,
+                config.financial_data_redaction,
+                config.secrets_redaction,
+            )
+        };
+        for builtin in builtins::UNVALIDATED
+            .iter()
+            .chain(builtins::VALIDATED)
+            .filter(on)
+        {
+            let hir = regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(builtin.pattern)
+                .map_err(|e| RedactionError::Build {
+                    message: format!("built-in {} pattern: {e}", builtin.kind),
+                })?;
+            detectors.push(Detector {
+                kind: builtin.kind,
+                validator: builtin.validator,
+                replacement: replacement(builtin.kind),
+                first: ByteSet::of(&hir),
+            });
+            hirs.push(hir);
+        }
+
+        let searcher = Searcher::new(hirs, config.total_size_limit).map_err(|e| match e {
+            BuildError::TooLarge(limit) => RedactionError::TooLarge {
+                custom_patterns: config.custom_patterns.len(),
+                keywords: config.keywords.len(),
+                limit,
+            },
+            BuildError::Other(message) => RedactionError::Build { message },
+        })?;
+        Ok(Redactor {
+            searcher: Arc::new(searcher),
+            detectors: detectors.into(),
+            warnings,
+            config,
+        })
+    }
+
+    /// Returns `text` with every match replaced, or [`Cow::Borrowed`] (no copy) when nothing
+    /// matched.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use rizk_redaction::Redactor;
+    ///
+    /// let r = Redactor::default();
+    /// assert_eq!(r.redact("Müller's email: müller@example.de."), "Müller's email: [REDACTED].");
+    /// assert!(matches!(r.redact("version 1.2.3.4.5, order 4111111111111112"), Cow::Borrowed(_)));
+    /// ```
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut found = Vec::new();
+        self.scan_until(text, 0..text.len(), false, |s, e, p| {
+            found.push((s, e, p));
+            true
+        });
+        if found.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let (mut out, mut glued) = self.splice(text, &found);
+        // A match glued to its neighbours (`2001:db8::1DE8...@ex.de`) changes their context once
+        // replaced, which can complete a built-in that was rejected before (`2001:db8::`).
+        // Scan again around those replacements only, until nothing new appears.
+        let mut rounds = 0;
+        while !glued.is_empty() && rounds < MAX_ROUNDS {
+            found.clear();
+            for window in windows(&out, &glued) {
+                self.scan_until(&out, window, true, |s, e, p| {
+                    found.push((s, e, p));
+                    true
+                });
+            }
+            if found.is_empty() {
+                break;
+            }
+            (out, glued) = self.splice(&out, &found);
+            rounds += 1;
+        }
+        Cow::Owned(out)
+    }
+
+    /// Replaces the sorted, disjoint `found` matches in `text`; also returns the output ranges
+    /// of the replacements that were glued to a neighbour (see [`glued`]).
+    fn splice(&self, text: &str, found: &[(usize, usize, usize)]) -> (String, Vec<Range<usize>>) {
+        let mut out = String::with_capacity(text.len());
+        let mut glued_at = Vec::new();
+        let mut last = 0;
+        for &(start, end, pid) in found {
+            // `scan_until` only reports char-boundary ranges, sorted and disjoint.
+            out.push_str(text.get(last..start).unwrap_or_default());
+            let from = out.len();
+            out.push_str(self.detectors.get(pid).map_or("", |d| &d.replacement));
+            if glued(text.as_bytes(), start, end) {
+                glued_at.push(from..out.len());
+            }
+            last = end;
+        }
+        out.push_str(text.get(last..).unwrap_or_default());
+        (out, glued_at)
+    }
+
+    /// Every match in `text`, in order, with its kind and byte range (validated, sorted,
+    /// disjoint, on `char` boundaries): what [`redact`](Redactor::redact) replaces. (When a
+    /// match is glued to its neighbours, `redact` also replaces a built-in that only becomes
+    /// valid once that match is replaced, such as `2001:db8::` in `2001:db8::1DE8@ex.de`.)
+    ///
+    /// ```
+    /// use rizk_redaction::{EntityKind, Redactor};
+    ///
+    /// let text = "call +44 20 7946 0958 or write to ops@example.org";
+    /// let kinds: Vec<EntityKind> =
+    ///     Redactor::default().find_matches(text).iter().map(|m| m.kind()).collect();
+    /// assert_eq!(kinds, [EntityKind::Phone, EntityKind::Email]);
+    /// ```
+    pub fn find_matches(&self, text: &str) -> Vec<Match> {
+        let mut found = Vec::new();
+        self.scan(text, |start, end, pid| {
+            found.push(Match::new(self.detectors[pid].kind, start, end));
+        });
+        found
+    }
+
+    /// True when `text` contains nothing to redact (same search as
+    /// [`redact`](Redactor::redact), stops at the first match).
+    ///
+    /// ```
+    /// use rizk_redaction::Redactor;
+    ///
+    /// let r = Redactor::default();
+    /// assert!(r.is_clean("build 2024-06-01 10:30:00 ok"));
+    /// assert!(!r.is_clean("key AKIAIOSFODNN7EXAMPLE"));
+    /// ```
+    pub fn is_clean(&self, text: &str) -> bool {
+        let mut clean = true;
+        self.scan_until(text, 0..text.len(), false, |_, _, _| {
+            clean = false;
+            false
+        });
+        clean
+    }
+
+    /// Notes about the configuration (for example custom patterns whose Unicode word
+    /// boundaries were rewritten to ASCII). Log them once at start-up.
+    ///
+    /// ```
+    /// use rizk_redaction::{RedactionConfig, Redactor};
+    ///
+    /// let r = Redactor::new(RedactionConfig {
+    ///     custom_patterns: vec![r"\bacct-[0-9]+\b".into(), r"(?-u:\b)id-[0-9]+".into()],
+    ///     ..RedactionConfig::default()
+    /// })?;
+    /// assert_eq!(r.warnings().len(), 1); // only pattern #0 used Unicode \b
+    /// assert!(r.warnings()[0].to_string().contains("custom pattern #0"));
+    /// # Ok::<(), rizk_redaction::RedactionError>(())
+    /// ```
+    pub fn warnings(&self) -> &[RedactionWarning] {
+        &self.warnings
+    }
+
+    /// The configuration this redactor was built from.
+    ///
+    /// ```
+    /// use rizk_redaction::Redactor;
+    ///
+    /// assert_eq!(Redactor::default().config().replacement_text, "[REDACTED]");
+    /// ```
+    pub fn config(&self) -> &RedactionConfig {
+        &self.config
+    }
+
+    /// Calls `emit(start, end, pattern_index)` for every accepted match.
+    fn scan(&self, text: &str, mut emit: impl FnMut(usize, usize, usize)) {
+        self.scan_until(text, 0..text.len(), false, |s, e, p| {
+            emit(s, e, p);
+            true
+        });
+    }
+
+    /// The search loop over `text[span]` (look-around sees the whole text). `emit` returns
+    /// false to stop.
+    fn scan_until(
+        &self,
+        text: &str,
+        span: Range<usize>,
+        builtins_only: bool,
+        mut emit: impl FnMut(usize, usize, usize) -> bool,
+    ) {
+        if self.detectors.is_empty() {
+            return;
+        }
+        let mut caches = self.searcher.caches();
+        let len = span.end.min(text.len());
+        let mut at = span.start;
+        while at < len {
+            let Some((start, end, pid)) = self.searcher.find(&mut caches, text, at, len) else {
+                return;
+            };
+            let accepted = if start < end {
+                self.accept(text, pid, start, end, builtins_only)
+                    .or_else(|| self.retry_at(&mut caches, text, len, pid, start, builtins_only))
+            } else {
+                None
+            };
+            match accepted {
+                Some((s, e, p)) => {
+                    if !emit(s, e, p) {
+                        return;
+                    }
+                    at = e;
+                }
+                // Resume after the candidate's first character: a valid match may start
+                // inside a rejected one ("12 4111 1111 1111 1111").
+                None => at = next_char(text, start),
+            }
+        }
+    }
+
+    /// Runs pattern `pid`'s validator on `start..end`; returns the range to redact.
+    fn accept(
+        &self,
+        text: &str,
+        pid: usize,
+        start: usize,
+        end: usize,
+        builtins_only: bool,
+    ) -> Option<(usize, usize, usize)> {
+        let detector = self.detectors.get(pid)?;
+        if builtins_only && !detector.kind.is_builtin() {
+            return None;
+        }
+        let (s, e) = match detector.validator {
+            None => (start, end),
+            Some(v) => {
+                let r = v.check(text, start..end)?;
+                (r.start, r.end)
+            }
+        };
+        (start <= s && s < e && e <= end && text.is_char_boundary(s) && text.is_char_boundary(e))
+            .then_some((s, e, pid))
+    }
+
+    /// After pattern `pid` matched at `start` but was rejected, offers `start` to each later
+    /// (validated) pattern, anchored there.
+    fn retry_at(
+        &self,
+        caches: &mut Caches,
+        text: &str,
+        until: usize,
+        pid: usize,
+        start: usize,
+        builtins_only: bool,
+    ) -> Option<(usize, usize, usize)> {
+        let byte = *text.as_bytes().get(start)?;
+        for q in pid + 1..self.detectors.len() {
+            if !self.detectors[q].first.contains(byte) {
+                continue;
+            }
+            if let Some(end) = self.searcher.find_at(caches, text, start, until, q)
+                && start < end
+                && let Some(found) = self.accept(text, q, start, end, builtins_only)
+            {
+                return Some(found);
+            }
+        }
+        None
+    }
+}
+
+impl rizk_core::content::ContentRedactor for Redactor {
+    fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        Redactor::redact(self, text)
+    }
+}
+
+/// Whether the match `start..end` touches a neighbour that a detector could read as part of, or
+/// as context of, another candidate: a word character, a separator such as `.`, `:`, `-`, or a
+/// space with a digit, capital, `+` or `(` behind it (cards, phones and IBANs are written in
+/// space-separated groups). Other whitespace, quotes, brackets, commas and non-ASCII characters
+/// never glue.
+fn glued(bytes: &[u8], start: usize, end: usize) -> bool {
+    fn sticky(b: u8) -> bool {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'_' | b'.' | b':' | b'-' | b'/' | b'+' | b'@' | b'%' | b'=' | b'~'
+            )
+    }
+    fn group_start(b: u8) -> bool {
+        b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'+' || b == b'('
+    }
+    let before = |i: usize| start.checked_sub(i).and_then(|j| bytes.get(j)).copied();
+    let left = match (before(1), before(2)) {
+        (Some(b), _) if sticky(b) || b == b')' => true,
+        (Some(b' ' | b'\t'), Some(b)) => group_start(b) || b == b')',
+        _ => false,
+    };
+    let right = match (bytes.get(end).copied(), bytes.get(end + 1).copied()) {
+        (Some(b), _) if sticky(b) && !matches!(b, b'.' | b'/') || b == b'(' => true,
+        (Some(b' ' | b'\t'), Some(n)) => group_start(n),
+        (Some(b), Some(n)) => sticky(b) && (sticky(n) || n == b'('),
+        _ => false,
+    };
+    left || right
+}
+
+/// The windows of `text` around the `glued` replacement ranges, merged, on char boundaries.
+fn windows(text: &str, glued: &[Range<usize>]) -> Vec<Range<usize>> {
+    let floor = |mut i: usize| {
+        while i > 0 && !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        while i < text.len() && !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i.min(text.len())
+    };
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for r in glued {
+        let w = floor(r.start.saturating_sub(RESCAN_WINDOW))..ceil(r.end + RESCAN_WINDOW);
+        match out.last_mut() {
+            Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+            _ => out.push(w),
+        }
+    }
+    out
+}
+
+/// The byte offset of the character after the one at `at` (or `text.len()`).
+fn next_char(text: &str, at: usize) -> usize {
+    let mut next = at + 1;
+    while next < text.len() && !text.is_char_boundary(next) {
+        next += 1;
+    }
+    next.min(text.len())
+}
+
+/// Parses, checks and (optionally) rewrites one custom pattern.
+fn compile_custom(
+    index: usize,
+    pattern: &str,
+    config: &RedactionConfig,
+) -> Result<(Hir, Option<RedactionWarning>), RedactionError> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(NEST_LIMIT)
+        .build()
+        .parse(pattern)
+        .map_err(|e| {
+            let (position, message) = match &e {
+                regex_syntax::Error::Parse(e) => (e.span().start.offset, e.kind().to_string()),
+                regex_syntax::Error::Translate(e) => (e.span().start.offset, e.kind().to_string()),
+                other => (0, other.to_string()),
+            };
+            RedactionError::InvalidPattern {
+                index,
+                pattern: pattern.to_owned(),
+                position,
+                message,
+            }
+        })?;
+    if hir.properties().minimum_len() == Some(0) {
+        return Err(RedactionError::MatchesEmpty {
+            index,
+            pattern: pattern.to_owned(),
+        });
+    }
+    let mut warning = None;
+    let hir = if hir.properties().look_set().contains_word_unicode() {
+        warning = Some(RedactionWarning::UnicodeWordBoundary {
+            index,
+            pattern: pattern.to_owned(),
+            rewritten_to_ascii: config.ascii_word_boundaries,
+        });
+        if config.ascii_word_boundaries {
+            ascii_word_boundaries(hir)
+        } else {
+            hir
+        }
+    } else {
+        hir
+    };
+    // Compile this pattern alone under the per-pattern limit, so the error can name it. The
+    // compiler stops as soon as the limit is passed, so a huge pattern never allocates much.
+    thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .nfa_size_limit(Some(config.pattern_size_limit))
+                .which_captures(thompson::WhichCaptures::Implicit),
+        )
+        .build_from_hir(&hir)
+        .map_err(|e| match e.size_limit() {
+            Some(limit) => RedactionError::PatternTooLarge {
+                index,
+                pattern: pattern.to_owned(),
+                limit,
+            },
+            None => RedactionError::Build {
+                message: format!("custom pattern #{index}: {e}"),
+            },
+        })?;
+    Ok((hir, warning))
+}
+
+/// Rewrites every Unicode word-boundary assertion in `hir` to its ASCII counterpart.
+fn ascii_word_boundaries(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Look(look) => Hir::look(match look {
+            Look::WordUnicode => Look::WordAscii,
+            Look::WordUnicodeNegate => Look::WordAsciiNegate,
+            Look::WordStartUnicode => Look::WordStartAscii,
+            Look::WordEndUnicode => Look::WordEndAscii,
+            Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
+            Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
+            other => other,
+        }),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            sub: Box::new(ascii_word_boundaries(*rep.sub)),
+            ..rep
+        }),
+        HirKind::Capture(cap) => Hir::capture(Capture {
+            sub: Box::new(ascii_word_boundaries(*cap.sub)),
+            ..cap
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.into_iter().map(ascii_word_boundaries).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.into_iter().map(ascii_word_boundaries).collect())
+        }
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(lit) => Hir::literal(lit.0),
+        HirKind::Class(class) => Hir::class(class),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_builds() {
+        let r = Redactor::new(RedactionConfig::default());
+        assert!(r.is_ok(), "{r:?}");
+    }
+
+    #[test]
+    fn ascii_rewrite_removes_unicode_boundaries() {
+        let hir = regex_syntax::parse(r"(?:\bfoo\b|\Bbar\<|x\b{end-half})+").expect("parses");
+        assert!(hir.properties().look_set().contains_word_unicode());
+        let ascii = ascii_word_boundaries(hir);
+        assert!(!ascii.properties().look_set().contains_word_unicode());
+        assert!(ascii.properties().look_set().contains_word_ascii());
+    }
+
+    #[test]
+    fn first_byte_sets() {
+        let set = |p: &str| ByteSet::of(&regex_syntax::parse(p).expect("parses"));
+        let s = set(r"(?-u:\b)[2-6][0-9]{3}");
+        assert!(s.contains(b'2') && s.contains(b'6') && !s.contains(b'1') && !s.contains(b'a'));
+        let s = set(r"(?:x?y|\(z)");
+        assert!(s.contains(b'x') && s.contains(b'y') && s.contains(b'(') && !s.contains(b'z'));
+        let s = set(r"(?i)é");
+        assert!(s.contains(0xC3) && !s.contains(b'e'));
+        let s = set(r"a*");
+        assert!(s.contains(0) && s.contains(255));
+    }
+
+    #[test]
+    fn next_char_steps_over_multibyte() {
+        let s = "aé😀";
+        assert_eq!(next_char(s, 0), 1);
+        assert_eq!(next_char(s, 1), 3);
+        assert_eq!(next_char(s, 3), 7);
+        assert_eq!(next_char(s, 7), 7);
+    }
+}
