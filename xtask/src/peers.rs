@@ -200,6 +200,12 @@ pub(crate) fn e2e_env() -> Vec<(&'static str, String)> {
             DDAGENT_SNAPSHOT_DIR_VAR,
             ddagent_snapshot_dir().display().to_string(),
         ),
+        // A Python with the OpenTelemetry SDK (Phoenix's venv has it): the cross-language
+        // propagation peer of rizk-http's e2e tests.
+        (
+            "E2E_PYTHON",
+            Peer::Phoenix.bin_dir().join("python").display().to_string(),
+        ),
     ]
 }
 

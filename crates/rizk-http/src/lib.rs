@@ -1,0 +1,114 @@
+//! Distributed context propagation for [rizk](https://docs.rs/rizk): one trace across services
+//! and languages.
+//!
+//! - **Propagators** built from the configuration (`OTEL_PROPAGATORS`, `RIZK_PROPAGATORS` or
+//!   `RizkBuilder::propagators`): W3C Trace Context and Baggage by default; B3 (single and
+//!   multiple headers), Jaeger (`uber-trace-id`) and Datadog (`x-datadog-*`) on request, several
+//!   at once. [`propagator_factory`] is what `rizk::Rizk::builder()` installs.
+//! - **Carriers**: [`inject`] / [`extract`] for `http::HeaderMap`, [`inject_map`] /
+//!   [`extract_map`] for maps of strings.
+//! - **Outgoing HTTP**: [`ClientMiddleware`] for `reqwest-middleware` (feature `reqwest`).
+//! - **Incoming HTTP**: [`ServerLayer`], a `tower` layer for axum, hyper and tonic (feature
+//!   `tower`; `http.route` from axum with feature `axum`).
+//! - **Inherited context as baggage**: the keys listed in `baggage_attributes` travel as W3C
+//!   baggage and become inherited attributes again on the receiving side. Opt-in, identifiers
+//!   only: content keys are refused.
+//! - **Bad input**: malformed headers start a new trace (or are dropped, for `tracestate` and
+//!   baggage members) and are counted by [`malformed_headers`]; nothing panics; the W3C
+//!   baggage limits are enforced; any trace flags are accepted.
+//!
+//! ```
+//! use opentelemetry::trace::TraceContextExt;
+//! use rizk_core::RizkBuilder;
+//! use rizk_core::config::Propagator;
+//!
+//! let rizk = RizkBuilder::new()
+//!     .app_name("gateway")
+//!     .propagators([Propagator::TraceContext, Propagator::Baggage, Propagator::B3])
+//!     .console_exporter(false)
+//!     .ignore_environment()
+//!     .propagator_factory(rizk_http::propagator_factory())
+//!     .init()
+//!     .unwrap();
+//!
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("b3", "463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-1".parse().unwrap());
+//! let cx = rizk_http::extract(&headers);
+//! assert_eq!(cx.span().span_context().trace_id().to_string(), "463ac35c9f6413ad48485a3953bb6124");
+//! rizk.shutdown().unwrap();
+//! ```
+//!
+//! See `docs/propagation.md` for the header formats and for propagation across languages.
+
+pub mod attributes;
+mod carrier;
+#[cfg(feature = "reqwest")]
+mod client;
+pub mod parse;
+mod propagators;
+mod redact;
+#[cfg(feature = "tower")]
+mod server;
+mod stats;
+
+pub use carrier::{
+    HeaderExtractor, HeaderInjector, baggage_attributes_of, extract, extract_map, inject,
+    inject_context, inject_map,
+};
+#[cfg(feature = "reqwest")]
+pub use client::ClientMiddleware;
+pub use propagators::{
+    B3Encoding, B3Propagator, BaggagePropagator, DatadogPropagator, JaegerPropagator, Propagator,
+    TraceContextPropagator, propagator, propagator_for,
+};
+pub use redact::{REDACTED, redact_url};
+#[cfg(feature = "tower")]
+pub use server::{ServerFuture, ServerLayer, ServerService};
+pub use stats::{MalformedHeaders, malformed_headers};
+
+use rizk_core::config::{Config, PropagatorFactory};
+
+/// The propagators a configuration asks for: `propagation.propagators`, plus Jaeger's when
+/// `trace_exporter` includes `jaeger` and the propagators were left at their default.
+///
+/// ```
+/// use rizk_http::Propagator;
+///
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment().build_config().unwrap();
+/// assert_eq!(rizk_http::configured_propagators(&config), Propagator::DEFAULT);
+/// ```
+pub fn configured_propagators(config: &Config) -> Vec<Propagator> {
+    let mut kinds = config.propagation.propagators.value.clone();
+    if config.propagation.propagators_are_default()
+        && config.exporters.jaeger_propagation()
+        && !kinds.contains(&Propagator::Jaeger)
+    {
+        kinds.push(Propagator::Jaeger);
+    }
+    kinds
+}
+
+/// What `rizk::Rizk::builder()` installs with `RizkBuilder::propagator_factory`: at `init` it
+/// builds the composite propagator of [`configured_propagators`] (installed globally by rizk)
+/// and makes `baggage_attributes` the allow-list of [`ClientMiddleware`], [`ServerLayer`],
+/// [`inject`] and [`baggage_attributes_of`].
+///
+/// ```
+/// let rizk = rizk_core::RizkBuilder::new()
+///     .app_name("agent-service")
+///     .baggage_attributes(["conversation.id"])
+///     .console_exporter(false)
+///     .ignore_environment()
+///     .propagator_factory(rizk_http::propagator_factory())
+///     .init()
+///     .unwrap();
+/// rizk.shutdown().unwrap();
+/// ```
+pub fn propagator_factory() -> PropagatorFactory {
+    Box::new(|config: &Config| {
+        carrier::set_allowed(&config.propagation.baggage_attributes.value);
+        let propagator: Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync> =
+            Box::new(propagator(&configured_propagators(config)));
+        Ok(propagator)
+    })
+}
