@@ -207,6 +207,16 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     // Built before anything is installed, so that a bad propagator setting installs nothing.
     let propagator = match builder.propagator_factory.take() {
         Some(factory) => Some(factory(&config)?),
+        None if !config.propagation.propagators_are_default()
+            || !config.propagation.baggage_attributes.value.is_empty() =>
+        {
+            return Err(RizkError::invalid(
+                "propagators",
+                config.propagation.propagators.source,
+                "propagators or baggage_attributes are configured, but this build has no propagator factory",
+                "enable the `http` feature of rizk, or remove the setting to keep W3C Trace Context and Baggage",
+            ));
+        }
         None => None,
     };
     let app_name = config.app_name.value.clone();
@@ -585,6 +595,7 @@ fn settings_of(c: &Config) -> Vec<Setting> {
         },
     });
     out.extend(c.exporters.settings());
+    out.extend(c.propagation.settings());
     let content = &c.content;
     let tri = |name: &'static str, v: &Option<crate::config::Sourced<bool>>| match v {
         Some(v) => Setting {

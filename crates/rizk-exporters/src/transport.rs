@@ -53,6 +53,7 @@ impl FailureSlot {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Keep {
     /// All of them (Zipkin, Datadog: their libraries read no headers from the environment).
+    #[cfg_attr(not(any(feature = "zipkin", feature = "datadog")), allow(dead_code))]
     All,
     /// Only these (OTLP: `content-type` and `content-encoding`).
     Only(&'static [&'static str]),

@@ -348,10 +348,15 @@ fn print_ratios() {
             _ => println!("{label:<48} (not measured in this run)"),
         }
     }
-    if let (Some(with), Some(without)) =
-        (mean_ns("sampled", "rizk_task_with_resource_usage"), mean_ns("sampled", "rizk_task_sync"))
-    {
-        println!("{:<48} {with:>10.1} {without:>10.1} {:>7}  (info: /proc reads)", "#[track_resource_usage] added cost (ns)", format!("+{:.0}", with - without));
+    if let (Some(with), Some(without)) = (
+        mean_ns("sampled", "rizk_task_with_resource_usage"),
+        mean_ns("sampled", "rizk_task_sync"),
+    ) {
+        println!(
+            "{:<48} {with:>10.1} {without:>10.1} {:>7}  (info: /proc reads)",
+            "#[track_resource_usage] added cost (ns)",
+            format!("+{:.0}", with - without)
+        );
     }
     if let (Some(disabled), Some(plain)) = (
         mean_ns("not_recorded", "rizk_task_disabled"),

@@ -37,26 +37,53 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `macros` | yes | `#[workflow]`, `#[task]`, `#[agent]`, `#[tool]` |
-//! | `otlp` | yes | OTLP/HTTP export to `opentelemetry_endpoint` |
+//! | `otlp` | yes | OTLP/HTTP export to `opentelemetry_endpoint`; the Rizk dashboard when `api_key` is set |
+//! | `otlp-grpc` | no | OTLP/gRPC (`otlp_protocol` grpc, or an endpoint on port 4317) |
+//! | `jaeger` | no | `trace_exporter` jaeger: OTLP to Jaeger, `exporters::jaeger_propagator()` |
+//! | `zipkin` | no | `trace_exporter` zipkin: Zipkin v2 JSON to `zipkin_endpoint` |
+//! | `datadog` | no | `trace_exporter` datadog: the trace API of a Datadog Agent |
 //! | `tokio` | yes | [`spawn`] |
+//! | `redaction` | yes | PII, financial and secret redaction before export: [`redaction`], [`configure_content_redaction`] |
+//! | `sampling` | yes | intelligent (tail) sampling: [`configure_intelligent_sampling`] |
+//! | `tracing-bridge` | no | `tracing_bridge`: `tracing` spans in rizk traces (rig, your libraries) |
+//! | `openai` | no | `openai`: an instrumented async-openai client |
+//! | `openai-mock` | no | `openai::mock`: a local OpenAI-compatible server for tests |
+//! | `rig` | no | `rig`: rig agents, tools and model calls as rizk spans (Rust 1.95) |
+//! | `http` | no | `http`: propagation across services (`OTEL_PROPAGATORS`: W3C, B3, Jaeger, Datadog), a reqwest-middleware client middleware, a tower server layer |
 
 pub use opentelemetry::{self, Key, KeyValue, Value};
 pub use rizk_core::config::{self, ConsoleTarget};
+pub use rizk_core::content;
 pub use rizk_core::export::{self, InMemoryExporter};
+pub use rizk_core::sampling;
 pub use rizk_core::semconv::{self, EntityKind};
 #[cfg(feature = "tokio")]
 pub use rizk_core::spawn;
 pub use rizk_core::{
-    ConfigUpdate, CustomSampler, SamplingContext, TracingMetrics, configure_intelligent_sampling,
-    get_tracing_metrics, update_config,
+    ConfigUpdate, CustomSampler, ResourceUsage, SamplingContext, TracingMetrics,
+    configure_intelligent_sampling, content_policy, get_tracing_metrics, inherited_attributes,
+    set_content_redactor, update_config,
 };
 pub use rizk_core::{
     CurrentSpan, PropagateExt, Propagated, RizkBuilder, RizkError, RizkHandle, Secret, Setting,
     TraceConfig, current_span, ensure_context_propagation, export_stats, get_trace_config,
     get_tracer, set_span_context, spawn_thread,
 };
+/// The exporters compiled in (see the feature table): their settings and constructors, to
+/// build one by hand for [`RizkBuilder::with_exporter`], and [`exporters::plan`].
+pub use rizk_exporters as exporters;
+/// Context propagation across services: propagators, header carriers, the reqwest-middleware
+/// client middleware and the tower server layer (see the feature table).
+#[cfg(feature = "http")]
+pub use rizk_http as http;
 #[cfg(feature = "macros")]
 pub use rizk_macros::{agent, task, tool, track_resource_usage, workflow};
+#[cfg(feature = "openai")]
+pub use rizk_openai as openai;
+#[cfg(feature = "rig")]
+pub use rizk_rig as rig;
+#[cfg(feature = "tracing-bridge")]
+pub use rizk_tracing as tracing_bridge;
 
 /// `Result` with [`RizkError`].
 pub type Result<T, E = RizkError> = std::result::Result<T, E>;
@@ -92,15 +119,61 @@ impl Rizk {
         Self::builder().app_name(app_name).init()
     }
 
-    /// A builder that knows every exporter compiled into this crate.
+    /// A builder that knows every exporter (and, with the `http` feature, every propagator)
+    /// compiled into this crate.
     ///
     /// ```
     /// let builder = rizk::Rizk::builder().app_name("svc").trace_debug(true);
     /// # let _ = builder;
     /// ```
     pub fn builder() -> RizkBuilder {
-        RizkBuilder::new().exporter_factory(Box::new(rizk_exporters::install))
+        let builder = RizkBuilder::new().exporter_factory(Box::new(rizk_exporters::install));
+        // The propagators of `OTEL_PROPAGATORS` / `propagators(...)` and the baggage allow-list.
+        #[cfg(feature = "http")]
+        let builder = builder.propagator_factory(rizk_http::propagator_factory());
+        // Intelligent sampling decides in the export worker, off the application's thread.
+        #[cfg(feature = "sampling")]
+        let builder = builder.tail_sampling_stage(rizk_sampling::tail_stage);
+        // Redaction of PII, financial data and secrets before export, on by default.
+        #[cfg(feature = "redaction")]
+        let builder = builder.content_redactor(rizk_redaction::Redactor::default());
+        builder
     }
+}
+
+/// The redaction engine (`rizk-redaction`): built-in PII, financial and secret detectors with
+/// validation, custom patterns and keywords.
+#[cfg(feature = "redaction")]
+pub use rizk_redaction as redaction;
+
+/// The spec's `configure_content_redaction(...)`: replaces the redactor of the running pipeline
+/// with one built from `config`, and turns redaction on. Spans still queued are redacted with
+/// it. A pattern that does not compile is an error naming its index and position; nothing
+/// changes then.
+///
+/// ```
+/// use rizk::redaction::RedactionConfig;
+///
+/// let rizk = rizk::Rizk::builder().app_name("bank-support").console_exporter(false).init()?;
+/// rizk::configure_content_redaction(RedactionConfig {
+///     pii_redaction: true,
+///     financial_data_redaction: true,
+///     custom_patterns: vec![r"\bACCT-[0-9]{6}\b".into()],
+///     replacement_text: "[REDACTED]".into(),
+///     ..RedactionConfig::default()
+/// })?;
+/// # rizk.shutdown()?;
+/// # Ok::<(), rizk::RizkError>(())
+/// ```
+#[cfg(feature = "redaction")]
+pub fn configure_content_redaction(config: rizk_redaction::RedactionConfig) -> Result<()> {
+    let redactor = rizk_redaction::Redactor::new(config).map_err(|e| RizkError::InvalidConfig {
+        field: "content_redaction".into(),
+        origin: "configure_content_redaction".into(),
+        problem: e.to_string(),
+        fix: "correct or remove that pattern; the previous redactor stays in force".into(),
+    })?;
+    rizk_core::set_content_redactor(redactor)
 }
 
 /// Everything most programs need: `use rizk::prelude::*;`.

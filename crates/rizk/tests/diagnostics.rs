@@ -13,7 +13,9 @@ struct Refusing;
 
 impl SpanExporter for Refusing {
     async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
-        Err(OTelSdkError::InternalFailure("collector answered 503 Service Unavailable".into()))
+        Err(OTelSdkError::InternalFailure(
+            "collector answered 503 Service Unavailable".into(),
+        ))
     }
 }
 
@@ -34,7 +36,10 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
         let mut message = Message(String::new());
         event.record(&mut message);
         let meta = event.metadata();
-        self.0.lock().unwrap().push((meta.target().to_owned(), *meta.level(), message.0));
+        self.0
+            .lock()
+            .unwrap()
+            .push((meta.target().to_owned(), *meta.level(), message.0));
     }
 }
 
@@ -47,7 +52,8 @@ fn unit() -> u8 {
 fn a_failing_exporter_is_reported_once_with_its_reason_and_counted() {
     let events = Events::default();
     // Global: the report comes from the export worker's thread.
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(events.clone())).unwrap();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(events.clone()))
+        .unwrap();
     let handle = Rizk::builder()
         .app_name("diagnostics")
         .console_exporter(false)
@@ -68,7 +74,10 @@ fn a_failing_exporter_is_reported_once_with_its_reason_and_counted() {
         .cloned()
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].2.contains("503 Service Unavailable"), "{warnings:?}");
+    assert!(
+        warnings[0].2.contains("503 Service Unavailable"),
+        "{warnings:?}"
+    );
     let m = rizk::get_tracing_metrics();
     assert_eq!(m.dropped_export_failure, 5);
     assert!(m.last_export_error.unwrap().contains("503"));

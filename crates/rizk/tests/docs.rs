@@ -7,12 +7,22 @@ const CONFIGURATION: &str = include_str!("../../../docs/configuration.md");
 fn rows(doc: &str) -> Vec<Vec<String>> {
     doc.lines()
         .filter(|line| line.starts_with('|'))
-        .map(|line| line.trim().trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect())
+        .map(|line| {
+            line.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
         .collect()
 }
 
 fn code(key: &str) -> String {
-    if key.is_empty() { String::new() } else { format!("`{key}`") }
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("`{key}`")
+    }
 }
 
 fn assert_row(doc: &str, name: &str, row: Vec<String>) {
@@ -22,7 +32,12 @@ fn assert_row(doc: &str, name: &str, row: Vec<String>) {
 #[test]
 fn the_semantic_convention_table_matches_the_mapping_in_code() {
     for (concept, rizk_key, openinference, gen_ai) in rizk::semconv::MAPPING {
-        let row = vec![concept.to_string(), code(rizk_key), code(openinference), code(gen_ai)];
+        let row = vec![
+            concept.to_string(),
+            code(rizk_key),
+            code(openinference),
+            code(gen_ai),
+        ];
         assert_row(SEMCONV, "docs/semantic-conventions.md", row);
     }
 }
@@ -30,7 +45,12 @@ fn the_semantic_convention_table_matches_the_mapping_in_code() {
 #[test]
 fn the_span_kind_table_matches_the_kinds_in_code() {
     use rizk::EntityKind;
-    for kind in [EntityKind::Workflow, EntityKind::Task, EntityKind::Agent, EntityKind::Tool] {
+    for kind in [
+        EntityKind::Workflow,
+        EntityKind::Task,
+        EntityKind::Agent,
+        EntityKind::Tool,
+    ] {
         let k = kind.as_str();
         let row = vec![
             format!("`#[{k}]`"),
@@ -46,6 +66,9 @@ fn the_span_kind_table_matches_the_kinds_in_code() {
 #[test]
 fn every_rizk_variable_is_documented() {
     for var in rizk::config::rizk_env_vars() {
-        assert!(CONFIGURATION.contains(&format!("`{var}`")), "docs/configuration.md does not mention {var}");
+        assert!(
+            CONFIGURATION.contains(&format!("`{var}`")),
+            "docs/configuration.md does not mention {var}"
+        );
     }
 }

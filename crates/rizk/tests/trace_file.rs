@@ -21,7 +21,10 @@ fn spans_are_appended_as_json_lines_and_a_bad_path_is_refused() {
         .trace_file("/nonexistent-dir/spans.jsonl")
         .init()
         .unwrap_err();
-    assert!(matches!(err, RizkError::InvalidConfig { ref field, .. } if field == "trace_file"), "{err}");
+    assert!(
+        matches!(err, RizkError::InvalidConfig { ref field, .. } if field == "trace_file"),
+        "{err}"
+    );
 
     let path = std::env::temp_dir().join(format!("rizk-spans-{}.jsonl", std::process::id()));
     let handle = Rizk::builder()
@@ -36,9 +39,15 @@ fn spans_are_appended_as_json_lines_and_a_bad_path_is_refused() {
 
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
-    let spans: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let spans: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(spans.len(), 2);
-    let root = spans.iter().find(|s| s["name"] == "workflow.file_export").unwrap();
+    let root = spans
+        .iter()
+        .find(|s| s["name"] == "workflow.file_export")
+        .unwrap();
     let child = spans.iter().find(|s| s["name"] == "task.step").unwrap();
     assert_eq!(child["parent_span_id"], root["span_id"]);
     assert_eq!(child["trace_id"], root["trace_id"]);
