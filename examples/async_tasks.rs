@@ -13,15 +13,24 @@ use std::time::Duration;
 
 use rizk::prelude::*;
 
-#[workflow(name = "batch_summaries", organization_id = "legal", project_id = "contracts")]
+#[workflow(
+    name = "batch_summaries",
+    organization_id = "legal",
+    project_id = "contracts"
+)]
 async fn summarize_batch(documents: Vec<String>) -> Vec<String> {
     set_span_context([KeyValue::new("batch.size", documents.len() as i64)]);
 
     // A blocking step on an OS thread, still in the trace.
-    let pages = rizk::spawn_thread(|| ocr_pages(3)).join().unwrap_or_default();
+    let pages = rizk::spawn_thread(|| ocr_pages(3))
+        .join()
+        .unwrap_or_default();
 
     // Concurrent tasks on the runtime.
-    let handles: Vec<_> = documents.into_iter().map(|doc| rizk::spawn(summarize(doc))).collect();
+    let handles: Vec<_> = documents
+        .into_iter()
+        .map(|doc| rizk::spawn(summarize(doc)))
+        .collect();
     let mut summaries = Vec::new();
     for handle in handles {
         if let Ok(summary) = handle.await {
@@ -57,7 +66,11 @@ async fn index_summaries(count: usize, pages: usize) -> usize {
 #[tokio::main]
 async fn main() -> Result<(), rizk::RizkError> {
     let rizk = Rizk::init("async-tasks-example")?;
-    let docs = vec!["nda.pdf".to_owned(), "msa.pdf".to_owned(), "sow.pdf".to_owned()];
+    let docs = vec![
+        "nda.pdf".to_owned(),
+        "msa.pdf".to_owned(),
+        "sow.pdf".to_owned(),
+    ];
     let summaries = summarize_batch(docs).await;
     println!("{} summaries", summaries.len());
     rizk.shutdown()

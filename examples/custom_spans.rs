@@ -8,7 +8,11 @@
 use opentelemetry::trace::{Span as _, Status, TraceContextExt as _, Tracer as _};
 use rizk::prelude::*;
 
-#[workflow(name = "financial_analysis", organization_id = "fintech", project_id = "analytics")]
+#[workflow(
+    name = "financial_analysis",
+    organization_id = "fintech",
+    project_id = "analytics"
+)]
 fn analyze_portfolio(total_value: f64, assets: &[&str]) -> Result<f64, String> {
     // The spec's "Custom Attributes": the current span is the workflow's.
     let span = current_span();
@@ -34,7 +38,10 @@ fn complex_business_logic(assets: &[&str]) -> Result<f64, String> {
                 Ok(score)
             }
             Err(e) => {
-                span.add_event("exception", vec![KeyValue::new("exception.message", e.clone())]);
+                span.add_event(
+                    "exception",
+                    vec![KeyValue::new("exception.message", e.clone())],
+                );
                 span.set_status(Status::error(e.clone()));
                 Err(e)
             }
