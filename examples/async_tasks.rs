@@ -9,6 +9,8 @@
 //! the trace with `.in_current_trace()`. Every span lands under the workflow and inherits its
 //! `set_span_context` attributes.
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 use std::time::Duration;
 
 use rizk::prelude::*;

@@ -5,6 +5,8 @@
 //! cargo run --example custom_spans
 //! ```
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 use opentelemetry::trace::{Span as _, Status, TraceContextExt as _, Tracer as _};
 use rizk::prelude::*;
 

@@ -10,6 +10,8 @@
 //!
 //! See docs/exporters/datadog.md.
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 #[path = "support/agents.rs"]
 mod agents;
 

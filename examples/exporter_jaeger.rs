@@ -8,6 +8,8 @@
 //! `OTEL_TRACES_EXPORTER` set to anything else wins over the default chosen here, so the same
 //! binary can be pointed anywhere. See docs/exporters/jaeger.md.
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 #[path = "support/agents.rs"]
 mod agents;
 

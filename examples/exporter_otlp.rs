@@ -10,6 +10,8 @@
 //!
 //! Without an endpoint it prints the trace on stderr. See docs/exporters/otlp-collector.md.
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 #[path = "support/agents.rs"]
 mod agents;
 

@@ -8,6 +8,8 @@
 //!
 //! See docs/exporters/zipkin.md.
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 #[path = "support/agents.rs"]
 mod agents;
 

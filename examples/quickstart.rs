@@ -9,6 +9,8 @@
 //! that calls tools (one of them fails) and a simulated LLM call. Point it at a collector with
 //! `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example quickstart`.
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 use std::time::Duration;
 
 use opentelemetry::trace::{

@@ -127,12 +127,14 @@ impl SpanTransform for ContentTransform {
                     || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND
             })
             .map(|kv| kv.value.as_str().into_owned());
-        let snapshot = span.attributes.clone();
-        let mut treatments: Vec<Option<Treatment>> = Vec::with_capacity(span.attributes.len());
-        for kv in &span.attributes {
-            let kind = content_kind(kv.key.as_str(), span_kind.as_deref(), &snapshot);
-            treatments.push(kind.map(|k| policy.treatment(k)));
-        }
+        let treatments: Vec<Option<Treatment>> = span
+            .attributes
+            .iter()
+            .map(|kv| {
+                content_kind(kv.key.as_str(), span_kind.as_deref(), &span.attributes)
+                    .map(|k| policy.treatment(k))
+            })
+            .collect();
         let redactor = self.redactor.load();
         let redactor: Option<&dyn ContentRedactor> = redactor.as_ref().map(|b| b.as_ref().as_ref());
         let redact_all = policy.content_redaction_enabled;

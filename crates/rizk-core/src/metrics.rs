@@ -18,7 +18,9 @@ pub(crate) struct RuntimeMetrics {
     pub(crate) macro_spans: AtomicU64,
     pub(crate) timed_spans: AtomicU64,
     pub(crate) timed_ns: AtomicU64,
-    pub(crate) root_ns: AtomicU64,
+    pub(crate) roots: AtomicU64,
+    pub(crate) timed_roots: AtomicU64,
+    pub(crate) timed_root_ns: AtomicU64,
 }
 
 impl RuntimeMetrics {
@@ -55,21 +57,30 @@ impl RuntimeMetrics {
             .fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
     }
 
-    pub(crate) fn record_root(&self, duration: Duration) {
-        self.root_ns
-            .fetch_add(duration.as_nanos() as u64, Ordering::Relaxed);
+    /// Counts a local root; `duration` is given for the roots whose time was measured.
+    pub(crate) fn record_root(&self, duration: Option<Duration>) {
+        self.roots.fetch_add(1, Ordering::Relaxed);
+        if let Some(duration) = duration {
+            self.timed_roots.fetch_add(1, Ordering::Relaxed);
+            self.timed_root_ns
+                .fetch_add(duration.as_nanos() as u64, Ordering::Relaxed);
+        }
     }
 
-    /// rizk's estimated time on application threads over the time of the traced operations.
+    /// rizk's estimated time on application threads over the time of the traced operations:
+    /// (mean measured cost per span x macro spans) / (mean measured root duration x roots).
     fn overhead_percentage(&self) -> f64 {
         let timed = self.timed_spans.load(Ordering::Relaxed);
-        let roots = self.root_ns.load(Ordering::Relaxed);
-        if timed == 0 || roots == 0 {
+        let timed_roots = self.timed_roots.load(Ordering::Relaxed);
+        let root_ns = self.timed_root_ns.load(Ordering::Relaxed);
+        if timed == 0 || timed_roots == 0 || root_ns == 0 {
             return 0.0;
         }
         let per_span = self.timed_ns.load(Ordering::Relaxed) as f64 / timed as f64;
         let spent = per_span * self.macro_spans.load(Ordering::Relaxed) as f64;
-        100.0 * spent / roots as f64
+        let per_root = root_ns as f64 / timed_roots as f64;
+        let traced = per_root * self.roots.load(Ordering::Relaxed) as f64;
+        100.0 * spent / traced
     }
 }
 
@@ -195,8 +206,10 @@ mod tests {
         metrics.macro_spans.store(1000, Ordering::Relaxed);
         metrics.record_timing(Duration::from_nanos(500));
         metrics.record_timing(Duration::from_nanos(1500));
-        metrics.record_root(Duration::from_millis(10));
-        // 1000 spans x 1 µs = 1 ms of 10 ms.
-        assert!((metrics.overhead_percentage() - 10.0).abs() < 1e-9);
+        metrics.record_root(Some(Duration::from_millis(10)));
+        metrics.record_root(None);
+        metrics.record_root(Some(Duration::from_millis(10)));
+        // 1000 spans x 1 µs = 1 ms, over 3 roots of 10 ms (two measured, one extrapolated).
+        assert!((metrics.overhead_percentage() - 100.0 / 30.0).abs() < 1e-9);
     }
 }

@@ -164,6 +164,8 @@ impl<T: ?Sized> ErrorViaNothing for Probe<'_, T> {
     }
 }
 
+// The borrows select the capture (autoref specialisation): clippy sees only concrete types.
+#[allow(clippy::needless_borrow)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,12 +114,15 @@ struct Active {
     capture_output: bool,
     /// For one span in [`TIMING_SAMPLE`]: what starting it cost (see `TracingMetrics`).
     start_cost: Option<Duration>,
-    /// For a local root: when it started, to add its duration to the traced time.
-    root_start: Option<Instant>,
+    /// For a local root: counted in the traced time, and timed when this span is `timed`.
+    root: Option<Option<Instant>>,
 }
 
 thread_local! {
     static TIMING_TICK: Cell<u64> = const { Cell::new(0) };
+    /// Roots have their own tick: with one shared tick, a fixed number of spans per request
+    /// could make every timed span a child and no root ever timed.
+    static ROOT_TICK: Cell<u64> = const { Cell::new(0) };
 }
 
 impl EntitySpan {
@@ -206,7 +209,14 @@ impl EntitySpan {
         } else {
             parent.with_remote_span_context(span.span_context().clone())
         };
-        let root_start = (!parent_valid || parent_remote).then(Instant::now);
+        let root = (!parent_valid || parent_remote).then(|| {
+            let timed_root = ROOT_TICK.with(|tick| {
+                let n = tick.get().wrapping_add(1);
+                tick.set(n);
+                n % TIMING_SAMPLE == 1
+            });
+            timed_root.then(Instant::now)
+        });
         EntitySpan {
             active: Some(Active {
                 cx,
@@ -219,7 +229,7 @@ impl EntitySpan {
                     && meta.capture_output
                     && policy.treatment(ContentKind::FunctionOutput).captures(),
                 start_cost: started.map(|t| t.elapsed()),
-                root_start,
+                root,
             }),
         }
     }
@@ -325,7 +335,7 @@ impl Active {
     }
 
     fn account(&self) {
-        account(self.start_cost, self.root_start);
+        account(self.start_cost, self.root);
     }
 
     fn record_error(&self, error: CapturedError) {
@@ -357,8 +367,8 @@ impl Active {
 }
 
 /// Adds a span's measured cost and, for a root, its duration to the metrics.
-fn account(start_cost: Option<Duration>, root_start: Option<Instant>) {
-    if start_cost.is_none() && root_start.is_none() {
+fn account(start_cost: Option<Duration>, root: Option<Option<Instant>>) {
+    if start_cost.is_none() && root.is_none() {
         return;
     }
     let guard = runtime::current();
@@ -366,8 +376,8 @@ fn account(start_cost: Option<Duration>, root_start: Option<Instant>) {
     if let Some(cost) = start_cost {
         rt.metrics.record_timing(cost);
     }
-    if let Some(started) = root_start {
-        rt.metrics.record_root(started.elapsed());
+    if let Some(started) = root {
+        rt.metrics.record_root(started.map(|t| t.elapsed()));
     }
 }
 

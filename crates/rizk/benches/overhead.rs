@@ -30,16 +30,28 @@ use rizk::{Rizk, RizkHandle};
 struct Counting;
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    /// Only the measuring thread counts: export threads allocate on their own time.
+    static COUNT_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn count(layout_size: usize) {
+    let _ = layout_size;
+    if COUNT_HERE.with(|c| c.get()) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count(new_size);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -128,11 +140,14 @@ fn poll_once<F: std::future::Future>(future: F) -> F::Output {
 
 /// Allocations per call of `f`, measured over `n` calls.
 fn allocations_per_call(n: u64, mut f: impl FnMut()) -> f64 {
+    COUNT_HERE.with(|c| c.set(true));
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     for _ in 0..n {
         f();
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / n as f64
+    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNT_HERE.with(|c| c.set(false));
+    (after - before) as f64 / n as f64
 }
 
 fn sampled(c: &mut Criterion) {
@@ -184,6 +199,9 @@ fn sampled(c: &mut Criterion) {
     });
     group.bench_function("rizk_task_sync_with_content", |b| {
         b.iter(|| traced_task_with_content(black_box("How can I reset my password?")))
+    });
+    group.bench_function("rizk_task_with_resource_usage", |b| {
+        b.iter(|| traced_task_with_resource_usage(black_box(1)))
     });
     allocs.push((
         "rizk_task_sync",

@@ -1,5 +1,7 @@
 //! A slow exporter never slows the application: the bounded queue drops and counts instead.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly on what it did not expect
+
 use std::time::Duration;
 
 use opentelemetry_sdk::error::OTelSdkResult;

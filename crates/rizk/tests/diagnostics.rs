@@ -1,5 +1,7 @@
 //! rizk reports its own problems as `tracing` events, once per failure, with the reason.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly on what it did not expect
+
 use std::sync::{Arc, Mutex};
 
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -38,7 +40,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
         let meta = event.metadata();
         self.0
             .lock()
-            .unwrap()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push((meta.target().to_owned(), *meta.level(), message.0));
     }
 }

@@ -23,8 +23,11 @@ fn run(n: u32) -> u32 {
     (0..n).map(step).sum()
 }
 
+/// The headers of every request a listener received, lower-case names.
+type SeenHeaders = Arc<Mutex<Vec<Vec<(String, String)>>>>;
+
 /// Accepts OTLP/HTTP requests on 127.0.0.1 and records their headers (lower-case names).
-fn dashboard() -> (String, Arc<Mutex<Vec<Vec<(String, String)>>>>) {
+fn dashboard() -> (String, SeenHeaders) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -1,5 +1,7 @@
 //! init, a second init, get_trace_config, shutdown and init again. One test: global state.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly on what it did not expect
+
 use rizk::{InMemoryExporter, Rizk, RizkError, config::Source, task};
 
 #[task]

@@ -1,5 +1,6 @@
 //! One pipeline per test binary, exporting to memory; tests tell their spans apart by trace.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly on what it did not expect
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::OnceLock;

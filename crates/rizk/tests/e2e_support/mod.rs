@@ -196,12 +196,11 @@ pub fn get_json_until(
             Ok(response) => {
                 let status = response.status();
                 let body = response.text().unwrap_or_default();
-                if status.is_success() {
-                    if let Ok(json) = serde_json::from_str::<serde_json::Value>(&body) {
-                        if ready(&json) {
-                            return json;
-                        }
-                    }
+                if status.is_success()
+                    && let Ok(json) = serde_json::from_str::<serde_json::Value>(&body)
+                    && ready(&json)
+                {
+                    return json;
                 }
                 last = format!("{status}: {}", body.chars().take(500).collect::<String>());
             }
