@@ -96,6 +96,30 @@ pub(crate) fn content_kind(
     }
 }
 
+/// Keys that describe rizk's structure or the infrastructure (a server's address, an HTTP
+/// method), not people or content: the redactor leaves them alone, so that `server.address =
+/// 10.0.0.5` is not mistaken for personal data. Everything else is redacted.
+pub(crate) fn describes_infrastructure(key: &str) -> bool {
+    key.starts_with("rizk.")
+        || key.starts_with("network.")
+        || matches!(
+            key,
+            "server.address"
+                | "server.port"
+                | "url.scheme"
+                | "http.request.method"
+                | "http.response.status_code"
+                | "http.route"
+                | semconv::OPENINFERENCE_SPAN_KIND
+                | semconv::GEN_AI_OPERATION_NAME
+                | semconv::LLM_PROVIDER
+                | semconv::LLM_MODEL
+                | semconv::LLM_MODEL_NAME
+                | semconv::GEN_AI_PROVIDER_NAME
+                | semconv::GEN_AI_REQUEST_MODEL
+        )
+}
+
 impl ContentTransform {
     fn redact_value(redactor: &dyn ContentRedactor, value: &mut Value) {
         match value {
@@ -154,6 +178,7 @@ impl SpanTransform for ContentTransform {
             }
             if let (true, Some(redactor)) = (redact_all, redactor)
                 && !matches!(treatment, Some(Treatment::Record))
+                && !describes_infrastructure(kv.key.as_str())
             {
                 Self::redact_value(redactor, &mut kv.value);
             }
