@@ -142,7 +142,7 @@ fn shareable(kv: KeyValue) -> KeyValue {
 ///
 /// The attributes belong to the innermost rizk span (`#[workflow]`, `#[task]`, ...): spans
 /// started later inside it, on any thread or task its context reaches (see
-/// [`crate::propagation`]), carry them. Keys of the spec that backends know under other names
+/// [`crate::spawn_thread`], [`crate::PropagateExt`]), carry them. Keys of the spec that backends know under other names
 /// are written under those too (`conversation.id` also as `session.id` and
 /// `gen_ai.conversation.id`). Outside any rizk span only the current span gets them.
 ///

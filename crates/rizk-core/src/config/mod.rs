@@ -231,7 +231,7 @@ type ExporterSlot = Box<dyn FnOnce(&mut ExporterSet) + Send>;
 /// Configures and starts rizk.
 ///
 /// Every option has a builder method and an environment variable; the builder wins. Nothing is
-/// validated until [`RizkBuilder::build_config`] (or `init`), which returns a [`RizkError`] naming
+/// validated until [`RizkBuilder::build_config`] (or `init`), which returns a [`crate::RizkError`] naming
 /// the field and the fix.
 ///
 /// ```
