@@ -176,6 +176,8 @@ pub fn configure_content_redaction(config: rizk_redaction::RedactionConfig) -> R
     rizk_core::set_content_redactor(redactor)
 }
 
+pub mod testing;
+
 /// Everything most programs need: `use rizk::prelude::*;`.
 ///
 /// ```

@@ -1,112 +1,15 @@
-//! One pipeline per test binary, exporting to memory, tests tell their spans apart by trace.
+//! One pipeline per test binary (see `rizk::testing`); tests tell their spans apart by trace.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
-use std::sync::OnceLock;
+use rizk::RizkBuilder;
+pub use rizk::testing::*;
 
-use opentelemetry::trace::{SpanId, TraceId};
-use opentelemetry::{Key, Value};
-use opentelemetry_sdk::trace::SpanData;
-use rizk::{InMemoryExporter, Rizk, RizkBuilder, RizkHandle};
-
-pub struct Harness {
-    pub handle: RizkHandle,
-    pub spans: InMemoryExporter,
-}
-
-static HARNESS: OnceLock<Harness> = OnceLock::new();
-
-/// Installs rizk once for this test binary, `configure` applied to the builder.
+/// Installs the test pipeline once, `configure` applied to the builder.
 pub fn harness_with(configure: impl FnOnce(RizkBuilder) -> RizkBuilder) -> &'static Harness {
-    HARNESS.get_or_init(|| {
-        let spans = InMemoryExporter::default();
-        let builder = Rizk::builder()
-            .app_name("rizk-openai-tests")
-            .console_exporter(false)
-            .ignore_environment()
-            .with_exporter("memory", spans.clone());
-        let handle = configure(builder).init().expect("rizk initialises");
-        Harness { handle, spans }
-    })
+    install_harness("rizk-openai-tests", configure)
 }
 
 pub fn harness() -> &'static Harness {
     harness_with(|b| b)
-}
-
-impl Harness {
-    /// Flushes, then returns every span of the trace whose span is named `name`.
-    pub fn trace_of(&self, name: &str) -> Vec<SpanData> {
-        self.handle.flush().expect("flush");
-        let root = self
-            .spans
-            .find(name)
-            .unwrap_or_else(|| panic!("no span named {name}; have {:?}", self.names()));
-        self.spans.trace(root.span_context.trace_id())
-    }
-
-    pub fn trace(&self, trace_id: TraceId) -> Vec<SpanData> {
-        self.handle.flush().expect("flush");
-        self.spans.trace(trace_id)
-    }
-
-    pub fn names(&self) -> Vec<String> {
-        self.spans
-            .spans()
-            .iter()
-            .map(|s| s.name.to_string())
-            .collect()
-    }
-}
-
-pub fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
-    spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
-        panic!(
-            "no span {name} in {:?}",
-            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
-        )
-    })
-}
-
-pub fn attr(span: &SpanData, key: &str) -> Option<Value> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key == Key::new(key.to_owned()))
-        .map(|kv| kv.value.clone())
-}
-
-pub fn attr_str(span: &SpanData, key: &str) -> Option<String> {
-    attr(span, key).map(|v| v.as_str().into_owned())
-}
-
-pub fn attr_i64(span: &SpanData, key: &str) -> Option<i64> {
-    match attr(span, key)? {
-        Value::I64(v) => Some(v),
-        other => panic!("{key} is not an integer: {other:?}"),
-    }
-}
-
-pub fn is_child_of(child: &SpanData, parent: &SpanData) -> bool {
-    child.parent_span_id == parent.span_context.span_id()
-        && child.span_context.trace_id() == parent.span_context.trace_id()
-}
-
-pub fn is_root(span: &SpanData) -> bool {
-    span.parent_span_id == SpanId::INVALID
-}
-
-pub fn attr_f64(span: &SpanData, key: &str) -> Option<f64> {
-    match attr(span, key)? {
-        Value::F64(v) => Some(v),
-        other => panic!("{key} is not a double: {other:?}"),
-    }
-}
-
-pub fn attr_strings(span: &SpanData, key: &str) -> Option<Vec<String>> {
-    match attr(span, key)? {
-        Value::Array(opentelemetry::Array::String(v)) => {
-            Some(v.into_iter().map(|s| s.as_str().to_owned()).collect())
-        }
-        other => panic!("{key} is not a string array: {other:?}"),
-    }
 }
