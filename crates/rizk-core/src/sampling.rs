@@ -87,16 +87,19 @@ pub fn trace_id_ratio(trace_id: TraceId, rate: f64) -> bool {
 /// assert!(!matches_operation("auth", "user_authentication"));
 /// ```
 pub fn matches_operation(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || !name[first.len()..].ends_with(last) {
+    // No allocation: the head sampler calls this for every root span when rules are set.
+    let mut parts = pattern.split('*').peekable();
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
         return false;
+    };
+    if parts.peek().is_none() {
+        return rest.is_empty();
     }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return rest.ends_with(part);
+        }
         match rest.find(part) {
             Some(at) => rest = &rest[at + part.len()..],
             None => return false,
@@ -231,6 +234,11 @@ mod tests {
         assert!(matches_operation("a*c*e", "abcde"));
         assert!(!matches_operation("a*c*e", "abde"));
         assert!(!matches_operation("health_*", "healthz"));
+        assert!(
+            !matches_operation("a*a", "a"),
+            "prefix and suffix may not overlap"
+        );
+        assert!(matches_operation("a**b", "ab"));
     }
 
     #[test]

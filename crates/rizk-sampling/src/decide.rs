@@ -33,7 +33,7 @@ fn duration(start: SystemTime, end: SystemTime) -> Duration {
 }
 
 /// An operation pattern, split once at its `*`s: the same rule as
-/// [`rizk_core::sampling::matches_operation`], without its allocation per call.
+/// [`rizk_core::sampling::matches_operation`], with the pattern split once instead of per call.
 #[derive(Debug)]
 enum Glob {
     Exact(String),
