@@ -41,7 +41,10 @@ impl Validator {
             Validator::Card => card(range.start, cand),
             Validator::Iban => iban(bytes, range.start, cand),
             Validator::Ssn => (not_in_longer_number(bytes, &range) && ssn(cand)).then_some(range),
-            Validator::Ipv4 => (not_in_longer_number(bytes, &range) && ipv4(cand)).then_some(range),
+            Validator::Ipv4 => (not_in_longer_number(bytes, &range)
+                && ipv4(cand)
+                && !ipv4_loopback_or_unspecified(cand))
+            .then_some(range),
             Validator::Ipv6 => ipv6(bytes, range),
             Validator::PhoneIntl => phone_groups(bytes, range, 8, 15, false),
             Validator::PhoneNanp => not_in_longer_number(bytes, &range).then_some(range),
@@ -230,6 +233,11 @@ pub(crate) fn ipv4(cand: &[u8]) -> bool {
         }
     }
     octets == 4
+}
+
+/// `127.x.x.x` and `0.0.0.0` name this machine, not a person: left alone, like IPv6 `::1`.
+fn ipv4_loopback_or_unspecified(cand: &[u8]) -> bool {
+    cand.starts_with(b"127.") || cand == b"0.0.0.0"
 }
 
 fn is_word(b: u8) -> bool {
@@ -539,6 +547,12 @@ mod tests {
         let text = "1.2.3.4.5";
         assert_eq!(Validator::Ipv4.check(text, 0..7), None);
         assert_eq!(Validator::Ipv4.check(text, 2..9), None);
+        assert_eq!(
+            Validator::Ipv4.check("127.0.0.1", 0..9),
+            None,
+            "loopback is not personal"
+        );
+        assert_eq!(Validator::Ipv4.check("10.0.0.5", 0..8), Some(0..8));
     }
 
     #[test]
