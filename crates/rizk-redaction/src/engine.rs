@@ -12,7 +12,7 @@ use crate::builtins::{self, Builtin};
 use crate::config::RedactionConfig;
 use crate::error::{RedactionError, RedactionWarning};
 use crate::kind::{EntityKind, Match};
-use crate::search::{BuildError, Caches, Searcher};
+use crate::search::{BuildError, Caches, PatternMask, Searcher, Source};
 use crate::validate::Validator;
 
 /// Nesting limit of the regex parser for custom patterns (the `regex` crate's default).
@@ -25,6 +25,15 @@ const MAX_ROUNDS: usize = 8;
 /// is far shorter; an email's local part longer than this is redacted from inside (its start
 /// stays, but without the `@` it is no longer an email).
 const RESCAN_WINDOW: usize = 512;
+
+/// How [`Redactor::scan_text`] searches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Strategy {
+    /// Walk the text once, then search only where something can match.
+    Windows,
+    /// One search over the whole text (the reference).
+    Whole,
+}
 
 /// What one pattern of the automaton stands for.
 #[derive(Clone, Debug)]
@@ -302,11 +311,39 @@ impl Redactor {
     /// assert!(matches!(r.redact("version 1.2.3.4.5, order 4111111111111112"), Cow::Borrowed(_)));
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.redact_by(text, Strategy::Windows)
+    }
+
+    /// [`redact`](Redactor::redact) by one search over the whole text instead of searches in
+    /// windows: the reference that property tests and the fuzz target compare `redact` with.
+    /// Slower; not meant for other uses.
+    ///
+    /// ```
+    /// use rizk_redaction::Redactor;
+    ///
+    /// let r = Redactor::default();
+    /// let text = "call +44 20 7946 0958, order 4111111111111112";
+    /// assert_eq!(r.redact_reference(text), r.redact(text));
+    /// ```
+    #[doc(hidden)]
+    pub fn redact_reference<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.redact_by(text, Strategy::Whole)
+    }
+
+    fn redact_by<'a>(&self, text: &'a str, strategy: Strategy) -> Cow<'a, str> {
         let mut found = Vec::new();
-        self.scan_until(text, 0..text.len(), false, |s, e, p| {
+        let mut caches = self.searcher.caches();
+        let mut push = |s, e, p| {
             found.push((s, e, p));
             true
-        });
+        };
+        self.scan_text(
+            &mut caches,
+            text,
+            0..text.len(),
+            (false, strategy),
+            &mut push,
+        );
         if found.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -318,10 +355,11 @@ impl Redactor {
         while !glued.is_empty() && rounds < MAX_ROUNDS {
             found.clear();
             for window in windows(&out, &glued) {
-                self.scan_until(&out, window, true, |s, e, p| {
+                let mut push = |s, e, p| {
                     found.push((s, e, p));
                     true
-                });
+                };
+                self.scan_text(&mut caches, &out, window, (true, strategy), &mut push);
             }
             if found.is_empty() {
                 break;
@@ -366,10 +404,38 @@ impl Redactor {
     /// assert_eq!(kinds, [EntityKind::Phone, EntityKind::Email]);
     /// ```
     pub fn find_matches(&self, text: &str) -> Vec<Match> {
+        self.find_matches_by(text, Strategy::Windows)
+    }
+
+    /// [`find_matches`](Redactor::find_matches) by one search over the whole text: see
+    /// [`redact_reference`](Redactor::redact_reference).
+    ///
+    /// ```
+    /// use rizk_redaction::Redactor;
+    ///
+    /// let r = Redactor::default();
+    /// let text = "mail ops@example.org from 10.1.2.3";
+    /// assert_eq!(r.find_matches_reference(text), r.find_matches(text));
+    /// ```
+    #[doc(hidden)]
+    pub fn find_matches_reference(&self, text: &str) -> Vec<Match> {
+        self.find_matches_by(text, Strategy::Whole)
+    }
+
+    fn find_matches_by(&self, text: &str, strategy: Strategy) -> Vec<Match> {
         let mut found = Vec::new();
-        self.scan(text, |start, end, pid| {
+        let mut caches = self.searcher.caches();
+        let mut push = |start, end, pid: usize| {
             found.push(Match::new(self.detectors[pid].kind, start, end));
-        });
+            true
+        };
+        self.scan_text(
+            &mut caches,
+            text,
+            0..text.len(),
+            (false, strategy),
+            &mut push,
+        );
         found
     }
 
@@ -385,10 +451,13 @@ impl Redactor {
     /// ```
     pub fn is_clean(&self, text: &str) -> bool {
         let mut clean = true;
-        self.scan_until(text, 0..text.len(), false, |_, _, _| {
+        let mut caches = self.searcher.caches();
+        let mut stop = |_, _, _| {
             clean = false;
             false
-        });
+        };
+        let options = (false, Strategy::Windows);
+        self.scan_text(&mut caches, text, 0..text.len(), options, &mut stop);
         clean
     }
 
@@ -421,43 +490,114 @@ impl Redactor {
         &self.config
     }
 
-    /// Calls `emit(start, end, pattern_index)` for every accepted match.
-    fn scan(&self, text: &str, mut emit: impl FnMut(usize, usize, usize)) {
-        self.scan_until(text, 0..text.len(), false, |s, e, p| {
-            emit(s, e, p);
-            true
-        });
-    }
-
-    /// The search loop over `text[span]` (look-around sees the whole text). `emit` returns
-    /// false to stop.
-    fn scan_until(
+    /// Every accepted match in `text[span]` (look-around sees the whole text), in order, to
+    /// `emit` (which returns false to stop); with `builtins_only`, only built-in detectors
+    /// count. With [`Strategy::Windows`] the search runs only in the windows where something
+    /// can match (see [`Searcher::window_scan`]), which finds what one search over the span
+    /// finds.
+    fn scan_text(
         &self,
+        caches: &mut Caches,
         text: &str,
         span: Range<usize>,
-        builtins_only: bool,
-        mut emit: impl FnMut(usize, usize, usize) -> bool,
+        (builtins_only, strategy): (bool, Strategy),
+        emit: &mut impl FnMut(usize, usize, usize) -> bool,
     ) {
         if self.detectors.is_empty() {
             return;
         }
-        let mut caches = self.searcher.caches();
+        if strategy == Strategy::Whole {
+            let (all, search) = (PatternMask::ALL, &Source::Search);
+            self.scan_span(caches, text, span, all, search, builtins_only, emit);
+            return;
+        }
+        let mut scan = self.searcher.window_scan(span.clone());
+        let mut windows = Vec::new();
+        let mut starts = Vec::new();
+        // Matches are kept until the whole span is done: a match that reaches back into
+        // windows searched already means searching the span as a whole instead.
+        let mut found = Vec::new();
+        let mut keep = |s, e, p| {
+            found.push((s, e, p));
+            true
+        };
+        loop {
+            windows.clear();
+            let Some(more) = self
+                .searcher
+                .next_windows(&mut scan, caches, text, &mut windows)
+            else {
+                let (all, search) = (PatternMask::ALL, &Source::Search);
+                self.scan_span(caches, text, span, all, search, builtins_only, emit);
+                return;
+            };
+            for window in windows.drain(..) {
+                let source = match self
+                    .searcher
+                    .window_starts(caches, text, &window, &mut starts)
+                {
+                    Ok(_) if starts.is_empty() => continue, // the walk over-approximates
+                    Ok(end) => Source::Known {
+                        end,
+                        starts: &starts,
+                    },
+                    Err(()) => Source::Search,
+                };
+                let (span, patterns) = (window.span, window.patterns);
+                self.scan_span(
+                    caches,
+                    text,
+                    span,
+                    patterns,
+                    &source,
+                    builtins_only,
+                    &mut keep,
+                );
+            }
+            if !more {
+                break;
+            }
+        }
+        for (s, e, p) in found {
+            if !emit(s, e, p) {
+                return;
+            }
+        }
+    }
+
+    /// The search loop over `text[span]` (look-around sees the whole text), with candidates
+    /// from `source`, trying only `patterns` when a rejected candidate is offered to the
+    /// others. Returns false when `emit` asked to stop.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_span(
+        &self,
+        caches: &mut Caches,
+        text: &str,
+        span: Range<usize>,
+        patterns: PatternMask,
+        source: &Source<'_>,
+        builtins_only: bool,
+        emit: &mut impl FnMut(usize, usize, usize) -> bool,
+    ) -> bool {
         let len = span.end.min(text.len());
         let mut at = span.start;
         while at < len {
-            let Some((start, end, pid)) = self.searcher.find(&mut caches, text, at, len) else {
-                return;
+            let Some((start, end, pid)) = source.next(&self.searcher, caches, text, at, len) else {
+                return true;
             };
             let accepted = if start < end {
                 self.accept(text, pid, start, end, builtins_only)
-                    .or_else(|| self.retry_at(&mut caches, text, len, pid, start, builtins_only))
+                    .or_else(|| {
+                        let candidate = (pid, start, len);
+                        self.retry_at(caches, text, source, candidate, patterns, builtins_only)
+                    })
             } else {
                 None
             };
             match accepted {
                 Some((s, e, p)) => {
                     if !emit(s, e, p) {
-                        return;
+                        return false;
                     }
                     at = e;
                 }
@@ -466,6 +606,7 @@ impl Redactor {
                 None => at = next_char(text, start),
             }
         }
+        true
     }
 
     /// Runs pattern `pid`'s validator on `start..end`; returns the range to redact.
@@ -493,22 +634,22 @@ impl Redactor {
     }
 
     /// After pattern `pid` matched at `start` but was rejected, offers `start` to each later
-    /// (validated) pattern, anchored there.
+    /// (validated) pattern among `patterns`, anchored there.
     fn retry_at(
         &self,
         caches: &mut Caches,
         text: &str,
-        until: usize,
-        pid: usize,
-        start: usize,
+        source: &Source<'_>,
+        (pid, start, until): (usize, usize, usize),
+        patterns: PatternMask,
         builtins_only: bool,
     ) -> Option<(usize, usize, usize)> {
         let byte = *text.as_bytes().get(start)?;
         for q in pid + 1..self.detectors.len() {
-            if !self.detectors[q].first.contains(byte) {
+            if !patterns.contains(q) || !self.detectors[q].first.contains(byte) {
                 continue;
             }
-            if let Some(end) = self.searcher.find_at(caches, text, start, until, q)
+            if let Some(end) = source.at(&self.searcher, caches, text, (start, until), q)
                 && start < end
                 && let Some(found) = self.accept(text, q, start, end, builtins_only)
             {
@@ -689,6 +830,174 @@ fn ascii_word_boundaries(hir: Hir) -> Hir {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::SETTLED_MARGIN_FOR_TESTS;
+
+    /// Pieces of text likely to make matches, near-misses and matches across the (tiny, in
+    /// unit tests) parts, blocks and margins of the window scan.
+    const PIECES: &[&str] = &[
+        " ",
+        " ",
+        "\n",
+        "-",
+        ".",
+        ":",
+        "+",
+        "(",
+        ")",
+        "@",
+        "_",
+        "0",
+        "1",
+        "4",
+        "9",
+        "12",
+        "255",
+        "é",
+        "東",
+        "a",
+        "b",
+        "x",
+        "y",
+        "Z",
+        "DE",
+        "89",
+        "jo",
+        "@ex.de",
+        "example.com",
+        "4111 1111 1111 1111",
+        "4111111111111112",
+        "123-45-6789",
+        "10.0.0.1",
+        "1.2.3.4.5",
+        "DE89370400440532013000",
+        "+44 20 7946 0958",
+        "(212) 555-0187",
+        "2001:db8::1",
+        "AKIA",
+        "AKIAIOSFODNN7EXAMPLE",
+        "sk-proj-a1B2c3D4e5F6g7H8i9J0k1L2",
+        "Bearer abc.def-ghi_jkl",
+        "eyJhbGciOi.eyJzdWIiOi.sig",
+        "-----BEGIN PRIVATE KEY-----",
+        "-----END PRIVATE KEY-----",
+        "acme corp",
+        "Project Falcon",
+        "müller",
+        "falcon",
+        "BEGIN",
+        "END",
+        "ab",
+        "aab",
+        "c",
+        "case-12",
+        "0000",
+    ];
+
+    fn text(seed: &mut u64, pieces: usize) -> String {
+        let mut next = || {
+            *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (*seed >> 33) as usize
+        };
+        let n = next() % pieces;
+        (0..n).map(|_| PIECES[next() % PIECES.len()]).collect()
+    }
+
+    /// The windows of `text`, or `None` when the scan fell back to one search.
+    fn all_windows(redactor: &Redactor, text: &str) -> Option<Vec<Range<usize>>> {
+        let searcher = &redactor.searcher;
+        let mut caches = searcher.caches();
+        let mut scan = searcher.window_scan(0..text.len());
+        let mut windows = Vec::new();
+        while searcher.next_windows(&mut scan, &mut caches, text, &mut windows)? {}
+        Some(windows.into_iter().map(|w| w.span).collect())
+    }
+
+    #[test]
+    fn windows_hold_the_matches_and_little_else() {
+        let redactor = Redactor::default();
+        let text = format!(
+            "{}mail jo@example.de, card 4111 1111 1111 1111, order 4111111111111112{}",
+            "clean words and numbers 42 ".repeat(40),
+            " more words".repeat(40)
+        );
+        let windows = all_windows(&redactor, &text).expect("no fall back");
+        let bytes: usize = windows.iter().map(|w| w.len()).sum();
+        assert!(bytes < 120, "{bytes} bytes in {windows:?}");
+        for m in redactor.find_matches(&text) {
+            let inside = windows
+                .iter()
+                .any(|w| w.start <= m.start() && m.end() <= w.end);
+            assert!(inside, "{m:?} outside {windows:?}");
+        }
+        assert_eq!(
+            all_windows(&redactor, &"no match ".repeat(100)),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn a_match_longer_than_the_margin_falls_back_to_one_search() {
+        let redactor = Redactor::new(RedactionConfig {
+            custom_patterns: vec!["BEGIN[^!]*END".into()],
+            ..RedactionConfig::default()
+        })
+        .expect("builds");
+        // The email's window is handed out long before END shows that it lies inside a match.
+        let filler = "x ".repeat(10 * SETTLED_MARGIN_FOR_TESTS);
+        let text = format!("BEGIN {filler} jo@example.de {filler} END and more");
+        assert_eq!(all_windows(&redactor, &text), None);
+        assert_eq!(redactor.redact(&text), "[REDACTED] and more");
+    }
+
+    #[test]
+    fn windows_find_what_one_search_finds() {
+        let configs = [
+            RedactionConfig::default(),
+            RedactionConfig {
+                custom_patterns: vec![
+                    r"\b\d{4}-\d{4}-\d{4}-\d{4}\b".into(),
+                    r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b".into(),
+                ],
+                keywords: vec!["acme corp".into(), "Project Falcon".into(), "Müller".into()],
+                label_entities: true,
+                ..RedactionConfig::default()
+            },
+            // Patterns that match the empty string or loop back to their start.
+            RedactionConfig {
+                custom_patterns: vec!["a*b".into(), "x?[0-9]+y".into(), "(?:ab)*c".into()],
+                ..RedactionConfig::default()
+            },
+            // Unicode word boundaries: the DFAs give up on non-ASCII text.
+            RedactionConfig {
+                custom_patterns: vec![r"\bcase-\d+\b".into()],
+                ascii_word_boundaries: false,
+                ..RedactionConfig::default()
+            },
+            // Matches longer than the settled margin: the scan falls back to one search.
+            RedactionConfig {
+                custom_patterns: vec!["BEGIN[^!]*END".into()],
+                replacement_text: "0000".into(),
+                ..RedactionConfig::none()
+            },
+        ];
+        for (i, config) in configs.into_iter().enumerate() {
+            let redactor = Redactor::new(config).expect("builds");
+            let mut seed = 17 + i as u64;
+            for case in 0..600 {
+                let text = text(&mut seed, if case % 10 == 0 { 400 } else { 60 });
+                assert_eq!(
+                    redactor.find_matches_by(&text, Strategy::Windows),
+                    redactor.find_matches_by(&text, Strategy::Whole),
+                    "config #{i}: {text:?}"
+                );
+                assert_eq!(
+                    redactor.redact_by(&text, Strategy::Windows),
+                    redactor.redact_by(&text, Strategy::Whole),
+                    "config #{i}: {text:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn default_builds() {

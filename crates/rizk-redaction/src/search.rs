@@ -1,6 +1,15 @@
 //! The search core: one forward lazy DFA over every pattern, and one small reverse lazy DFA per
 //! pattern to find where a match starts.
 //!
+//! Before that search, [`Searcher::window_scan`] walks the text once with a third lazy DFA (the
+//! same patterns, loosened, every match end reported) to find the few windows where anything
+//! can match; the search then only runs inside them, and needs no search at all in a window
+//! with a single match end (the starts come from walking back from it). The walk is
+//! interleaved: several walks over parts of the text advance together in one loop. A DFA walk
+//! waits on each step's table load before it can take the next, so a single walk runs at the
+//! memory latency; independent walks overlap their loads. The text goes block by block, so
+//! that a block's windows are searched while its text is still in the CPU's caches.
+//!
 //! Why not `meta::Regex` alone: its reverse search (to find a match's start) runs one reverse
 //! DFA over *all* patterns, which keeps scanning backwards while any pattern could still match.
 //! With an unbounded pattern such as a PEM body, every match re-scanned the whole gap since the
@@ -8,9 +17,11 @@
 //! matched pattern itself is done. `meta::Regex` is still built, lazily, as the fallback for the
 //! case the lazy DFAs cannot handle (Unicode word boundaries on non-ASCII text).
 
+use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::OnceLock;
 
+use regex_automata::hybrid::LazyStateID;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, NFA, WhichCaptures};
 use regex_automata::util::pool::{Pool, PoolGuard};
@@ -22,10 +33,162 @@ use regex_syntax::hir::Hir;
 /// keywords, where a small cache would be cleared over and over.
 const CACHE_CAPACITY: usize = 64 << 20;
 
+// The sizes below are far smaller in the crate's unit tests and under cargo-fuzz, so that short
+// random texts cross every boundary (parts, blocks, margins) many times.
+
+/// Walks of the window scan that run interleaved (see the module comment). Four measured best
+/// here (3: -5%, 6: about the same with keywords, -10% without; docs/performance.md).
+const WALKS: usize = 4;
+
+/// Texts shorter than `WALKS` times this are walked once (a walk's set-up outweighs the gain).
+const MIN_WALK_BYTES: usize = if cfg!(any(test, fuzzing)) { 16 } else { 1024 };
+
+/// How many states after its start each walk records, so that the walk before it can stop as
+/// soon as both are in the same state (from there on they see the same matches).
+const MEET_WINDOW: usize = if cfg!(any(test, fuzzing)) { 8 } else { 256 };
+
+/// The text is walked and searched in blocks of this many bytes: small enough that a block's
+/// text is still in the CPU's caches when its windows are searched (whole 20 MB texts at
+/// once ran about 15% slower).
+const BLOCK: usize = if cfg!(any(test, fuzzing)) {
+    256
+} else {
+    512 << 10
+};
+
+/// Windows ending this far before the end of the walked text are handed out: a match that
+/// reaches further back than this sends the whole text to the plain search.
+const SETTLED_MARGIN: usize = if cfg!(any(test, fuzzing)) {
+    64
+} else {
+    64 << 10
+};
+
+#[cfg(test)]
+pub(crate) const SETTLED_MARGIN_FOR_TESTS: usize = SETTLED_MARGIN;
+
 /// Per-thread search state.
 pub(crate) struct Caches {
     fwd: Cache,
+    all: Cache,
     revs: Vec<Option<Cache>>,
+}
+
+/// The state of [`Searcher::next_windows`] between blocks.
+pub(crate) struct WindowScan {
+    span: Range<usize>,
+    /// Where the next block starts.
+    at: usize,
+    /// The walk's state at `at` (`None` before the first block).
+    carry: Option<LazyStateID>,
+    /// Windows that may still grow with the next block's matches.
+    pending: Vec<Window>,
+    /// The end of the last window handed out.
+    handed_out: usize,
+    walked: Vec<BackWalk>,
+    budget: usize,
+}
+
+/// One block of the walk.
+struct Block {
+    span: Range<usize>,
+    /// The state the previous block ended in.
+    carry: Option<LazyStateID>,
+    /// Whether the block ends the span.
+    last: bool,
+}
+
+/// One walk back of a reverse DFA (see [`Searcher::leftmost_start_after`]).
+#[derive(Default)]
+struct BackWalk {
+    /// The cache's clear count during the walk (states of another count are meaningless).
+    clears: usize,
+    /// The start of the span walked.
+    from: usize,
+    /// `(position, state there)`, positions decreasing.
+    states: Vec<(usize, LazyStateID)>,
+    leftmost: Option<usize>,
+    /// A buffer for the next walk's states.
+    spare: Vec<(usize, LazyStateID)>,
+}
+
+/// Where the search loop over a window gets its candidates.
+pub(crate) enum Source<'a> {
+    /// From the forward search.
+    Search,
+    /// Every match in the window ends at `end`; `starts` are their `(start, pattern)`, sorted.
+    Known {
+        end: usize,
+        starts: &'a [(usize, usize)],
+    },
+}
+
+impl Source<'_> {
+    /// What a leftmost-first search of `text[at..until]` finds: `(start, end, pattern)`.
+    pub(crate) fn next(
+        &self,
+        searcher: &Searcher,
+        caches: &mut Caches,
+        text: &str,
+        at: usize,
+        until: usize,
+    ) -> Option<(usize, usize, usize)> {
+        match self {
+            Source::Search => searcher.find(caches, text, at, until),
+            Source::Known { end, starts } => {
+                let &(start, pid) = starts.iter().find(|&&(start, _)| start >= at)?;
+                Some((start, *end, pid))
+            }
+        }
+    }
+
+    /// The end of pattern `pid`'s match starting exactly at `at`, if any.
+    pub(crate) fn at(
+        &self,
+        searcher: &Searcher,
+        caches: &mut Caches,
+        text: &str,
+        (at, until): (usize, usize),
+        pid: usize,
+    ) -> Option<usize> {
+        match self {
+            Source::Search => searcher.find_at(caches, text, at, until, pid),
+            Source::Known { end, starts } => starts.contains(&(at, pid)).then_some(*end),
+        }
+    }
+}
+
+/// A part of the text where matches can be: every match lies inside one window, and only the
+/// patterns in `patterns` match anywhere in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub(crate) span: Range<usize>,
+    pub(crate) patterns: PatternMask,
+    /// The last match end seen in the window, with the `all` DFA's match state there, and how
+    /// many ends the window has.
+    last_end: (usize, LazyStateID),
+    ends: usize,
+}
+
+/// A set of pattern indexes; pattern 63 stands for itself and every later one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PatternMask(u64);
+
+impl PatternMask {
+    /// Every pattern.
+    pub(crate) const ALL: PatternMask = PatternMask(u64::MAX);
+
+    fn bit(pid: usize) -> u64 {
+        1 << pid.min(63)
+    }
+
+    fn insert(&mut self, pid: usize) {
+        self.0 |= Self::bit(pid);
+    }
+
+    pub(crate) fn contains(self, pid: usize) -> bool {
+        self.0 & Self::bit(pid) != 0
+    }
 }
 
 type CacheFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe>;
@@ -40,6 +203,11 @@ pub(crate) enum BuildError {
 
 pub(crate) struct Searcher {
     fwd: DFA,
+    /// Every pattern, widened (see [`widen`]), `MatchKind::All`: reports each position where
+    /// a match of some pattern may end.
+    all: DFA,
+    /// The longest match of each pattern in bytes, when bounded.
+    max_lens: Vec<Option<usize>>,
     revs: Vec<DFA>,
     hirs: Vec<Hir>,
     nfa_limit: usize,
@@ -83,6 +251,16 @@ impl Searcher {
             .configure(nfa_config(false))
             .build_many_from_hir(&hirs)
             .map_err(|e| build_error(&e))?;
+        let widened: Vec<Hir> = hirs.iter().map(widen).collect();
+        let all_nfa: NFA = thompson::Compiler::new()
+            .configure(nfa_config(false))
+            .build_many_from_hir(&widened)
+            .map_err(|e| build_error(&e))?;
+        let all = DFA::builder()
+            .configure(dfa_config(MatchKind::All))
+            .build_from_nfa(all_nfa)
+            .map_err(|e| BuildError::Other(e.to_string()))?;
+        let max_lens = hirs.iter().map(|h| h.properties().maximum_len()).collect();
         let fwd = DFA::builder()
             .configure(dfa_config(MatchKind::LeftmostFirst).starts_for_each_pattern(true))
             .build_from_nfa(fwd_nfa)
@@ -101,13 +279,16 @@ impl Searcher {
                 .map_err(|e| BuildError::Other(e.to_string()))?;
             revs.push(rev);
         }
-        let (f, n) = (fwd.clone(), revs.len());
+        let (f, a, n) = (fwd.clone(), all.clone(), revs.len());
         let create: CacheFn = Box::new(move || Caches {
             fwd: f.create_cache(),
+            all: a.create_cache(),
             revs: (0..n).map(|_| None).collect(),
         });
         Ok(Searcher {
             fwd,
+            all,
+            max_lens,
             revs,
             hirs,
             nfa_limit,
@@ -153,21 +334,320 @@ impl Searcher {
             return Ok(None);
         };
         let pid = end.pattern().as_usize();
+        let start = self
+            .leftmost_start(caches, input.haystack(), pid, input.start()..end.offset())?
+            .ok_or(())?;
+        Ok(Some((start, end.offset(), pid)))
+    }
+
+    /// The leftmost start in `span` of a match of pattern `pid` that ends at `span.end`
+    /// (`Err` when the lazy DFA gives up).
+    fn leftmost_start(
+        &self,
+        caches: &mut Caches,
+        haystack: &[u8],
+        pid: usize,
+        span: Range<usize>,
+    ) -> Result<Option<usize>, ()> {
         let rev = self.revs.get(pid).ok_or(())?;
         let cache = caches
             .revs
             .get_mut(pid)
             .ok_or(())?
             .get_or_insert_with(|| rev.create_cache());
-        let back = input
-            .clone()
-            .span(input.start()..end.offset())
+        let back = Input::new(haystack).span(span).anchored(Anchored::Yes);
+        let found = rev.try_search_rev(cache, &back).map_err(|_| ())?;
+        Ok(found.map(|m| m.offset()))
+    }
+
+    /// [`leftmost_start`](Self::leftmost_start) for the ends of one pattern in increasing order:
+    /// `walked[pid]` keeps the previous walk back of `pid`, and a walk that reaches the state
+    /// that walk had at the same position takes its result from there. Consecutive ends of one
+    /// long match (a token ends a match at every character) then cost a few steps each
+    /// instead of the whole match again.
+    fn leftmost_start_after(
+        &self,
+        caches: &mut Caches,
+        haystack: &[u8],
+        pid: usize,
+        span: Range<usize>,
+        walked: &mut Vec<BackWalk>,
+    ) -> Result<Option<usize>, ()> {
+        let rev = self.revs.get(pid).ok_or(())?;
+        let cache = caches
+            .revs
+            .get_mut(pid)
+            .ok_or(())?
+            .get_or_insert_with(|| rev.create_cache());
+        if walked.len() <= pid {
+            walked.resize_with(pid + 1, BackWalk::default);
+        }
+        let mut previous = std::mem::take(&mut walked[pid]);
+        let clears = cache.clear_count();
+        let usable = previous.clears == clears && previous.from == span.start;
+        // The states of the walk before the previous one are reused as this walk's buffer.
+        let mut states = std::mem::take(&mut previous.spare);
+        states.clear();
+        let mut walk = BackWalk {
+            clears,
+            from: span.start,
+            states,
+            ..BackWalk::default()
+        };
+        let input = Input::new(haystack)
+            .span(span.clone())
             .anchored(Anchored::Yes);
-        let start = rev
-            .try_search_rev(cache, &back)
-            .map_err(|_| ())?
-            .ok_or(())?;
-        Ok(Some((start.offset(), end.offset(), pid)))
+        let mut state = rev.start_state_reverse(cache, &input).map_err(|_| ())?;
+        let mut seen = previous.states.iter().peekable();
+        for at in span.clone().rev() {
+            // `state` is the state at `at + 1`, before the byte at `at`.
+            while seen.next_if(|&&(p, _)| p > at + 1).is_some() {}
+            if usable
+                && seen
+                    .peek()
+                    .is_some_and(|&&(p, s)| p == at + 1 && s == state)
+            {
+                // From here on this walk is the previous one.
+                if let Some(start) = previous.leftmost.filter(|&s| s <= at + 1) {
+                    walk.leftmost = Some(start);
+                }
+                walk.states.extend(seen.copied());
+                walk.spare = previous.states;
+                let found = walk.leftmost;
+                walked[pid] = walk;
+                return Ok(found);
+            }
+            walk.states.push((at + 1, state));
+            state = rev.next_state(cache, state, haystack[at]).map_err(|_| ())?;
+            if state.is_match() {
+                walk.leftmost = Some(at + 1);
+            } else if state.is_dead() {
+                walk.spare = previous.states;
+                let found = walk.leftmost;
+                walked[pid] = walk;
+                return Ok(found);
+            } else if state.is_quit() {
+                return Err(());
+            }
+        }
+        state = match span.start.checked_sub(1) {
+            Some(before) => rev.next_state(cache, state, haystack[before]),
+            None => rev.next_eoi_state(cache, state),
+        }
+        .map_err(|_| ())?;
+        if state.is_quit() {
+            return Err(());
+        }
+        if state.is_match() {
+            walk.leftmost = Some(span.start);
+        }
+        if cache.clear_count() != clears {
+            walk.clears = usize::MAX;
+        }
+        walk.spare = previous.states;
+        let found = walk.leftmost;
+        walked[pid] = walk;
+        Ok(found)
+    }
+
+    /// When `window` has a single match end, fills `starts` with every `(start, pattern)` of a
+    /// match ending there, sorted, and returns that end: the search loop then needs no search
+    /// at all (see [`Source::Known`]). `Err`: the window has several ends, or the lazy DFA gave
+    /// up; search it instead.
+    pub(crate) fn window_starts(
+        &self,
+        caches: &mut Caches,
+        text: &str,
+        window: &Window,
+        starts: &mut Vec<(usize, usize)>,
+    ) -> Result<usize, ()> {
+        starts.clear();
+        let (end, state) = window.last_end;
+        if window.ends != 1 || end != window.span.end {
+            return Err(());
+        }
+        for i in 0..self.all.match_len(&caches.all, state) {
+            let pid = self.all.match_pattern(&caches.all, state, i).as_usize();
+            self.starts_of(caches, text.as_bytes(), pid, window.span.start..end, starts)?;
+        }
+        starts.sort_unstable();
+        Ok(end)
+    }
+
+    /// Appends `(start, pid)` for every start in `span` of a match of pattern `pid` that ends at
+    /// `span.end`: the reverse search of the lazy DFA, keeping every match instead of the last.
+    fn starts_of(
+        &self,
+        caches: &mut Caches,
+        haystack: &[u8],
+        pid: usize,
+        span: Range<usize>,
+        starts: &mut Vec<(usize, usize)>,
+    ) -> Result<(), ()> {
+        let rev = self.revs.get(pid).ok_or(())?;
+        let cache = caches
+            .revs
+            .get_mut(pid)
+            .ok_or(())?
+            .get_or_insert_with(|| rev.create_cache());
+        let input = Input::new(haystack)
+            .span(span.clone())
+            .anchored(Anchored::Yes);
+        let mut state = rev.start_state_reverse(cache, &input).map_err(|_| ())?;
+        // A match state is seen one byte late: after the byte before the match's start.
+        for at in span.clone().rev() {
+            state = rev.next_state(cache, state, haystack[at]).map_err(|_| ())?;
+            if state.is_match() {
+                starts.push((at + 1, pid));
+            } else if state.is_dead() {
+                return Ok(());
+            } else if state.is_quit() {
+                return Err(());
+            }
+        }
+        state = match span.start.checked_sub(1) {
+            Some(before) => rev.next_state(cache, state, haystack[before]),
+            None => rev.next_eoi_state(cache, state),
+        }
+        .map_err(|_| ())?;
+        if state.is_quit() {
+            return Err(());
+        }
+        if state.is_match() {
+            starts.push((span.start, pid));
+        }
+        Ok(())
+    }
+
+    /// Starts finding the windows of `text[span]` (look-around sees the whole text): the
+    /// parts outside of which nothing matches. [`next_windows`](Self::next_windows) hands
+    /// them out block by block, so that each is searched while its text is still in the
+    /// CPU's caches. Searching each window from its start finds exactly what searching the
+    /// whole span finds: a match starting in a window ends in it, and no match starts outside.
+    pub(crate) fn window_scan(&self, span: Range<usize>) -> WindowScan {
+        WindowScan {
+            // Walking back to a start costs the match's length; past this much work (a long
+            // PEM body ends a match at every byte) the plain search is cheaper.
+            budget: span.len().saturating_mul(4).saturating_add(4096),
+            at: span.start,
+            span,
+            carry: None,
+            pending: Vec::new(),
+            handed_out: 0,
+            walked: Vec::new(),
+        }
+    }
+
+    /// Adds to `out` the next windows (sorted, disjoint, after those handed out before) and
+    /// returns whether more may come; `None` when the lazy DFA gives up (non-ASCII text with a
+    /// Unicode word boundary, a cache that keeps overflowing), matches are so dense that
+    /// searching the whole span is cheaper, or a match reaches back into windows already
+    /// handed out: then search the whole span instead.
+    pub(crate) fn next_windows(
+        &self,
+        scan: &mut WindowScan,
+        caches: &mut Caches,
+        text: &str,
+        out: &mut Vec<Window>,
+    ) -> Option<bool> {
+        let lo = scan.span.start;
+        let block_end = scan.at.saturating_add(BLOCK).min(scan.span.end);
+        let last = block_end == scan.span.end;
+        let block = Block {
+            span: scan.at..block_end,
+            carry: scan.carry,
+            last,
+        };
+        let (ends, carry) = self.match_ends(&mut caches.all, text, block)?;
+        scan.at = block_end;
+        scan.carry = Some(carry);
+        for (end, state) in ends {
+            let mut window = Window {
+                span: end..end,
+                patterns: PatternMask(0),
+                last_end: (end, state),
+                ends: 1,
+            };
+            for i in 0..self.all.match_len(&caches.all, state) {
+                let pid = self.all.match_pattern(&caches.all, state, i).as_usize();
+                // A bounded pattern starts at most its longest match before the end; only
+                // unbounded ones are walked back.
+                let start = match self.max_lens.get(pid).copied().flatten() {
+                    Some(len) => end.saturating_sub(len).max(lo),
+                    None => {
+                        let span = lo..end;
+                        let walked = &mut scan.walked;
+                        match self.leftmost_start_after(caches, text.as_bytes(), pid, span, walked)
+                        {
+                            Ok(Some(start)) => start,
+                            Ok(None) => continue, // the widened pattern matched, the real one not
+                            Err(()) => return None,
+                        }
+                    }
+                };
+                scan.budget = scan.budget.checked_sub(end - start)?;
+                window.span.start = window.span.start.min(start);
+                window.patterns.insert(pid);
+            }
+            if window.span.is_empty() {
+                continue; // only empty matches, which are never redacted
+            }
+            // Intervals that only touch stay apart: the matches of one end where the other's
+            // start.
+            while let Some(last) = scan.pending.last() {
+                if window.span.start >= last.span.end {
+                    break;
+                }
+                let last = scan.pending.pop()?;
+                window.span.start = window.span.start.min(last.span.start);
+                window.patterns.0 |= last.patterns.0;
+                window.ends += last.ends;
+            }
+            if window.span.start < scan.handed_out {
+                return None;
+            }
+            scan.pending.push(window);
+        }
+        // A window well before the block's end no longer grows (short of a match longer than
+        // the margin, which the check above catches).
+        let settled = if last {
+            scan.pending.len()
+        } else {
+            let frontier = block_end.saturating_sub(SETTLED_MARGIN);
+            scan.pending
+                .iter()
+                .take_while(|w| w.span.end <= frontier)
+                .count()
+        };
+        out.extend(scan.pending.drain(..settled));
+        if let Some(window) = out.last() {
+            scan.handed_out = window.span.end;
+        }
+        Some(!last)
+    }
+
+    /// Every position where a match of some pattern ends, with the (match) state of the
+    /// `all` DFA there. The text is cut in `WALKS` parts walked together; at the end of its
+    /// part each walk goes on until it is in the state the next walk was in at the same
+    /// position, so matches across the cut are seen and none twice.
+    fn match_ends(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        block: Block,
+    ) -> Option<(Vec<(usize, LazyStateID)>, LazyStateID)> {
+        let walks = if block.span.len() >= WALKS * MIN_WALK_BYTES {
+            WALKS
+        } else {
+            1
+        };
+        let mut walk = Walk::new(&self.all, cache, text, block, walks)?;
+        if walks == WALKS {
+            walk.run::<WALKS>()?;
+        } else {
+            walk.run::<1>()?;
+        }
+        walk.join()
     }
 
     /// The end (at most `until`) of pattern `pid`'s match starting exactly at `at`, if any.
@@ -204,5 +684,269 @@ impl Searcher {
                     .ok()
             })
             .as_ref()
+    }
+}
+
+/// The interleaved walks of [`Searcher::match_ends`].
+struct Walk<'a> {
+    dfa: &'a DFA,
+    cache: &'a mut Cache,
+    bytes: &'a [u8],
+    /// The cache's clear count at the start: a clear invalidates every state id held.
+    clears: usize,
+    walks: usize,
+    /// The span walked: `lo..hi`.
+    lo: usize,
+    hi: usize,
+    /// Bytes per part; part `k` starts at `lo + k * part`, the last one ends at `hi`.
+    part: usize,
+    state: [LazyStateID; WALKS],
+    /// `met[k][i]`: walk `k`'s state at `lo + k * part + i`, for `i < MEET_WINDOW`.
+    met: [[LazyStateID; MEET_WINDOW]; WALKS],
+    ends: [Vec<(usize, LazyStateID)>; WALKS],
+    /// Matches so dense that more ends than this make the plain search cheaper.
+    max_ends: usize,
+    /// Whether `hi` ends the text searched (else the last walk's state goes on to the next
+    /// block).
+    last_block: bool,
+}
+
+impl<'a> Walk<'a> {
+    /// Walks `block`; the first walk starts in `carry` (the state the previous block ended
+    /// in) when there is one.
+    fn new(
+        dfa: &'a DFA,
+        cache: &'a mut Cache,
+        text: &'a str,
+        block: Block,
+        walks: usize,
+    ) -> Option<Walk<'a>> {
+        let bytes = text.as_bytes();
+        let (lo, hi) = (block.span.start, block.span.end.min(bytes.len()));
+        let part = hi.checked_sub(lo)? / walks;
+        let clears = cache.clear_count();
+        let mut state = [LazyStateID::default(); WALKS];
+        for (k, slot) in state.iter_mut().enumerate().take(walks) {
+            *slot = match block.carry {
+                Some(carried) if k == 0 => carried,
+                _ => {
+                    let input = Input::new(text).span(lo + k * part..hi);
+                    dfa.start_state_forward(cache, &input).ok()?
+                }
+            };
+        }
+        let walk = Walk {
+            dfa,
+            cache,
+            bytes,
+            clears,
+            lo,
+            hi,
+            walks,
+            part,
+            state,
+            met: [[LazyStateID::default(); MEET_WINDOW]; WALKS],
+            ends: Default::default(),
+            max_ends: (hi - lo) / 8 + 256,
+            last_block: block.last,
+        };
+        (walk.cache.clear_count() == clears).then_some(walk)
+    }
+
+    /// One step from any state (`None` when the DFA gives up or its cache was cleared).
+    fn step(&mut self, state: LazyStateID, at: usize) -> Option<LazyStateID> {
+        let next = self
+            .dfa
+            .next_state(self.cache, state, *self.bytes.get(at)?)
+            .ok()?;
+        (!next.is_quit() && self.cache.clear_count() == self.clears).then_some(next)
+    }
+
+    /// Steps walk `k` over the byte at `at`, recording a match end.
+    fn step_walk(&mut self, k: usize, at: usize) -> Option<()> {
+        let next = self.step(self.state[k], at)?;
+        if next.is_match() {
+            self.ends[k].push((at, next));
+        }
+        self.state[k] = next;
+        Some(())
+    }
+
+    /// Every walk over its part, interleaved; then the last one to the end of the text. `N`
+    /// is `self.walks`, as a constant so that the hot loop is unrolled.
+    fn run<const N: usize>(&mut self) -> Option<()> {
+        let part = self.part;
+        let bytes = self.bytes;
+        let lo = self.lo;
+        let parts: [&[u8]; N] = std::array::from_fn(|k| &bytes[lo + k * part..][..part]);
+        let mut state = [LazyStateID::default(); N];
+        state.copy_from_slice(self.state.get(..N)?);
+        let mut tagged = state.iter().any(|s| s.is_tagged());
+        let meet = MEET_WINDOW.min(part);
+        for i in 0..meet {
+            for (met, walk_state) in self.met.iter_mut().zip(&state).skip(1) {
+                met[i] = *walk_state;
+            }
+            self.advance(&parts, &mut state, &mut tagged, i)?;
+        }
+        for i in meet..part {
+            self.advance(&parts, &mut state, &mut tagged, i)?;
+        }
+        self.state[..N].copy_from_slice(&state);
+        let last = N - 1;
+        for at in lo + N * part..self.hi {
+            self.step_walk(last, at)?;
+        }
+        self.end_of_span(last)
+    }
+
+    /// At the end of the block: records a match ending there, for the last block.
+    fn end_of_span(&mut self, k: usize) -> Option<()> {
+        if self.last_block {
+            self.end_of_text(k)?;
+        }
+        Some(())
+    }
+
+    /// Every walk over byte `i` of its part. `tagged`: some walk is in a tagged state (a match).
+    #[inline(always)]
+    fn advance<const N: usize>(
+        &mut self,
+        parts: &[&[u8]; N],
+        state: &mut [LazyStateID; N],
+        tagged: &mut bool,
+        i: usize,
+    ) -> Option<()> {
+        if !*tagged {
+            // The hot path: every walk takes a known transition and none matches.
+            let mut next = *state;
+            let mut special = false;
+            for k in 0..N {
+                next[k] = self
+                    .dfa
+                    .next_state_untagged(self.cache, state[k], parts[k][i]);
+                special |= next[k].is_tagged();
+            }
+            if !special {
+                *state = next;
+                return Some(());
+            }
+        }
+        for k in 0..N {
+            let current = state[k];
+            if !current.is_tagged() {
+                let next = self
+                    .dfa
+                    .next_state_untagged(self.cache, current, parts[k][i]);
+                if !next.is_tagged() {
+                    state[k] = next;
+                    continue;
+                }
+            }
+            self.state[k] = current;
+            self.step_walk(k, self.lo + k * self.part + i)?;
+            state[k] = self.state[k];
+        }
+        *tagged = state.iter().any(|s| s.is_tagged());
+        (self.ends.iter().map(Vec::len).sum::<usize>() <= self.max_ends).then_some(())
+    }
+
+    /// Records a match that ends at the end of the span for walk `k`'s state there (the
+    /// byte after the span, if any, is look-ahead only).
+    fn end_of_text(&mut self, k: usize) -> Option<()> {
+        let last = match self.bytes.get(self.hi) {
+            None => self.dfa.next_eoi_state(self.cache, self.state[k]).ok()?,
+            Some(&byte) => self.dfa.next_state(self.cache, self.state[k], byte).ok()?,
+        };
+        if last.is_match() {
+            self.ends[k].push((self.hi, last));
+        }
+        (self.cache.clear_count() == self.clears).then_some(())
+    }
+
+    /// Joins the walks' match ends: walk `k` goes on past its part until its state equals the
+    /// state a later walk had at the same position; from there on that walk's ends count.
+    /// Also returns the state at the block's end.
+    fn join(mut self) -> Option<(Vec<(usize, LazyStateID)>, LazyStateID)> {
+        let meet = MEET_WINDOW.min(self.part);
+        let last = self.walks - 1;
+        let mut out = Vec::new();
+        let mut k = 0;
+        let mut from = 0;
+        loop {
+            let ends = std::mem::take(&mut self.ends[k]);
+            out.extend(ends.into_iter().filter(|&(end, _)| end >= from));
+            if k == last {
+                return Some((out, self.state[k]));
+            }
+            let mut next = k + 1;
+            let (lo, part) = (self.lo, self.part);
+            let begin = |walk: usize| lo + walk * part;
+            let mut at = begin(next);
+            loop {
+                let offset = at - begin(next);
+                if offset < meet && self.state[k] == self.met[next][offset] {
+                    break;
+                }
+                if next < last && at == begin(next + 1) {
+                    next += 1; // went through the whole of the next part: meet the one after
+                    continue;
+                }
+                if at == self.hi {
+                    self.end_of_span(k)?;
+                    let ends = std::mem::take(&mut self.ends[k]);
+                    out.extend(ends.into_iter().filter(|&(end, _)| end >= from));
+                    return Some((out, self.state[k]));
+                }
+                self.step_walk(k, at)?;
+                at += 1;
+                if self.ends[k].len() > self.max_ends {
+                    return None;
+                }
+            }
+            // Walk k's ends after its part, then walk `next` from the meeting point on.
+            let ends = std::mem::take(&mut self.ends[k]);
+            out.extend(ends.into_iter().filter(|&(end, _)| end >= from));
+            from = at;
+            k = next;
+        }
+    }
+}
+
+/// `hir` made looser for the walk: every class with non-ASCII members matches every
+/// non-ASCII character, and Unicode word boundaries always hold. The result matches
+/// everything `hir` matches (and more, rarely in real text); its DFA needs a handful of byte
+/// classes for non-ASCII text instead of one per range boundary, and never gives up on
+/// non-ASCII text. The walk uses it only to find where matches may end; the real patterns
+/// decide.
+fn widen(hir: &Hir) -> Hir {
+    use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind, Look, Repetition};
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut widened = ClassUnicode::new(class.ranges().iter().filter_map(|r| {
+                let end = r.end().min('\u{7F}');
+                (r.start() <= end).then(|| ClassUnicodeRange::new(r.start(), end))
+            }));
+            if class.ranges().iter().any(|r| r.end() > '\u{7F}') {
+                widened.push(ClassUnicodeRange::new('\u{80}', char::MAX));
+            }
+            Hir::class(Class::Unicode(widened))
+        }
+        HirKind::Look(
+            Look::WordUnicode
+            | Look::WordUnicodeNegate
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode,
+        ) => Hir::empty(),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            sub: Box::new(widen(&rep.sub)),
+            ..rep.clone()
+        }),
+        HirKind::Capture(cap) => widen(&cap.sub),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(widen).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(widen).collect()),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
     }
 }
