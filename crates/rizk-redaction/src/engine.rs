@@ -10,6 +10,7 @@ use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 use crate::builtins::{self, Builtin};
 use crate::config::RedactionConfig;
+use crate::edits::Edits;
 use crate::error::{RedactionError, RedactionWarning};
 use crate::kind::{EntityKind, Match};
 use crate::search::{BuildError, Caches, PatternMask, Searcher, Source};
@@ -18,8 +19,8 @@ use crate::validate::Validator;
 /// Nesting limit of the regex parser for custom patterns (the `regex` crate's default).
 const NEST_LIMIT: u32 = 250;
 
-/// Upper bound on the extra passes of [`Redactor::redact`] over glued matches.
-const MAX_ROUNDS: usize = 8;
+/// Bytes of text around a region searched again that look-around and validators may read.
+const RESCAN_CONTEXT: usize = 64;
 
 /// How far before and after a glued replacement the extra pass looks. Every validated built-in
 /// is far shorter; an email's local part longer than this is redacted from inside (its start
@@ -347,25 +348,21 @@ impl Redactor {
         if found.is_empty() {
             return Cow::Borrowed(text);
         }
-        let (mut out, mut glued) = self.splice(text, &found);
         // A match glued to its neighbours (`2001:db8::1DE8...@ex.de`) changes their context once
         // replaced, which can complete a built-in that was rejected before (`2001:db8::`).
-        // Scan again around those replacements only, until nothing new appears.
-        let mut rounds = 0;
-        while !glued.is_empty() && rounds < MAX_ROUNDS {
-            found.clear();
-            for window in windows(&out, &glued) {
-                let mut push = |s, e, p| {
-                    found.push((s, e, p));
-                    true
-                };
-                self.scan_text(&mut caches, &out, window, (true, strategy), &mut push);
+        // Search again around those replacements: usually nothing new appears.
+        let (out, glued) = self.splice(text, &found);
+        let mut completed = false;
+        for window in merged_around(&glued, out.len()) {
+            let window = on_char_boundaries(&out, window);
+            let mut stop = |_, _, _| {
+                completed = true;
+                false
+            };
+            self.scan_text(&mut caches, &out, window, (true, strategy), &mut stop);
+            if completed {
+                return Cow::Owned(self.settle(&mut caches, text, found, strategy));
             }
-            if found.is_empty() {
-                break;
-            }
-            (out, glued) = self.splice(&out, &found);
-            rounds += 1;
         }
         Cow::Owned(out)
     }
@@ -377,7 +374,7 @@ impl Redactor {
         let mut glued_at = Vec::new();
         let mut last = 0;
         for &(start, end, pid) in found {
-            // `scan_until` only reports char-boundary ranges, sorted and disjoint.
+            // `scan_text` only reports char-boundary ranges, sorted and disjoint.
             out.push_str(text.get(last..start).unwrap_or_default());
             let from = out.len();
             out.push_str(self.detectors.get(pid).map_or("", |d| &d.replacement));
@@ -388,6 +385,54 @@ impl Redactor {
         }
         out.push_str(text.get(last..).unwrap_or_default());
         (out, glued_at)
+    }
+
+    /// `text` with `found` replaced and with every built-in that the replacements complete,
+    /// searching again around each replacement, and around the ones that search adds, until
+    /// nothing new appears (see `edits`: a chain completes one link per search).
+    fn settle(
+        &self,
+        caches: &mut Caches,
+        text: &str,
+        mut found: Vec<(usize, usize, usize)>,
+        strategy: Strategy,
+    ) -> String {
+        let replacement = |pid: usize| self.detectors.get(pid).map_or("", |d| &*d.replacement);
+        let mut regions: Vec<Range<usize>> = found
+            .iter()
+            .filter(|&&(start, end, _)| glued(text.as_bytes(), start, end))
+            .map(|&(start, end, _)| start..end)
+            .collect();
+        let mut edits = Edits::new(text, &found);
+        while !regions.is_empty() {
+            let mut next = Vec::new();
+            for region in merged_around(&regions, text.len()) {
+                let piece = edits.render(region.clone(), RESCAN_CONTEXT, &replacement);
+                found.clear();
+                let mut push = |s, e, p| {
+                    found.push((s, e, p));
+                    true
+                };
+                let (span, options) = (piece.span.clone(), (true, strategy));
+                self.scan_text(caches, &piece.text, span, options, &mut push);
+                let mut done = Vec::new();
+                for &(start, end, pid) in &found {
+                    match edits.replace(&piece, (start, end), replacement(pid), &done) {
+                        Some(orig) => {
+                            if glued(piece.text.as_bytes(), start, end) {
+                                next.push(orig.clone());
+                            }
+                            done.push(orig);
+                        }
+                        // Touches an edit made from this piece: search the region again.
+                        None if !done.is_empty() => next.push(region.clone()),
+                        None => {}
+                    }
+                }
+            }
+            regions = next;
+        }
+        edits.finish(&replacement)
     }
 
     /// Every match in `text`, in order, with its kind and byte range (validated, sorted,
@@ -532,9 +577,10 @@ impl Redactor {
                 return;
             };
             for window in windows.drain(..) {
+                let walked = (&scan, &window);
                 let source = match self
                     .searcher
-                    .window_starts(caches, text, &window, &mut starts)
+                    .window_starts(caches, text, walked, &mut starts)
                 {
                     Ok(_) if starts.is_empty() => continue, // the walk over-approximates
                     Ok(end) => Source::Known {
@@ -697,29 +743,36 @@ fn glued(bytes: &[u8], start: usize, end: usize) -> bool {
     left || right
 }
 
-/// The windows of `text` around the `glued` replacement ranges, merged, on char boundaries.
-fn windows(text: &str, glued: &[Range<usize>]) -> Vec<Range<usize>> {
-    let floor = |mut i: usize| {
-        while i > 0 && !text.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
-    let ceil = |mut i: usize| {
-        while i < text.len() && !text.is_char_boundary(i) {
-            i += 1;
-        }
-        i.min(text.len())
-    };
+/// The regions `RESCAN_WINDOW` around `ranges` (replacements), within `0..len`, sorted and
+/// merged. They may cut a character (`scan_text` and the rendering of edits widen them).
+fn merged_around(ranges: &[Range<usize>], len: usize) -> Vec<Range<usize>> {
+    let mut sorted: Vec<Range<usize>> = ranges
+        .iter()
+        .map(|r| {
+            r.start.saturating_sub(RESCAN_WINDOW)..r.end.saturating_add(RESCAN_WINDOW).min(len)
+        })
+        .collect();
+    sorted.sort_unstable_by_key(|r| r.start);
     let mut out: Vec<Range<usize>> = Vec::new();
-    for r in glued {
-        let w = floor(r.start.saturating_sub(RESCAN_WINDOW))..ceil(r.end + RESCAN_WINDOW);
+    for w in sorted {
         match out.last_mut() {
             Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
             _ => out.push(w),
         }
     }
     out
+}
+
+/// `range` moved out to the nearest char boundaries of `text`.
+fn on_char_boundaries(text: &str, range: Range<usize>) -> Range<usize> {
+    let (mut start, mut end) = (range.start.min(text.len()), range.end.min(text.len()));
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
 }
 
 /// The byte offset of the character after the one at `at` (or `text.len()`).

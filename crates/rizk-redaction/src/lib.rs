@@ -41,6 +41,7 @@
 
 mod builtins;
 mod config;
+mod edits;
 mod engine;
 mod error;
 mod kind;

@@ -41,7 +41,7 @@ const CACHE_CAPACITY: usize = 64 << 20;
 const WALKS: usize = 4;
 
 /// Texts shorter than `WALKS` times this are walked once (a walk's set-up outweighs the gain).
-const MIN_WALK_BYTES: usize = if cfg!(any(test, fuzzing)) { 16 } else { 1024 };
+const MIN_WALK_BYTES: usize = if cfg!(any(test, fuzzing)) { 16 } else { 128 };
 
 /// How many states after its start each walk records, so that the walk before it can stop as
 /// soon as both are in the same state (from there on they see the same matches).
@@ -67,6 +67,10 @@ const SETTLED_MARGIN: usize = if cfg!(any(test, fuzzing)) {
 #[cfg(test)]
 pub(crate) const SETTLED_MARGIN_FOR_TESTS: usize = SETTLED_MARGIN;
 
+/// Windows with several match ends up to this long are searched; longer ones get their
+/// candidates from walks back (see [`Searcher::window_starts`]).
+const SHORT_WINDOW: usize = if cfg!(any(test, fuzzing)) { 24 } else { 256 };
+
 /// Per-thread search state.
 pub(crate) struct Caches {
     fwd: Cache,
@@ -87,6 +91,9 @@ pub(crate) struct WindowScan {
     handed_out: usize,
     walked: Vec<BackWalk>,
     budget: usize,
+    /// The match ends of the windows pending or last handed out, with the `all` DFA's match
+    /// state there.
+    ends: Vec<(usize, LazyStateID)>,
 }
 
 /// One block of the walk.
@@ -116,9 +123,10 @@ struct BackWalk {
 pub(crate) enum Source<'a> {
     /// From the forward search.
     Search,
-    /// Every match in the window ends at `end`; `starts` are their `(start, pattern)`, sorted.
+    /// `starts`: the `(start, pattern)` of every match in the window, sorted; `end`: where
+    /// they all end, when they all end at one place.
     Known {
-        end: usize,
+        end: Option<usize>,
         starts: &'a [(usize, usize)],
     },
 }
@@ -136,8 +144,13 @@ impl Source<'_> {
         match self {
             Source::Search => searcher.find(caches, text, at, until),
             Source::Known { end, starts } => {
-                let &(start, pid) = starts.iter().find(|&&(start, _)| start >= at)?;
-                Some((start, *end, pid))
+                // The leftmost start, the first pattern there; it ends where its own
+                // (anchored) leftmost-first search ends.
+                let first = starts.partition_point(|&(start, _)| start < at);
+                starts.get(first..)?.iter().find_map(|&(start, pid)| {
+                    let end = end.or_else(|| searcher.find_at(caches, text, start, until, pid))?;
+                    Some((start, end, pid))
+                })
             }
         }
     }
@@ -153,7 +166,10 @@ impl Source<'_> {
     ) -> Option<usize> {
         match self {
             Source::Search => searcher.find_at(caches, text, at, until, pid),
-            Source::Known { end, starts } => starts.contains(&(at, pid)).then_some(*end),
+            Source::Known { end, starts } => {
+                starts.binary_search(&(at, pid)).ok()?;
+                end.or_else(|| searcher.find_at(caches, text, at, until, pid))
+            }
         }
     }
 }
@@ -164,10 +180,8 @@ impl Source<'_> {
 pub(crate) struct Window {
     pub(crate) span: Range<usize>,
     pub(crate) patterns: PatternMask,
-    /// The last match end seen in the window, with the `all` DFA's match state there, and how
-    /// many ends the window has.
-    last_end: (usize, LazyStateID),
-    ends: usize,
+    /// The window's match ends, as indexes into [`WindowScan`]'s ends.
+    ends: Range<usize>,
 }
 
 /// A set of pattern indexes; pattern 63 stands for itself and every later one.
@@ -450,32 +464,45 @@ impl Searcher {
         Ok(found)
     }
 
-    /// When `window` has a single match end, fills `starts` with every `(start, pattern)` of a
-    /// match ending there, sorted, and returns that end: the search loop then needs no search
-    /// at all (see [`Source::Known`]). `Err`: the window has several ends, or the lazy DFA gave
-    /// up; search it instead.
+    /// Fills `starts` with every `(start, pattern)` of a match in `window`, sorted, from walks
+    /// back from each of its match ends: the search loop then needs no unanchored search
+    /// (see [`Source::Known`]). Returns the window's end when it is the only match end (then
+    /// every match ends there). `Err`: search the window instead, because it is short and has
+    /// several ends, walking back would cost too much (a long PEM body ends a match at every
+    /// byte), or the lazy DFA gave up.
     pub(crate) fn window_starts(
         &self,
         caches: &mut Caches,
         text: &str,
-        window: &Window,
+        (scan, window): (&WindowScan, &Window),
         starts: &mut Vec<(usize, usize)>,
-    ) -> Result<usize, ()> {
+    ) -> Result<Option<usize>, ()> {
         starts.clear();
-        let (end, state) = window.last_end;
-        if window.ends != 1 || end != window.span.end {
+        let ends = scan.ends.get(window.ends.clone()).ok_or(())?;
+        // In a short window the search is cheaper than walking back from every end; in a long
+        // one (a chain of near-misses) each search could scan the rest of it.
+        if ends.len() > 1 && window.span.len() <= SHORT_WINDOW {
             return Err(());
         }
-        for i in 0..self.all.match_len(&caches.all, state) {
-            let pid = self.all.match_pattern(&caches.all, state, i).as_usize();
-            self.starts_of(caches, text.as_bytes(), pid, window.span.start..end, starts)?;
+        let mut steps = window.span.len().saturating_mul(32).saturating_add(4096);
+        for &(end, state) in ends {
+            for i in 0..self.all.match_len(&caches.all, state) {
+                let pid = self.all.match_pattern(&caches.all, state, i).as_usize();
+                let span = window.span.start..end;
+                self.starts_of(caches, text.as_bytes(), pid, span, starts, &mut steps)?;
+            }
         }
         starts.sort_unstable();
-        Ok(end)
+        starts.dedup();
+        Ok(match ends {
+            [(end, _)] => Some(*end),
+            _ => None,
+        })
     }
 
     /// Appends `(start, pid)` for every start in `span` of a match of pattern `pid` that ends at
     /// `span.end`: the reverse search of the lazy DFA, keeping every match instead of the last.
+    /// Each byte walked takes one of `steps`; `Err` when they run out.
     fn starts_of(
         &self,
         caches: &mut Caches,
@@ -483,6 +510,7 @@ impl Searcher {
         pid: usize,
         span: Range<usize>,
         starts: &mut Vec<(usize, usize)>,
+        steps: &mut usize,
     ) -> Result<(), ()> {
         let rev = self.revs.get(pid).ok_or(())?;
         let cache = caches
@@ -496,6 +524,7 @@ impl Searcher {
         let mut state = rev.start_state_reverse(cache, &input).map_err(|_| ())?;
         // A match state is seen one byte late: after the byte before the match's start.
         for at in span.clone().rev() {
+            *steps = steps.checked_sub(1).ok_or(())?;
             state = rev.next_state(cache, state, haystack[at]).map_err(|_| ())?;
             if state.is_match() {
                 starts.push((at + 1, pid));
@@ -526,8 +555,9 @@ impl Searcher {
     /// whole span finds: a match starting in a window ends in it, and no match starts outside.
     pub(crate) fn window_scan(&self, span: Range<usize>) -> WindowScan {
         WindowScan {
-            // Walking back to a start costs the match's length; past this much work (a long
-            // PEM body ends a match at every byte) the plain search is cheaper.
+            // Walking back to the start of an unbounded pattern's match costs the match's
+            // length; past this much (a long PEM body ends a match at every byte) the plain
+            // search is cheaper.
             budget: span.len().saturating_mul(4).saturating_add(4096),
             at: span.start,
             span,
@@ -535,6 +565,7 @@ impl Searcher {
             pending: Vec::new(),
             handed_out: 0,
             walked: Vec::new(),
+            ends: Vec::new(),
         }
     }
 
@@ -550,6 +581,15 @@ impl Searcher {
         text: &str,
         out: &mut Vec<Window>,
     ) -> Option<bool> {
+        // The ends of the windows handed out before are no longer needed.
+        let keep = scan
+            .pending
+            .first()
+            .map_or(scan.ends.len(), |w| w.ends.start);
+        scan.ends.drain(..keep);
+        for window in &mut scan.pending {
+            window.ends = window.ends.start - keep..window.ends.end - keep;
+        }
         let lo = scan.span.start;
         let block_end = scan.at.saturating_add(BLOCK).min(scan.span.end);
         let last = block_end == scan.span.end;
@@ -562,11 +602,12 @@ impl Searcher {
         scan.at = block_end;
         scan.carry = Some(carry);
         for (end, state) in ends {
+            scan.ends.push((end, state));
+            let index = scan.ends.len() - 1;
             let mut window = Window {
                 span: end..end,
                 patterns: PatternMask(0),
-                last_end: (end, state),
-                ends: 1,
+                ends: index..index + 1,
             };
             for i in 0..self.all.match_len(&caches.all, state) {
                 let pid = self.all.match_pattern(&caches.all, state, i).as_usize();
@@ -577,15 +618,21 @@ impl Searcher {
                     None => {
                         let span = lo..end;
                         let walked = &mut scan.walked;
-                        match self.leftmost_start_after(caches, text.as_bytes(), pid, span, walked)
-                        {
+                        let start = match self.leftmost_start_after(
+                            caches,
+                            text.as_bytes(),
+                            pid,
+                            span,
+                            walked,
+                        ) {
                             Ok(Some(start)) => start,
                             Ok(None) => continue, // the widened pattern matched, the real one not
                             Err(()) => return None,
-                        }
+                        };
+                        scan.budget = scan.budget.checked_sub(end - start)?;
+                        start
                     }
                 };
-                scan.budget = scan.budget.checked_sub(end - start)?;
                 window.span.start = window.span.start.min(start);
                 window.patterns.insert(pid);
             }
@@ -601,7 +648,7 @@ impl Searcher {
                 let last = scan.pending.pop()?;
                 window.span.start = window.span.start.min(last.span.start);
                 window.patterns.0 |= last.patterns.0;
-                window.ends += last.ends;
+                window.ends.start = last.ends.start;
             }
             if window.span.start < scan.handed_out {
                 return None;
@@ -704,7 +751,8 @@ struct Walk<'a> {
     /// `met[k][i]`: walk `k`'s state at `lo + k * part + i`, for `i < MEET_WINDOW`.
     met: [[LazyStateID; MEET_WINDOW]; WALKS],
     ends: [Vec<(usize, LazyStateID)>; WALKS],
-    /// Matches so dense that more ends than this make the plain search cheaper.
+    /// A bound on the memory taken by ends (16 bytes each): a match end at every other byte
+    /// (a PEM body ends a match at every byte) makes the plain search cheaper.
     max_ends: usize,
     /// Whether `hi` ends the text searched (else the last walk's state goes on to the next
     /// block).
@@ -747,7 +795,7 @@ impl<'a> Walk<'a> {
             state,
             met: [[LazyStateID::default(); MEET_WINDOW]; WALKS],
             ends: Default::default(),
-            max_ends: (hi - lo) / 8 + 256,
+            max_ends: (hi - lo) / 2 + 256,
             last_block: block.last,
         };
         (walk.cache.clear_count() == clears).then_some(walk)
