@@ -265,7 +265,10 @@ impl Searcher {
             .configure(nfa_config(false))
             .build_many_from_hir(&hirs)
             .map_err(|e| build_error(&e))?;
-        let widened: Vec<Hir> = hirs.iter().map(widen).collect();
+        let widened: Vec<Hir> = hirs
+            .iter()
+            .map(|h| widen(&without_leading_run(h)))
+            .collect();
         let all_nfa: NFA = thompson::Compiler::new()
             .configure(nfa_config(false))
             .build_many_from_hir(&widened)
@@ -959,6 +962,34 @@ impl<'a> Walk<'a> {
             k = next;
         }
     }
+}
+
+/// `hir` without a leading unbounded repetition (and the look-arounds before it), when what
+/// follows cannot match the empty string: `[a-z0-9._%+-]+@example\.com` becomes
+/// `@example\.com`. Every match of `hir` ends where a match of the rest ends, so the walk
+/// finds the same ends; but the repetition no longer runs through every word of the text,
+/// where it multiplied the walk DFA's states with those of the keywords (an email's local part
+/// matches any word). The start is then found by walking back with the real pattern.
+fn without_leading_run(hir: &Hir) -> Hir {
+    use regex_syntax::hir::HirKind;
+    let HirKind::Concat(subs) = hir.kind() else {
+        return hir.clone();
+    };
+    let looks = subs
+        .iter()
+        .take_while(|sub| matches!(sub.kind(), HirKind::Look(_)))
+        .count();
+    let Some(first) = subs.get(looks) else {
+        return hir.clone();
+    };
+    let HirKind::Repetition(rep) = first.kind() else {
+        return hir.clone();
+    };
+    let rest = Hir::concat(subs.get(looks + 1..).unwrap_or_default().to_vec());
+    if rep.max.is_some() || rest.properties().minimum_len().unwrap_or(0) == 0 {
+        return hir.clone();
+    }
+    rest
 }
 
 /// `hir` made looser for the walk: every class with non-ASCII members matches every
