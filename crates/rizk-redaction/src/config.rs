@@ -47,7 +47,7 @@ pub struct RedactionConfig {
     /// `:<LABEL>` is appended. Default: off.
     pub label_entities: bool,
     /// Rewrite Unicode word boundaries (`\b`, `\B`, `\<`, `\>`, `\b{start}`, ...) in
-    /// `custom_patterns` to their ASCII forms, so the one-pass search stays fast on non-ASCII
+    /// `custom_patterns` to their ASCII forms, so the search stays fast on non-ASCII
     /// text. A warning records each rewrite ([`Redactor::warnings`](crate::Redactor::warnings)).
     /// Default: on.
     pub ascii_word_boundaries: bool,

@@ -1,4 +1,5 @@
-//! [`Redactor`]: every detector in one automaton, one pass over the text.
+//! [`Redactor`]: every detector in one automaton, one walk over the text, searches only where
+//! something can match (see `search`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -115,7 +116,7 @@ fn first_bytes(hir: &Hir, set: &mut ByteSet) -> bool {
 
 /// The redaction engine: built once from a [`RedactionConfig`], then used from any number of
 /// threads. All detectors (built-ins, custom patterns, keywords) are compiled into one
-/// multi-pattern automaton, so a text is scanned once whatever the number of detectors; a
+/// multi-pattern automaton, so a text is walked once whatever the number of detectors; a
 /// candidate that a validator rejects (a non-Luhn 16-digit order number, `999.1.1.1`) is left as
 /// is and the search resumes right after its first character.
 ///
@@ -332,19 +333,8 @@ impl Redactor {
     }
 
     fn redact_by<'a>(&self, text: &'a str, strategy: Strategy) -> Cow<'a, str> {
-        let mut found = Vec::new();
         let mut caches = self.searcher.caches();
-        let mut push = |s, e, p| {
-            found.push((s, e, p));
-            true
-        };
-        self.scan_text(
-            &mut caches,
-            text,
-            0..text.len(),
-            (false, strategy),
-            &mut push,
-        );
+        let found = self.matches_by(&mut caches, text, strategy);
         if found.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -468,19 +458,28 @@ impl Redactor {
     }
 
     fn find_matches_by(&self, text: &str, strategy: Strategy) -> Vec<Match> {
-        let mut found = Vec::new();
         let mut caches = self.searcher.caches();
-        let mut push = |start, end, pid: usize| {
-            found.push(Match::new(self.detectors[pid].kind, start, end));
+        let found = self.matches_by(&mut caches, text, strategy);
+        let kind = |pid: usize| self.detectors[pid].kind;
+        found
+            .into_iter()
+            .map(|(start, end, pid)| Match::new(kind(pid), start, end))
+            .collect()
+    }
+
+    /// Every accepted `(start, end, pattern)` of the whole `text`.
+    fn matches_by(
+        &self,
+        caches: &mut Caches,
+        text: &str,
+        strategy: Strategy,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut found = Vec::new();
+        let mut push = |s, e, p| {
+            found.push((s, e, p));
             true
         };
-        self.scan_text(
-            &mut caches,
-            text,
-            0..text.len(),
-            (false, strategy),
-            &mut push,
-        );
+        self.scan_text(caches, text, 0..text.len(), (false, strategy), &mut push);
         found
     }
 

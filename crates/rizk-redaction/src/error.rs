@@ -138,7 +138,7 @@ impl fmt::Display for RedactionWarning {
             } => {
                 write!(
                     f,
-                    "custom pattern #{index} {} uses Unicode word boundaries; they were rewritten to ASCII ones ((?-u:\\b)) to keep the one-pass search fast, so a non-ASCII letter such as `é` now counts as a boundary (set ascii_word_boundaries = false to keep Unicode semantics at a large throughput cost on non-ASCII text)",
+                    "custom pattern #{index} {} uses Unicode word boundaries; they were rewritten to ASCII ones ((?-u:\\b)) to keep the search fast, so a non-ASCII letter such as `é` now counts as a boundary (set ascii_word_boundaries = false to keep Unicode semantics at a large throughput cost on non-ASCII text)",
                     short(pattern)
                 )
             }

@@ -109,6 +109,26 @@ struct Block {
     last: bool,
 }
 
+/// The last step of a walk back that reached `start`: over the byte before it (look-around
+/// only), or past the start of the text. `Err` when the lazy DFA gives up.
+fn past_start(
+    rev: &DFA,
+    cache: &mut Cache,
+    haystack: &[u8],
+    start: usize,
+    state: LazyStateID,
+) -> Result<LazyStateID, ()> {
+    let state = match start.checked_sub(1) {
+        Some(before) => rev.next_state(cache, state, haystack[before]),
+        None => rev.next_eoi_state(cache, state),
+    }
+    .map_err(|_| ())?;
+    if state.is_quit() {
+        return Err(());
+    }
+    Ok(state)
+}
+
 /// One walk back of a reverse DFA (see [`Searcher::leftmost_start_after`]).
 #[derive(Default)]
 struct BackWalk {
@@ -361,6 +381,16 @@ impl Searcher {
         Ok(Some((start, end.offset(), pid)))
     }
 
+    /// Pattern `pid`'s reverse DFA and this thread's cache for it.
+    fn rev<'c>(&self, caches: &'c mut Caches, pid: usize) -> Option<(&DFA, &'c mut Cache)> {
+        let rev = self.revs.get(pid)?;
+        let cache = caches
+            .revs
+            .get_mut(pid)?
+            .get_or_insert_with(|| rev.create_cache());
+        Some((rev, cache))
+    }
+
     /// The leftmost start in `span` of a match of pattern `pid` that ends at `span.end`
     /// (`Err` when the lazy DFA gives up).
     fn leftmost_start(
@@ -370,12 +400,7 @@ impl Searcher {
         pid: usize,
         span: Range<usize>,
     ) -> Result<Option<usize>, ()> {
-        let rev = self.revs.get(pid).ok_or(())?;
-        let cache = caches
-            .revs
-            .get_mut(pid)
-            .ok_or(())?
-            .get_or_insert_with(|| rev.create_cache());
+        let (rev, cache) = self.rev(caches, pid).ok_or(())?;
         let back = Input::new(haystack).span(span).anchored(Anchored::Yes);
         let found = rev.try_search_rev(cache, &back).map_err(|_| ())?;
         Ok(found.map(|m| m.offset()))
@@ -394,12 +419,7 @@ impl Searcher {
         span: Range<usize>,
         walked: &mut Vec<BackWalk>,
     ) -> Result<Option<usize>, ()> {
-        let rev = self.revs.get(pid).ok_or(())?;
-        let cache = caches
-            .revs
-            .get_mut(pid)
-            .ok_or(())?
-            .get_or_insert_with(|| rev.create_cache());
+        let (rev, cache) = self.rev(caches, pid).ok_or(())?;
         if walked.len() <= pid {
             walked.resize_with(pid + 1, BackWalk::default);
         }
@@ -451,15 +471,7 @@ impl Searcher {
                 return Err(());
             }
         }
-        state = match span.start.checked_sub(1) {
-            Some(before) => rev.next_state(cache, state, haystack[before]),
-            None => rev.next_eoi_state(cache, state),
-        }
-        .map_err(|_| ())?;
-        if state.is_quit() {
-            return Err(());
-        }
-        if state.is_match() {
+        if past_start(rev, cache, haystack, span.start, state)?.is_match() {
             walk.leftmost = Some(span.start);
         }
         if cache.clear_count() != clears {
@@ -520,12 +532,7 @@ impl Searcher {
         starts: &mut Vec<(usize, usize)>,
         steps: &mut usize,
     ) -> Result<(), ()> {
-        let rev = self.revs.get(pid).ok_or(())?;
-        let cache = caches
-            .revs
-            .get_mut(pid)
-            .ok_or(())?
-            .get_or_insert_with(|| rev.create_cache());
+        let (rev, cache) = self.rev(caches, pid).ok_or(())?;
         let input = Input::new(haystack)
             .span(span.clone())
             .anchored(Anchored::Yes);
@@ -542,15 +549,7 @@ impl Searcher {
                 return Err(());
             }
         }
-        state = match span.start.checked_sub(1) {
-            Some(before) => rev.next_state(cache, state, haystack[before]),
-            None => rev.next_eoi_state(cache, state),
-        }
-        .map_err(|_| ())?;
-        if state.is_quit() {
-            return Err(());
-        }
-        if state.is_match() {
+        if past_start(rev, cache, haystack, span.start, state)?.is_match() {
             starts.push((span.start, pid));
         }
         Ok(())
