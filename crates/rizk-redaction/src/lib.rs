@@ -50,6 +50,7 @@ mod error;
 mod kind;
 mod search;
 mod validate;
+mod walk;
 
 pub use config::RedactionConfig;
 pub use engine::Redactor;

@@ -2,13 +2,11 @@
 //! pattern to find where a match starts.
 //!
 //! Before that search, [`Searcher::window_scan`] walks the text once with a third lazy DFA (the
-//! same patterns, loosened, every match end reported) to find the few windows where anything
-//! can match; the search then only runs inside them, and needs no search at all in a window
-//! with a single match end (the starts come from walking back from it). The walk is
-//! interleaved: several walks over parts of the text advance together in one loop. A DFA walk
-//! waits on each step's table load before it can take the next, so a single walk runs at the
-//! memory latency; independent walks overlap their loads. The text goes block by block, so
-//! that a block's windows are searched while its text is still in the CPU's caches.
+//! same patterns, loosened, every match end reported; see [`walk`]) to find the
+//! few windows where anything can match; the search then only runs inside them, and needs no
+//! forward search at all in a window with a few match ends (walking back from each gives every
+//! start). The text goes block by block, so that a block's windows are searched while its text
+//! is still in the CPU's caches.
 //!
 //! Why not `meta::Regex` alone: its reverse search (to find a match's start) runs one reverse
 //! DFA over *all* patterns, which keeps scanning backwards while any pattern could still match.
@@ -28,6 +26,8 @@ use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::{Anchored, Input, MatchKind, PatternID, meta};
 use regex_syntax::hir::Hir;
 
+use crate::walk;
+
 /// Upper bound of each lazy DFA's transition cache (per thread using the redactor at once).
 /// Memory is only taken as states are built: a few MB for the built-ins, more with thousands of
 /// keywords, where a small cache would be cleared over and over.
@@ -35,17 +35,6 @@ const CACHE_CAPACITY: usize = 64 << 20;
 
 // The sizes below are far smaller in the crate's unit tests and under cargo-fuzz, so that short
 // random texts cross every boundary (parts, blocks, margins) many times.
-
-/// Walks of the window scan that run interleaved (see the module comment). Four measured best
-/// here (3: -5%, 6: about the same with keywords, -10% without; docs/performance.md).
-const WALKS: usize = 4;
-
-/// Texts shorter than `WALKS` times this are walked once (a walk's set-up outweighs the gain).
-const MIN_WALK_BYTES: usize = if cfg!(any(test, fuzzing)) { 16 } else { 128 };
-
-/// How many states after its start each walk records, so that the walk before it can stop as
-/// soon as both are in the same state (from there on they see the same matches).
-const MEET_WINDOW: usize = if cfg!(any(test, fuzzing)) { 8 } else { 256 };
 
 /// The text is walked and searched in blocks of this many bytes: small enough that a block's
 /// text is still in the CPU's caches when its windows are searched (whole 20 MB texts at
@@ -98,15 +87,6 @@ pub(crate) struct WindowScan {
     /// The match ends of the windows pending or last handed out, with the `all` DFA's match
     /// state there.
     ends: Vec<(usize, LazyStateID)>,
-}
-
-/// One block of the walk.
-struct Block {
-    span: Range<usize>,
-    /// The state the previous block ended in.
-    carry: Option<LazyStateID>,
-    /// Whether the block ends the span.
-    last: bool,
 }
 
 /// The last step of a walk back that reached `start`: over the byte before it (look-around
@@ -241,7 +221,7 @@ pub(crate) enum BuildError {
 
 pub(crate) struct Searcher {
     fwd: DFA,
-    /// Every pattern, widened (see [`widen`]), `MatchKind::All`: reports each position where
+    /// Every pattern, loosened (see [`walk::loosened`]), `MatchKind::All`: reports each position where
     /// a match of some pattern may end.
     all: DFA,
     /// The longest match of each pattern in bytes, when bounded.
@@ -289,10 +269,7 @@ impl Searcher {
             .configure(nfa_config(false))
             .build_many_from_hir(&hirs)
             .map_err(|e| build_error(&e))?;
-        let widened: Vec<Hir> = hirs
-            .iter()
-            .map(|h| widen(&without_leading_run(h)))
-            .collect();
+        let widened: Vec<Hir> = hirs.iter().map(walk::loosened).collect();
         let all_nfa: NFA = thompson::Compiler::new()
             .configure(nfa_config(false))
             .build_many_from_hir(&widened)
@@ -600,12 +577,12 @@ impl Searcher {
         let lo = scan.span.start;
         let block_end = scan.at.saturating_add(BLOCK).min(scan.span.end);
         let last = block_end == scan.span.end;
-        let block = Block {
+        let block = walk::Block {
             span: scan.at..block_end,
             carry: scan.carry,
             last,
         };
-        let (ends, carry) = self.match_ends(&mut caches.all, text, block)?;
+        let (ends, carry) = walk::match_ends(&self.all, &mut caches.all, text, block)?;
         scan.at = block_end;
         scan.carry = Some(carry);
         for (end, state) in ends {
@@ -680,30 +657,6 @@ impl Searcher {
         Some(!last)
     }
 
-    /// Every position where a match of some pattern ends, with the (match) state of the
-    /// `all` DFA there. The text is cut in `WALKS` parts walked together; at the end of its
-    /// part each walk goes on until it is in the state the next walk was in at the same
-    /// position, so matches across the cut are seen and none twice.
-    fn match_ends(
-        &self,
-        cache: &mut Cache,
-        text: &str,
-        block: Block,
-    ) -> Option<(Vec<(usize, LazyStateID)>, LazyStateID)> {
-        let walks = if block.span.len() >= WALKS * MIN_WALK_BYTES {
-            WALKS
-        } else {
-            1
-        };
-        let mut walk = Walk::new(&self.all, cache, text, block, walks)?;
-        if walks == WALKS {
-            walk.run::<WALKS>()?;
-        } else {
-            walk.run::<1>()?;
-        }
-        walk.join()
-    }
-
     /// The end (at most `until`) of pattern `pid`'s match starting exactly at `at`, if any.
     pub(crate) fn find_at(
         &self,
@@ -738,298 +691,5 @@ impl Searcher {
                     .ok()
             })
             .as_ref()
-    }
-}
-
-/// The interleaved walks of [`Searcher::match_ends`].
-struct Walk<'a> {
-    dfa: &'a DFA,
-    cache: &'a mut Cache,
-    bytes: &'a [u8],
-    /// The cache's clear count at the start: a clear invalidates every state id held.
-    clears: usize,
-    walks: usize,
-    /// The span walked: `lo..hi`.
-    lo: usize,
-    hi: usize,
-    /// Bytes per part; part `k` starts at `lo + k * part`, the last one ends at `hi`.
-    part: usize,
-    state: [LazyStateID; WALKS],
-    /// `met[k][i]`: walk `k`'s state at `lo + k * part + i`, for `i < MEET_WINDOW`.
-    met: [[LazyStateID; MEET_WINDOW]; WALKS],
-    ends: [Vec<(usize, LazyStateID)>; WALKS],
-    /// A bound on the memory taken by ends (16 bytes each): a match end at every other byte
-    /// (a PEM body ends a match at every byte) makes the plain search cheaper.
-    max_ends: usize,
-    /// Whether `hi` ends the text searched (else the last walk's state goes on to the next
-    /// block).
-    last_block: bool,
-}
-
-impl<'a> Walk<'a> {
-    /// Walks `block`; the first walk starts in `carry` (the state the previous block ended
-    /// in) when there is one.
-    fn new(
-        dfa: &'a DFA,
-        cache: &'a mut Cache,
-        text: &'a str,
-        block: Block,
-        walks: usize,
-    ) -> Option<Walk<'a>> {
-        let bytes = text.as_bytes();
-        let (lo, hi) = (block.span.start, block.span.end.min(bytes.len()));
-        let part = hi.checked_sub(lo)? / walks;
-        let clears = cache.clear_count();
-        let mut state = [LazyStateID::default(); WALKS];
-        for (k, slot) in state.iter_mut().enumerate().take(walks) {
-            *slot = match block.carry {
-                Some(carried) if k == 0 => carried,
-                _ => {
-                    let input = Input::new(text).span(lo + k * part..hi);
-                    dfa.start_state_forward(cache, &input).ok()?
-                }
-            };
-        }
-        let walk = Walk {
-            dfa,
-            cache,
-            bytes,
-            clears,
-            lo,
-            hi,
-            walks,
-            part,
-            state,
-            met: [[LazyStateID::default(); MEET_WINDOW]; WALKS],
-            ends: Default::default(),
-            max_ends: (hi - lo) / 2 + 256,
-            last_block: block.last,
-        };
-        (walk.cache.clear_count() == clears).then_some(walk)
-    }
-
-    /// One step from any state (`None` when the DFA gives up or its cache was cleared).
-    fn step(&mut self, state: LazyStateID, at: usize) -> Option<LazyStateID> {
-        let next = self
-            .dfa
-            .next_state(self.cache, state, *self.bytes.get(at)?)
-            .ok()?;
-        (!next.is_quit() && self.cache.clear_count() == self.clears).then_some(next)
-    }
-
-    /// Steps walk `k` over the byte at `at`, recording a match end.
-    fn step_walk(&mut self, k: usize, at: usize) -> Option<()> {
-        let next = self.step(self.state[k], at)?;
-        if next.is_match() {
-            self.ends[k].push((at, next));
-        }
-        self.state[k] = next;
-        Some(())
-    }
-
-    /// Every walk over its part, interleaved; then the last one to the end of the text. `N`
-    /// is `self.walks`, as a constant so that the hot loop is unrolled.
-    fn run<const N: usize>(&mut self) -> Option<()> {
-        let part = self.part;
-        let bytes = self.bytes;
-        let lo = self.lo;
-        let parts: [&[u8]; N] = std::array::from_fn(|k| &bytes[lo + k * part..][..part]);
-        let mut state = [LazyStateID::default(); N];
-        state.copy_from_slice(self.state.get(..N)?);
-        let mut tagged = state.iter().any(|s| s.is_tagged());
-        let meet = MEET_WINDOW.min(part);
-        for i in 0..meet {
-            for (met, walk_state) in self.met.iter_mut().zip(&state).skip(1) {
-                met[i] = *walk_state;
-            }
-            self.advance(&parts, &mut state, &mut tagged, i)?;
-        }
-        for i in meet..part {
-            self.advance(&parts, &mut state, &mut tagged, i)?;
-        }
-        self.state[..N].copy_from_slice(&state);
-        let last = N - 1;
-        for at in lo + N * part..self.hi {
-            self.step_walk(last, at)?;
-        }
-        self.end_of_span(last)
-    }
-
-    /// At the end of the block: records a match ending there, for the last block.
-    fn end_of_span(&mut self, k: usize) -> Option<()> {
-        if self.last_block {
-            self.end_of_text(k)?;
-        }
-        Some(())
-    }
-
-    /// Every walk over byte `i` of its part. `tagged`: some walk is in a tagged state (a match).
-    #[inline(always)]
-    fn advance<const N: usize>(
-        &mut self,
-        parts: &[&[u8]; N],
-        state: &mut [LazyStateID; N],
-        tagged: &mut bool,
-        i: usize,
-    ) -> Option<()> {
-        if !*tagged {
-            // The hot path: every walk takes a known transition and none matches.
-            let mut next = *state;
-            let mut special = false;
-            for k in 0..N {
-                next[k] = self
-                    .dfa
-                    .next_state_untagged(self.cache, state[k], parts[k][i]);
-                special |= next[k].is_tagged();
-            }
-            if !special {
-                *state = next;
-                return Some(());
-            }
-        }
-        for k in 0..N {
-            let current = state[k];
-            if !current.is_tagged() {
-                let next = self
-                    .dfa
-                    .next_state_untagged(self.cache, current, parts[k][i]);
-                if !next.is_tagged() {
-                    state[k] = next;
-                    continue;
-                }
-            }
-            self.state[k] = current;
-            self.step_walk(k, self.lo + k * self.part + i)?;
-            state[k] = self.state[k];
-        }
-        *tagged = state.iter().any(|s| s.is_tagged());
-        (self.ends.iter().map(Vec::len).sum::<usize>() <= self.max_ends).then_some(())
-    }
-
-    /// Records a match that ends at the end of the span for walk `k`'s state there (the
-    /// byte after the span, if any, is look-ahead only).
-    fn end_of_text(&mut self, k: usize) -> Option<()> {
-        let last = match self.bytes.get(self.hi) {
-            None => self.dfa.next_eoi_state(self.cache, self.state[k]).ok()?,
-            Some(&byte) => self.dfa.next_state(self.cache, self.state[k], byte).ok()?,
-        };
-        if last.is_match() {
-            self.ends[k].push((self.hi, last));
-        }
-        (self.cache.clear_count() == self.clears).then_some(())
-    }
-
-    /// Joins the walks' match ends: walk `k` goes on past its part until its state equals the
-    /// state a later walk had at the same position; from there on that walk's ends count.
-    /// Also returns the state at the block's end.
-    fn join(mut self) -> Option<(Vec<(usize, LazyStateID)>, LazyStateID)> {
-        let meet = MEET_WINDOW.min(self.part);
-        let last = self.walks - 1;
-        let mut out = Vec::new();
-        let mut k = 0;
-        let mut from = 0;
-        loop {
-            let ends = std::mem::take(&mut self.ends[k]);
-            out.extend(ends.into_iter().filter(|&(end, _)| end >= from));
-            if k == last {
-                return Some((out, self.state[k]));
-            }
-            let mut next = k + 1;
-            let (lo, part) = (self.lo, self.part);
-            let begin = |walk: usize| lo + walk * part;
-            let mut at = begin(next);
-            loop {
-                let offset = at - begin(next);
-                if offset < meet && self.state[k] == self.met[next][offset] {
-                    break;
-                }
-                if next < last && at == begin(next + 1) {
-                    next += 1; // went through the whole of the next part: meet the one after
-                    continue;
-                }
-                if at == self.hi {
-                    self.end_of_span(k)?;
-                    let ends = std::mem::take(&mut self.ends[k]);
-                    out.extend(ends.into_iter().filter(|&(end, _)| end >= from));
-                    return Some((out, self.state[k]));
-                }
-                self.step_walk(k, at)?;
-                at += 1;
-                if self.ends[k].len() > self.max_ends {
-                    return None;
-                }
-            }
-            // Walk k's ends after its part, then walk `next` from the meeting point on.
-            let ends = std::mem::take(&mut self.ends[k]);
-            out.extend(ends.into_iter().filter(|&(end, _)| end >= from));
-            from = at;
-            k = next;
-        }
-    }
-}
-
-/// `hir` without a leading unbounded repetition (and the look-arounds before it), when what
-/// follows cannot match the empty string: `[a-z0-9._%+-]+@example\.com` becomes
-/// `@example\.com`. Every match of `hir` ends where a match of the rest ends, so the walk
-/// finds the same ends; but the repetition no longer runs through every word of the text,
-/// where it multiplied the walk DFA's states with those of the keywords (an email's local part
-/// matches any word). The start is then found by walking back with the real pattern.
-fn without_leading_run(hir: &Hir) -> Hir {
-    use regex_syntax::hir::HirKind;
-    let HirKind::Concat(subs) = hir.kind() else {
-        return hir.clone();
-    };
-    let looks = subs
-        .iter()
-        .take_while(|sub| matches!(sub.kind(), HirKind::Look(_)))
-        .count();
-    let Some(first) = subs.get(looks) else {
-        return hir.clone();
-    };
-    let HirKind::Repetition(rep) = first.kind() else {
-        return hir.clone();
-    };
-    let rest = Hir::concat(subs.get(looks + 1..).unwrap_or_default().to_vec());
-    if rep.max.is_some() || rest.properties().minimum_len().unwrap_or(0) == 0 {
-        return hir.clone();
-    }
-    rest
-}
-
-/// `hir` made looser for the walk: every class with non-ASCII members matches every
-/// non-ASCII character, and Unicode word boundaries always hold. The result matches
-/// everything `hir` matches (and more, rarely in real text); its DFA needs a handful of byte
-/// classes for non-ASCII text instead of one per range boundary, and never gives up on
-/// non-ASCII text. The walk uses it only to find where matches may end; the real patterns
-/// decide.
-fn widen(hir: &Hir) -> Hir {
-    use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind, Look, Repetition};
-    match hir.kind() {
-        HirKind::Class(Class::Unicode(class)) => {
-            let mut widened = ClassUnicode::new(class.ranges().iter().filter_map(|r| {
-                let end = r.end().min('\u{7F}');
-                (r.start() <= end).then(|| ClassUnicodeRange::new(r.start(), end))
-            }));
-            if class.ranges().iter().any(|r| r.end() > '\u{7F}') {
-                widened.push(ClassUnicodeRange::new('\u{80}', char::MAX));
-            }
-            Hir::class(Class::Unicode(widened))
-        }
-        HirKind::Look(
-            Look::WordUnicode
-            | Look::WordUnicodeNegate
-            | Look::WordStartUnicode
-            | Look::WordEndUnicode
-            | Look::WordStartHalfUnicode
-            | Look::WordEndHalfUnicode,
-        ) => Hir::empty(),
-        HirKind::Repetition(rep) => Hir::repetition(Repetition {
-            sub: Box::new(widen(&rep.sub)),
-            ..rep.clone()
-        }),
-        HirKind::Capture(cap) => widen(&cap.sub),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(widen).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(widen).collect()),
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
     }
 }
