@@ -12,7 +12,8 @@
 //!   waits on a table load at every byte reaches on this machine;
 //! - (f) (a) by one search over the whole text (`redact_reference`, the engine before the
 //!   window scan);
-//! - the cost of redacting one 1 KB and one 100 KB attribute with (a) and (b).
+//! - the cost of redacting one 1 KB and one 100 KB attribute with (a) and (b);
+//! - an adversarial chain of phone numbers that replacing completes one by one (linear time).
 //!
 //! The corpus (about 20 MB of chat-like text, ASCII with some non-ASCII words, look-alikes such
 //! as order numbers, versions and timestamps, and sparse planted PII) is generated in code
@@ -318,6 +319,35 @@ fn ratios(cases: &Cases) {
             per[1]
         );
     }
+    chain(cases);
+}
+
+/// Adversarial input: phone numbers each after `0-`, so each reads as the tail of a longer number
+/// until the one before it is replaced. `redact` completes one link per extra search and must stay
+/// linear; the one-search reference's first search is quadratic here (shown on a shorter chain).
+fn chain(cases: &Cases) {
+    let best = |f: &dyn Fn() -> usize| {
+        (0..2)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(f());
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    for links in [8_000usize, 32_000] {
+        let text = format!("start {} end", "+40001-00-000-0-".repeat(links));
+        let find = best(&|| cases.d.find_matches(&text).len());
+        let redact = best(&|| cases.d.redact(&text).len());
+        println!(
+            "  chain of {links} completed phone numbers ({} KB), default config: find_matches {find:?}, redact {redact:?}",
+            text.len() / 1000
+        );
+    }
+    let text = format!("start {} end", "+40001-00-000-0-".repeat(8_000));
+    let reference = best(&|| cases.d.find_matches_reference(&text).len());
+    println!("  the same 8000-link chain by one search over the whole text: {reference:?}");
 }
 
 fn main() {

@@ -483,8 +483,8 @@ impl Redactor {
         found
     }
 
-    /// True when `text` contains nothing to redact (same search as
-    /// [`redact`](Redactor::redact), stops at the first match).
+    /// True when `text` contains nothing to redact (the same search as
+    /// [`redact`](Redactor::redact)).
     ///
     /// ```
     /// use rizk_redaction::Redactor;
