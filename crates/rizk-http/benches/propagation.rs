@@ -15,6 +15,10 @@
 
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
+#[path = "../../../benches/support/estimates.rs"]
+mod estimates;
+use estimates::mean_ns;
+
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -135,16 +139,6 @@ fn loopback(c: &mut Criterion) {
     group.bench_function("with_rizk_http", |b| b.iter(|| call(&traced, &traced_url)));
     group.finish();
     rizk.shutdown().unwrap();
-}
-
-/// Mean time of one benchmark from criterion's saved estimates, in nanoseconds.
-fn mean_ns(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned());
-    let path = format!("{dir}/criterion/{group}/{bench}/new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
 }
 
 fn print_ratios() {

@@ -12,6 +12,10 @@
 
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
+#[path = "../../../benches/support/estimates.rs"]
+mod estimates;
+use estimates::mean_ns;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -131,16 +135,6 @@ fn client(c: &mut Criterion) {
 
 static INTERLEAVED: std::sync::Mutex<Option<(f64, f64, f64, f64)>> = std::sync::Mutex::new(None);
 
-/// Mean time of one benchmark from criterion's saved estimates, in nanoseconds.
-fn mean_ns(bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned());
-    let path = format!("{dir}/criterion/openai_client/{bench}/new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
 fn print_ratios() {
     println!(
         "\n{:<34} {:>12} {:>12} {:>10} {:>7}",
@@ -154,7 +148,10 @@ fn print_ratios() {
             "plain_stream",
         ),
     ] {
-        match (mean_ns(ours), mean_ns(peer)) {
+        match (
+            mean_ns("openai_client", ours),
+            mean_ns("openai_client", peer),
+        ) {
             (Some(a), Some(b)) => println!(
                 "{label:<34} {:>12.1} {:>12.1} {:>10.1} {:>7.3}",
                 a / 1e3,

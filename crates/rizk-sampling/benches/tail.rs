@@ -15,6 +15,10 @@
 // One `unsafe` call: clock_gettime for the thread's CPU time.
 #![allow(unsafe_code, missing_docs, clippy::print_stdout)]
 
+#[path = "../../../benches/support/estimates.rs"]
+mod estimates;
+use estimates::mean_ns;
+
 use std::borrow::Cow;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -374,16 +378,6 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 // ---- report --------------------------------------------------------------------------------
-
-/// Mean time of one benchmark from criterion's saved estimates, in nanoseconds.
-fn mean_ns(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned());
-    let path = format!("{dir}/criterion/{group}/{bench}/new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
 
 fn report() {
     println!("\n{:<44} {:>10}", "worker, per span", "ns");

@@ -11,6 +11,10 @@
 
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
+#[path = "../../../benches/support/estimates.rs"]
+mod estimates;
+use estimates::mean_ns;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -147,16 +151,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Mean time of one benchmark from criterion's saved estimates, in nanoseconds.
-fn mean_ns(bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned());
-    let path = format!("{dir}/criterion/bridge/{bench}/new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
 fn print_ratios() {
     println!(
         "\n{:<44} {:>10} {:>10} {:>7}",
@@ -174,7 +168,7 @@ fn print_ratios() {
             "tracing_opentelemetry_genai",
         ),
     ] {
-        match (mean_ns(ours), mean_ns(peer)) {
+        match (mean_ns("bridge", ours), mean_ns("bridge", peer)) {
             (Some(a), Some(b)) => println!("{label:<44} {a:>10.1} {b:>10.1} {:>7.2}", a / b),
             _ => println!("{label:<44} (not measured in this run)"),
         }
@@ -186,9 +180,9 @@ fn print_ratios() {
         );
     }
     if let (Some(ours), Some(peer), Some(base)) = (
-        mean_ns("rizk_bridge"),
-        mean_ns("tracing_opentelemetry"),
-        mean_ns("registry_only"),
+        mean_ns("bridge", "rizk_bridge"),
+        mean_ns("bridge", "tracing_opentelemetry"),
+        mean_ns("bridge", "registry_only"),
     ) {
         println!(
             "{:<44} {:>10.1} {:>10.1} {:>7.2}",

@@ -12,6 +12,10 @@
 // A counting global allocator needs `unsafe impl GlobalAlloc`; it only forwards to `System`.
 #![allow(unsafe_code, missing_docs, clippy::print_stdout)]
 
+#[path = "../../../benches/support/estimates.rs"]
+mod estimates;
+use estimates::mean_ns;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -303,16 +307,6 @@ fn print_allocations(allocs: &[(&str, f64)]) {
     for (name, per_call) in allocs {
         println!("allocations/call  {name:<36} {per_call:.1}");
     }
-}
-
-/// Mean time of one benchmark from criterion's saved estimates, in nanoseconds.
-fn mean_ns(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned());
-    let path = format!("{dir}/criterion/{group}/{bench}/new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
 }
 
 fn print_ratios() {
