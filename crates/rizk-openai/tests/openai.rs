@@ -12,7 +12,9 @@ use async_openai::types::chat::{
     CreateChatCompletionRequest, CreateChatCompletionRequestArgs, FunctionObjectArgs,
 };
 use async_openai::types::embeddings::CreateEmbeddingRequestArgs;
-use common::{attr, attr_f64, attr_i64, attr_str, attr_strings, harness, is_child_of, span};
+use common::{
+    assert_chat_span, attr, attr_f64, attr_i64, attr_str, attr_strings, harness, is_child_of, span,
+};
 use opentelemetry::trace::Status;
 use rizk::{agent, workflow};
 use rizk_openai::InstrumentedClient;
@@ -82,25 +84,7 @@ async fn chat_completion_is_an_llm_span_under_the_agent_with_request_response_an
     let llm = span(&spans, "openai.chat.completions");
     assert!(is_child_of(llm, agent));
 
-    assert_eq!(attr_str(llm, "rizk.span.kind").as_deref(), Some("llm"));
-    assert_eq!(
-        attr_str(llm, "openinference.span.kind").as_deref(),
-        Some("LLM")
-    );
-    assert_eq!(
-        attr_str(llm, "gen_ai.operation.name").as_deref(),
-        Some("chat")
-    );
-    assert_eq!(attr_str(llm, "llm.provider").as_deref(), Some("openai"));
-    assert_eq!(
-        attr_str(llm, "gen_ai.provider.name").as_deref(),
-        Some("openai")
-    );
-    assert_eq!(attr_str(llm, "llm.model").as_deref(), Some("gpt-4o-mini"));
-    assert_eq!(
-        attr_str(llm, "llm.model_name").as_deref(),
-        Some("gpt-4o-mini")
-    );
+    assert_chat_span(llm, "openai", "gpt-4o-mini");
     assert_eq!(
         attr_str(llm, "gen_ai.request.model").as_deref(),
         Some("gpt-4o-mini")

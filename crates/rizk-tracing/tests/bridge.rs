@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{attr, attr_i64, attr_str, harness, is_child_of, is_root, span};
+use common::{assert_chat_span, attr, attr_i64, attr_str, harness, is_child_of, is_root, span};
 use opentelemetry::trace::Status;
 use rizk::{task, tool, workflow};
 use tracing::Instrument as _;
@@ -293,25 +293,7 @@ async fn genai_spans_become_agent_tool_and_llm_spans_in_the_workflow_trace() {
         Some("Weather in Paris?")
     );
 
-    assert_eq!(attr_str(llm, "rizk.span.kind").as_deref(), Some("llm"));
-    assert_eq!(
-        attr_str(llm, "openinference.span.kind").as_deref(),
-        Some("LLM")
-    );
-    assert_eq!(
-        attr_str(llm, "gen_ai.operation.name").as_deref(),
-        Some("chat")
-    );
-    assert_eq!(attr_str(llm, "llm.provider").as_deref(), Some("openai"));
-    assert_eq!(
-        attr_str(llm, "gen_ai.provider.name").as_deref(),
-        Some("openai")
-    );
-    assert_eq!(attr_str(llm, "llm.model").as_deref(), Some("gpt-4o-mini"));
-    assert_eq!(
-        attr_str(llm, "llm.model_name").as_deref(),
-        Some("gpt-4o-mini")
-    );
+    assert_chat_span(llm, "openai", "gpt-4o-mini");
     assert_eq!(attr_str(llm, "framework.name").as_deref(), Some("rig"));
     assert_eq!(
         attr_str(llm, "gen_ai.response.id").as_deref(),

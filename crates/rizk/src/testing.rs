@@ -159,6 +159,40 @@ pub fn attr_strings(span: &SpanData, key: &str) -> Option<Vec<String>> {
     }
 }
 
+/// Asserts what every chat-completion span carries, under rizk's, OpenInference's and OTel
+/// GenAI's names: kind `llm` / `LLM`, operation `chat`, the provider and the model.
+///
+/// ```no_run
+/// use opentelemetry_sdk::trace::SpanData;
+///
+/// fn check(llm: &SpanData) {
+///     rizk::testing::assert_chat_span(llm, "openai", "gpt-4o-mini");
+/// }
+/// ```
+///
+/// # Panics
+///
+/// When one of those attributes is missing or different (the message names it).
+pub fn assert_chat_span(span: &SpanData, provider: &str, model: &str) {
+    let expected = [
+        ("rizk.span.kind", "llm"),
+        ("openinference.span.kind", "LLM"),
+        ("gen_ai.operation.name", "chat"),
+        ("llm.provider", provider),
+        ("gen_ai.provider.name", provider),
+        ("llm.model", model),
+        ("llm.model_name", model),
+    ];
+    for (key, value) in expected {
+        assert_eq!(
+            attr_str(span, key).as_deref(),
+            Some(value),
+            "{key} of {}",
+            span.name
+        );
+    }
+}
+
 /// Whether `child`'s parent is `parent`, in the same trace.
 pub fn is_child_of(child: &SpanData, parent: &SpanData) -> bool {
     child.parent_span_id == parent.span_context.span_id()
