@@ -74,17 +74,7 @@ fn start(req: &mut Request) -> Context {
 fn finish(cx: &Context, result: &reqwest_middleware::Result<Response>) {
     let span = cx.span();
     match result {
-        Ok(response) => {
-            let code = response.status().as_u16();
-            span.set_attribute(KeyValue::new(
-                attr::HTTP_RESPONSE_STATUS_CODE,
-                i64::from(code),
-            ));
-            if code >= 500 {
-                span.set_attribute(KeyValue::new(attr::ERROR_TYPE, code.to_string()));
-                span.set_status(Status::error(format!("HTTP {code}")));
-            }
-        }
+        Ok(response) => crate::record_status_code(&span, response.status().as_u16()),
         Err(error) => {
             let kind = match error {
                 reqwest_middleware::Error::Middleware(_) => "middleware",

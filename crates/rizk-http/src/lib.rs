@@ -112,3 +112,17 @@ pub fn propagator_factory() -> PropagatorFactory {
         Ok(propagator)
     })
 }
+
+/// Records a response's status code on `span`, and an error (type and status) for a 5xx: what
+/// the client middleware and the server layer both write.
+fn record_status_code(span: &opentelemetry::trace::SpanRef<'_>, code: u16) {
+    use opentelemetry::KeyValue;
+    span.set_attribute(KeyValue::new(
+        attributes::HTTP_RESPONSE_STATUS_CODE,
+        i64::from(code),
+    ));
+    if code >= 500 {
+        span.set_attribute(KeyValue::new(attributes::ERROR_TYPE, code.to_string()));
+        span.set_status(opentelemetry::trace::Status::error(format!("HTTP {code}")));
+    }
+}

@@ -273,17 +273,7 @@ where
         if let Some(cx) = this.cx.take() {
             let span = cx.span();
             match &output {
-                Ok(response) => {
-                    let code = response.status().as_u16();
-                    span.set_attribute(KeyValue::new(
-                        attr::HTTP_RESPONSE_STATUS_CODE,
-                        i64::from(code),
-                    ));
-                    if code >= 500 {
-                        span.set_attribute(KeyValue::new(attr::ERROR_TYPE, code.to_string()));
-                        span.set_status(Status::error(format!("HTTP {code}")));
-                    }
-                }
+                Ok(response) => crate::record_status_code(&span, response.status().as_u16()),
                 Err(error) => {
                     span.set_attribute(KeyValue::new(attr::ERROR_TYPE, std::any::type_name::<E>()));
                     span.set_status(Status::error(error.to_string()));
