@@ -319,7 +319,47 @@ fn ratios(cases: &Cases) {
             per[1]
         );
     }
+    short_texts(cases);
     chain(cases);
+}
+
+/// Short texts (most attribute values): below 512 bytes `redact` searches once (no walk), so it
+/// costs what the one-search reference costs; above, the walk pays. Default configuration.
+fn short_texts(cases: &Cases) {
+    for size in [32usize, 256, 512, 2048] {
+        let texts: Vec<&str> = (0..500)
+            .map(|i| slice_at(&cases.text, i * (cases.text.len() / 500), size))
+            .collect();
+        let per_text = |f: &dyn Fn(&str) -> usize| {
+            (0..3)
+                .map(|_| {
+                    let t = Instant::now();
+                    for text in &texts {
+                        black_box(f(black_box(text)));
+                    }
+                    t.elapsed() / texts.len() as u32
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let redact = per_text(&|t| cases.d.redact(t).len());
+        let reference = per_text(&|t| cases.d.redact_reference(t).len());
+        println!(
+            "  {size}-byte texts, default config: redact {redact:?}, one search (reference) {reference:?}"
+        );
+    }
+}
+
+/// About `size` bytes of `text` from `start`, on char boundaries.
+fn slice_at(text: &str, mut start: usize, size: usize) -> &str {
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + size).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[start..end]
 }
 
 /// Adversarial input: phone numbers each after `0-`, so each reads as the tail of a longer number
