@@ -21,6 +21,14 @@ pub(crate) fn warn(message: &str) {
     }
 }
 
+/// Reports a problem the user must hear of whatever the debug setting (spans lost, a setting
+/// that matches nothing): a `tracing` warning and one line on stderr. Callers make sure each
+/// kind of problem is reported once, never per span.
+pub(crate) fn alert(message: &str) {
+    tracing::warn!(target: "rizk", "{message}");
+    eprintln!("[rizk] warning: {message}");
+}
+
 /// Reports what rizk is doing, for debugging a set-up.
 pub(crate) fn debug(message: &str) {
     tracing::debug!(target: "rizk", "{message}");
