@@ -4,6 +4,7 @@ mod console;
 mod jsonl;
 mod memory;
 mod queue;
+mod size;
 mod stage;
 
 use std::sync::Arc;
@@ -83,5 +84,35 @@ impl ExporterSet {
     /// The descriptions of the exporters added so far.
     pub fn names(&self) -> Vec<&str> {
         self.queues.iter().map(|(name, _)| name.as_str()).collect()
+    }
+}
+
+/// A finished span named `name` with string attributes, for unit tests of export-side code.
+#[cfg(test)]
+pub(crate) fn test_span(name: &'static str, attributes: &[(&'static str, String)]) -> opentelemetry_sdk::trace::SpanData {
+    use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
+    opentelemetry_sdk::trace::SpanData {
+        span_context: SpanContext::new(
+            TraceId::from(1),
+            SpanId::from(1),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        ),
+        parent_span_id: SpanId::INVALID,
+        parent_span_is_remote: false,
+        span_kind: SpanKind::Internal,
+        name: name.into(),
+        start_time: std::time::SystemTime::UNIX_EPOCH,
+        end_time: std::time::SystemTime::UNIX_EPOCH,
+        attributes: attributes
+            .iter()
+            .map(|(k, v)| opentelemetry::KeyValue::new(*k, v.clone()))
+            .collect(),
+        dropped_attributes_count: 0,
+        events: opentelemetry_sdk::trace::SpanEvents::default(),
+        links: opentelemetry_sdk::trace::SpanLinks::default(),
+        status: Status::Unset,
+        instrumentation_scope: opentelemetry::InstrumentationScope::default(),
     }
 }
