@@ -75,5 +75,6 @@ async fn main() -> Result<(), rizk::RizkError> {
     ];
     let summaries = summarize_batch(docs).await;
     println!("{} summaries", summaries.len());
-    rizk.shutdown()
+    rizk.shutdown();
+    Ok(())
 }

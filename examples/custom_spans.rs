@@ -71,5 +71,6 @@ fn main() -> Result<(), rizk::RizkError> {
     let risk = analyze_portfolio(1_250_000.0, &["AAPL", "BND", "GLD"]);
     let _ = analyze_portfolio(0.0, &[]); // one failing trace
     println!("risk: {risk:?}");
-    rizk.shutdown()
+    rizk.shutdown();
+    Ok(())
 }

@@ -150,6 +150,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let services = start_services().await?;
     let answer = ask(services.gateway, "u-7", "Where is my order?").await?;
     println!("{answer}");
-    rizk.shutdown()?;
+    rizk.shutdown();
     Ok(())
 }

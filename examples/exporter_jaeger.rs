@@ -32,5 +32,6 @@ async fn main() -> Result<(), rizk::RizkError> {
     println!("{article}");
     rizk.flush().ok();
     agents::report();
-    rizk.shutdown()
+    rizk.shutdown();
+    Ok(())
 }

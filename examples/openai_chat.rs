@@ -66,6 +66,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let answer = customer_chat(&client, "How can I reset my password?").await;
     println!("answer: {answer}");
-    rizk.shutdown()?;
+    rizk.shutdown();
     Ok(())
 }

@@ -59,6 +59,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client =
         InstrumentedClient::new(async_openai::Client::with_config(config)).with_stream_usage(true);
     streaming_answer(&client, "Tell me a short story.").await?;
-    rizk.shutdown()?;
+    rizk.shutdown();
     Ok(())
 }

@@ -140,5 +140,7 @@ async fn main() -> Result<(), rizk::RizkError> {
     .await;
     println!("answer: {answer}");
 
-    rizk.shutdown()
+    rizk.shutdown();
+
+    Ok(())
 }

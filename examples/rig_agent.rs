@@ -113,6 +113,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     //     tool.get_weather        (rig's execute_tool)
     //       tool.forecast_lookup  (your #[tool])
     //     openai.chat             (turn 2: the answer)
-    rizk.shutdown()?;
+    rizk.shutdown();
     Ok(())
 }

@@ -48,6 +48,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     //   task.inventory_check
     //     stock_level            (the library's tracing span, with db.system and rows)
     //       tool.reservation_adjuster
-    rizk.shutdown()?;
+    rizk.shutdown();
     Ok(())
 }

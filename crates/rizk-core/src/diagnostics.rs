@@ -13,14 +13,6 @@ pub(crate) fn set_debug_mode(on: bool) {
     DEBUG_MODE.store(on, Ordering::Relaxed);
 }
 
-/// Reports a problem of rizk itself.
-pub(crate) fn warn(message: &str) {
-    tracing::warn!(target: "rizk", "{message}");
-    if DEBUG_MODE.load(Ordering::Relaxed) {
-        eprintln!("[rizk] warning: {message}");
-    }
-}
-
 /// Reports a problem the user must hear of whatever the debug setting (spans lost, a setting
 /// that matches nothing): a `tracing` warning and one line on stderr. Callers make sure each
 /// kind of problem is reported once, never per span.

@@ -63,10 +63,12 @@ pub enum RizkError {
         /// Why, with the fix where one is known.
         reason: String,
     },
-    /// Flushing or shutting down did not finish in time or failed.
-    #[error("{operation} did not complete within {timeout:?}: {reason}")]
-    Shutdown {
-        /// `flush` or `shutdown`.
+    /// A flush did not export everything: an exporter failed or the bound ran out.
+    #[error(
+        "{operation} did not export everything: {reason} (bound: {timeout:?}); the spans concerned are counted in get_tracing_metrics()"
+    )]
+    Flush {
+        /// `flush`.
         operation: &'static str,
         /// The bound that applied.
         timeout: Duration,

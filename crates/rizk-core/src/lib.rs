@@ -39,7 +39,6 @@ mod diagnostics;
 mod error;
 pub mod export;
 mod metrics;
-mod pipeline;
 pub mod probe;
 mod propagation;
 pub mod resource;
@@ -59,9 +58,9 @@ pub use propagation::spawn;
 pub use propagation::{PropagateExt, Propagated, ensure_context_propagation, spawn_thread};
 pub use resource::ResourceUsage;
 pub use runtime::{
-    ConfigUpdate, RizkHandle, Setting, TraceConfig, configure_intelligent_sampling, content_policy,
-    content_tracing_enabled, export_stats, get_trace_config, get_tracer, get_tracing_metrics,
-    install, set_content_redactor, update_config,
+    ConfigUpdate, RizkHandle, Setting, ShutdownReport, TraceConfig, configure_intelligent_sampling,
+    content_policy, content_tracing_enabled, export_stats, get_trace_config, get_tracer,
+    get_tracing_metrics, install, set_content_redactor, update_config,
 };
 pub use sampling::{CustomSampler, SamplingContext};
 pub use secret::Secret;

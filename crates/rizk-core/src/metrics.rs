@@ -122,10 +122,19 @@ pub struct TracingMetrics {
     pub dropped_tail_policy: u64,
     /// Spans that ended after shutdown.
     pub dropped_after_shutdown: u64,
+    /// Spans still waiting when the shutdown bound ran out.
+    pub dropped_shutdown_timeout: u64,
+    /// Export requests made (summed over exporters).
+    pub export_requests: u64,
     /// Spans ended per second over the last 10 complete seconds.
     pub spans_per_second: f64,
-    /// Spans waiting in export queues now.
+    /// Spans waiting in the export queues (or in requests under way) now, summed over
+    /// exporters.
     pub queue_depth: u64,
+    /// Bytes of span data the export path holds now (see `max_queue_bytes`).
+    pub queue_bytes: u64,
+    /// The export path's memory bound, in bytes.
+    pub max_queue_bytes: u64,
     /// Spans held by tail sampling now.
     pub tail_buffered_spans: u64,
     /// Traces held by tail sampling now.
@@ -144,7 +153,6 @@ pub(crate) fn collect(
     started: u64,
     sampled: u64,
     queues: &[crate::export::QueueSnapshot],
-    depth: u64,
     stages: &[crate::export::StageSnapshot],
 ) -> TracingMetrics {
     let mut out = TracingMetrics {
@@ -153,7 +161,6 @@ pub(crate) fn collect(
         spans_ended: metrics.ended.load(Ordering::Relaxed),
         dropped_sampling: started.saturating_sub(sampled),
         spans_per_second: metrics.spans_per_second(SystemTime::now()),
-        queue_depth: depth,
         overhead_percentage: metrics.overhead_percentage(),
         ..TracingMetrics::default()
     };
@@ -162,6 +169,9 @@ pub(crate) fn collect(
         out.dropped_queue_full += q.dropped_queue_full;
         out.dropped_export_failure += q.export_failed;
         out.dropped_after_shutdown += q.dropped_after_shutdown;
+        out.dropped_shutdown_timeout += q.dropped_shutdown_timeout;
+        out.export_requests += q.requests;
+        out.queue_depth += q.waiting;
         if q.last_error.is_some() {
             out.last_export_error.clone_from(&q.last_error);
         }

@@ -17,9 +17,11 @@ use crate::config::{Config, RizkBuilder, Source};
 use crate::content::{ContentKind, ContentPolicy, ContentRedactor};
 use crate::content_transform::{ContentTransform, RedactorSlot};
 use crate::error::{Result, RizkError};
-use crate::export::{ConsoleExporter, ExporterSet, QueueSnapshot, QueueStats};
+use crate::export::{
+    ConsoleExporter, ExportPipeline, ExportStage, ExporterSet, QueueSnapshot, QueueStats,
+    StageStats, Stages,
+};
 use crate::metrics::{RuntimeMetrics, TracingMetrics};
-use crate::pipeline::Pipeline;
 use crate::sampling::{HeadSampler, HeadState, SamplingCounters, SamplingPolicy};
 use crate::semconv;
 
@@ -34,7 +36,11 @@ pub(crate) struct Runtime {
     /// The content policy, packed (see `ContentPolicy::to_bits`).
     content: Arc<AtomicU32>,
     redactor: RedactorSlot,
+    /// Drops before the exporters' queues (the memory budget).
+    intake: Arc<QueueStats>,
+    budget: Arc<crate::export::MemoryBudget>,
     queues: Vec<(String, Arc<QueueStats>)>,
+    stages: Vec<Arc<StageStats>>,
 }
 
 impl Runtime {
@@ -141,18 +147,24 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         ContentPolicy::from_config(&config, redactor.is_some()).to_bits(),
     ));
     let redactor_slot: RedactorSlot = Arc::new(ArcSwapOption::new(redactor.map(Arc::new)));
-    // The content policy is applied first, before any transform or exporter of the user's.
+    // The export-side stages in their one order (export/stages.rs): holds, then transforms.
     let mut transforms: Vec<Arc<dyn crate::content::SpanTransform>> =
         vec![Arc::new(ContentTransform {
             policy: content_bits.clone(),
             redactor: redactor_slot.clone(),
         })];
     transforms.append(&mut builder.transforms);
-    let mut set = ExporterSet::new(config.export.clone(), transforms);
+    let mut holds: Vec<Box<dyn ExportStage>> = Vec::new();
+    let mut stage_stats = Vec::new();
     match builder.tail_stage {
-        Some(make) => set.add_stage(make(SamplingPolicy {
-            state: head_state.clone(),
-        })),
+        Some(make) => {
+            let stats = Arc::new(StageStats::default());
+            let factory = make(SamplingPolicy {
+                state: head_state.clone(),
+            });
+            holds.push(factory(stats.clone()));
+            stage_stats.push(stats);
+        }
         None if config.sampling.intelligent.is_some() => {
             return Err(RizkError::invalid(
                 "intelligent_sampling",
@@ -163,6 +175,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         }
         None => {}
     }
+    let mut set = ExporterSet::new(config.export.clone());
     if config.console_exporter.value {
         let why = match config.console_exporter.source {
             Source::Derived if config.trace_debug.value => " (debug mode)",
@@ -230,21 +243,24 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         counters: counters.clone(),
     };
     let metrics = Arc::new(RuntimeMetrics::default());
-    let mut pipeline = Pipeline {
-        metrics: metrics.clone(),
-        ..Pipeline::default()
-    };
-    let mut exporters = Vec::new();
-    let mut queues = Vec::new();
-    for (description, queue) in set.queues {
-        queues.push((description.clone(), queue.stats()));
-        exporters.push(description);
-        pipeline.queues.push(queue);
-    }
+    let mut exporters = set
+        .names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    let mut processors = Vec::new();
     for (description, processor) in builder.processors.drain(..) {
         exporters.push(description);
-        pipeline.processors.push(processor);
+        processors.push(processor);
     }
+    let pipeline = ExportPipeline::start(
+        set,
+        Stages::new(holds, transforms),
+        processors,
+        metrics.clone(),
+    );
+    let (intake, queues) = pipeline.stats();
+    let budget = pipeline.budget();
     let provider = SdkTracerProvider::builder()
         .with_resource(resource)
         .with_sampler(sampler)
@@ -289,8 +305,12 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         tail_stage_installed: builder.tail_stage.is_some(),
         content: content_bits,
         redactor: redactor_slot,
+        intake,
+        budget,
         queues,
+        stages: stage_stats,
     })));
+    *final_metrics() = None;
     ENABLED.store(true, Ordering::Release);
     *slot = Some(Installed { config, exporters });
     Ok(RizkHandle {
@@ -335,7 +355,8 @@ impl opentelemetry::propagation::TextMapPropagator for BoxedPropagator {
 /// )
 /// .unwrap();
 /// rizk.flush().unwrap();
-/// rizk.shutdown().unwrap(); // or let it drop
+/// let report = rizk.shutdown(); // or let it drop
+/// assert_eq!(report.lost(), 0);
 /// ```
 #[must_use = "dropping the handle shuts tracing down at once"]
 #[derive(Debug)]
@@ -355,15 +376,30 @@ impl RizkHandle {
         let Some(rt) = RUNTIME.load_full() else {
             return Ok(());
         };
-        rt.provider.force_flush().map_err(|e| RizkError::Shutdown {
+        rt.provider.force_flush().map_err(|e| RizkError::Flush {
             operation: "flush",
             timeout: self.timeout,
             reason: e.to_string(),
         })
     }
 
-    /// Flushes and stops tracing; later macro calls are no-ops, and `init` may run again.
-    pub fn shutdown(mut self) -> Result<()> {
+    /// Flushes and stops tracing within the shutdown bound; later macro calls are no-ops, and
+    /// `init` may run again.
+    ///
+    /// Export problems never turn into an error here (a dead collector must not fail the
+    /// program's exit): the report says what was exported and what was lost, and when
+    /// anything was lost one line says so on stderr. [`get_tracing_metrics`] keeps the final
+    /// totals afterwards.
+    ///
+    /// ```
+    /// let rizk = rizk_core::install(
+    ///     rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false).ignore_environment(),
+    /// )
+    /// .unwrap();
+    /// let report = rizk.shutdown();
+    /// assert_eq!(report.lost(), 0);
+    /// ```
+    pub fn shutdown(mut self) -> ShutdownReport {
         self.stop()
     }
 
@@ -372,35 +408,149 @@ impl RizkHandle {
         get_trace_config()
     }
 
-    fn stop(&mut self) -> Result<()> {
+    fn stop(&mut self) -> ShutdownReport {
+        let started = std::time::Instant::now();
         if !std::mem::take(&mut self.live) {
-            return Ok(());
+            return ShutdownReport::default();
         }
         let mut slot = installed();
         ENABLED.store(false, Ordering::Release);
         let runtime = RUNTIME.swap(None);
         *slot = None;
         drop(slot);
-        let Some(rt) = runtime else { return Ok(()) };
+        let Some(rt) = runtime else {
+            return ShutdownReport::default();
+        };
         crate::diagnostics::debug("shutting down: flushing every exporter");
         opentelemetry::global::set_tracer_provider(
             opentelemetry::trace::noop::NoopTracerProvider::new(),
         );
-        rt.provider
-            .shutdown_with_timeout(self.timeout)
-            .map_err(|e| RizkError::Shutdown {
-                operation: "shutdown",
-                timeout: self.timeout,
-                reason: e.to_string(),
-            })
+        let outcome = rt.provider.shutdown_with_timeout(self.timeout);
+        let metrics = rt.metrics_now();
+        let report = ShutdownReport {
+            exported: metrics.spans_exported,
+            dropped_queue_full: metrics.dropped_queue_full,
+            dropped_export_failure: metrics.dropped_export_failure,
+            dropped_shutdown_timeout: metrics.dropped_shutdown_timeout,
+            dropped_after_shutdown: metrics.dropped_after_shutdown,
+            dropped_tail_policy: metrics.dropped_tail_policy,
+            took: started.elapsed(),
+            last_error: metrics.last_export_error.clone(),
+            completed: outcome.is_ok(),
+        };
+        *final_metrics() = Some(metrics);
+        if report.lost() > 0 {
+            crate::diagnostics::alert(&report.to_string());
+        } else {
+            crate::diagnostics::debug(&report.to_string());
+        }
+        report
     }
 }
 
 impl Drop for RizkHandle {
     fn drop(&mut self) {
-        if let Err(e) = self.stop() {
-            crate::diagnostics::warn(&e.to_string());
+        // stop() reports what was lost itself.
+        let _ = self.stop();
+    }
+}
+
+/// What a run exported and lost, returned by [`RizkHandle::shutdown`]; its `Display` is the one
+/// line printed on stderr when anything was lost.
+///
+/// ```
+/// let report = rizk_core::ShutdownReport::default();
+/// assert_eq!(report.lost(), 0);
+/// assert!(report.to_string().starts_with("rizk: 0 spans exported"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Spans the exporters accepted (summed over exporters).
+    pub exported: u64,
+    /// Spans dropped because the export path's memory budget was full.
+    pub dropped_queue_full: u64,
+    /// Spans in requests the exporters failed to send.
+    pub dropped_export_failure: u64,
+    /// Spans still waiting when the shutdown bound ran out.
+    pub dropped_shutdown_timeout: u64,
+    /// Spans that ended after shutdown began.
+    pub dropped_after_shutdown: u64,
+    /// Spans tail sampling chose not to keep (by policy, not lost).
+    pub dropped_tail_policy: u64,
+    /// How long shutdown took.
+    pub took: Duration,
+    /// The last export error, if any.
+    pub last_error: Option<String>,
+    /// Whether every exporter flushed and shut down within the bound.
+    pub completed: bool,
+}
+
+impl ShutdownReport {
+    /// Spans lost for any reason other than sampling.
+    pub fn lost(&self) -> u64 {
+        self.dropped_queue_full
+            + self.dropped_export_failure
+            + self.dropped_shutdown_timeout
+            + self.dropped_after_shutdown
+    }
+}
+
+impl fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "rizk: {} spans exported, {} lost",
+            self.exported,
+            self.lost()
+        )?;
+        let reasons: Vec<String> = [
+            ("export failed", self.dropped_export_failure),
+            ("queue full", self.dropped_queue_full),
+            ("shutdown bound reached", self.dropped_shutdown_timeout),
+            ("ended after shutdown", self.dropped_after_shutdown),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(why, n)| format!("{why}: {n}"))
+        .collect();
+        if !reasons.is_empty() {
+            write!(f, " ({})", reasons.join(", "))?;
         }
+        write!(f, " in {} ms", self.took.as_millis())?;
+        if let Some(error) = &self.last_error {
+            write!(f, "; last error: {error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The totals of the last pipeline shut down, read by `get_tracing_metrics()` until the next
+/// `init`.
+static FINAL_METRICS: Mutex<Option<TracingMetrics>> = Mutex::new(None);
+
+fn final_metrics() -> MutexGuard<'static, Option<TracingMetrics>> {
+    FINAL_METRICS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Runtime {
+    /// The pipeline's counters now.
+    fn metrics_now(&self) -> TracingMetrics {
+        let mut queues: Vec<QueueSnapshot> = vec![self.intake.snapshot()];
+        queues.extend(self.queues.iter().map(|(_, q)| q.snapshot()));
+        let stages: Vec<_> = self.stages.iter().map(|s| s.snapshot()).collect();
+        let mut metrics = crate::metrics::collect(
+            &self.metrics,
+            self.counters.started.load(Ordering::Relaxed),
+            self.counters.sampled.load(Ordering::Relaxed),
+            &queues,
+            &stages,
+        );
+        metrics.queue_bytes = self.budget.used_bytes() as u64;
+        metrics.max_queue_bytes = self.budget.max_bytes() as u64;
+        metrics
     }
 }
 
@@ -571,17 +721,8 @@ fn settings_of(c: &Config) -> Vec<Setting> {
             format!("{:?}", c.console_target.value),
             c.console_target.source,
         ),
-        s(
-            "max_queue_size",
-            c.export.max_queue_size.value.to_string(),
-            c.export.max_queue_size.source,
-        ),
-        s(
-            "shutdown_timeout",
-            format!("{:?}", c.export.shutdown_timeout.value),
-            c.export.shutdown_timeout.source,
-        ),
     ]);
+    out.extend(c.export.settings());
     out.push(match &c.trace_file {
         Some(path) => Setting {
             name: "trace_file",
@@ -712,28 +853,17 @@ pub fn get_tracer(
 }
 
 /// What the pipeline has done since `init` and what it costs: see [`TracingMetrics`]. All zero
-/// before `init`.
+/// before `init`; after `shutdown()`, the final totals of that run (until the next `init`).
 ///
 /// ```
 /// let metrics = rizk_core::get_tracing_metrics();
 /// assert_eq!(metrics.dropped_queue_full, 0);
 /// ```
 pub fn get_tracing_metrics() -> TracingMetrics {
-    let guard = RUNTIME.load();
-    let Some(rt) = guard.as_ref() else {
-        return TracingMetrics::default();
-    };
-    let queues: Vec<QueueSnapshot> = rt.queues.iter().map(|(_, q)| q.snapshot()).collect();
-    let depth = rt.queues.iter().map(|(_, q)| q.depth()).sum();
-    let stages: Vec<_> = rt.queues.iter().flat_map(|(_, q)| q.stages()).collect();
-    crate::metrics::collect(
-        &rt.metrics,
-        rt.counters.started.load(Ordering::Relaxed),
-        rt.counters.sampled.load(Ordering::Relaxed),
-        &queues,
-        depth,
-        &stages,
-    )
+    match RUNTIME.load().as_ref() {
+        Some(rt) => rt.metrics_now(),
+        None => final_metrics().clone().unwrap_or_default(),
+    }
 }
 
 /// Changes to apply to a running pipeline with [`update_config`]. Unset fields keep their

@@ -86,7 +86,7 @@ fn cases(c: &mut Criterion) {
         let handle = install(endpoint);
         group.bench_function(name, |b| b.iter(|| traced(black_box(7))));
         results.push((name, ns_per_call(), rizk_core::export_stats()));
-        let _ = handle.shutdown();
+        handle.shutdown();
     }
     group.finish();
 

@@ -21,8 +21,9 @@
 //! rizk opens no connection to anything you did not configure: no telemetry about itself, no
 //! call home.
 
+use rizk_core::config::DEFAULT_MAX_REQUEST_BYTES;
 use rizk_core::config::{Config, Source, TraceExporter};
-use rizk_core::export::{ConsoleExporter, ExporterSet};
+use rizk_core::export::{ConsoleExporter, ExporterSet, QueueOptions};
 use rizk_core::{Result, RizkError};
 use url::Url;
 
@@ -140,7 +141,11 @@ fn add_otlp(
     name: &str,
     settings: &OtlpSettings,
 ) -> Result<()> {
-    set.add(description.to_owned(), otlp_exporter(settings, name)?);
+    set.add_with(
+        description.to_owned(),
+        otlp_exporter(settings, name)?,
+        QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
+    );
     Ok(())
 }
 
@@ -151,7 +156,11 @@ fn add_otlp(_: &mut ExporterSet, _: &str, name: &str, settings: &OtlpSettings) -
 
 #[cfg(feature = "zipkin")]
 fn add_zipkin(set: &mut ExporterSet, description: &str, settings: &ZipkinSettings) -> Result<()> {
-    set.add(description.to_owned(), zipkin_exporter(settings)?);
+    set.add_with(
+        description.to_owned(),
+        zipkin_exporter(settings)?,
+        QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
+    );
     Ok(())
 }
 
@@ -162,7 +171,11 @@ fn add_zipkin(_: &mut ExporterSet, _: &str, settings: &ZipkinSettings) -> Result
 
 #[cfg(feature = "datadog")]
 fn add_datadog(set: &mut ExporterSet, description: &str, settings: &DatadogSettings) -> Result<()> {
-    set.add(description.to_owned(), datadog_exporter(settings)?);
+    set.add_with(
+        description.to_owned(),
+        datadog_exporter(settings)?,
+        QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
+    );
     Ok(())
 }
 
@@ -193,7 +206,7 @@ fn missing_feature(exporter: &str, feature: &str, url: &Url) -> RizkError {
 /// use rizk_core::export::ExporterSet;
 ///
 /// let config = RizkBuilder::new().app_name("svc").ignore_environment().build_config().unwrap();
-/// let mut set = ExporterSet::new(config.export.clone(), Vec::new());
+/// let mut set = ExporterSet::new(config.export.clone());
 /// rizk_exporters::install(&config, &mut set).unwrap();
 /// assert!(set.names().is_empty()); // nothing but the console, which core adds itself
 /// ```

@@ -138,7 +138,7 @@ fn loopback(c: &mut Criterion) {
     group.bench_function("without_rizk_http", |b| b.iter(|| call(&plain, &plain_url)));
     group.bench_function("with_rizk_http", |b| b.iter(|| call(&traced, &traced_url)));
     group.finish();
-    rizk.shutdown().unwrap();
+    rizk.shutdown();
 }
 
 fn print_ratios() {

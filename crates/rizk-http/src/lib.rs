@@ -35,7 +35,7 @@
 //! headers.insert("b3", "463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-1".parse().unwrap());
 //! let cx = rizk_http::extract(&headers);
 //! assert_eq!(cx.span().span_context().trace_id().to_string(), "463ac35c9f6413ad48485a3953bb6124");
-//! rizk.shutdown().unwrap();
+//! rizk.shutdown();
 //! ```
 //!
 //! See `docs/propagation.md` for the header formats and for propagation across languages.
@@ -102,7 +102,7 @@ pub fn configured_propagators(config: &Config) -> Vec<Propagator> {
 ///     .propagator_factory(rizk_http::propagator_factory())
 ///     .init()
 ///     .unwrap();
-/// rizk.shutdown().unwrap();
+/// rizk.shutdown();
 /// ```
 pub fn propagator_factory() -> PropagatorFactory {
     Box::new(|config: &Config| {

@@ -35,7 +35,7 @@
 //!     })
 //!     .init()
 //!     .unwrap();
-//! rizk.shutdown().unwrap();
+//! rizk.shutdown();
 //! ```
 
 mod decide;

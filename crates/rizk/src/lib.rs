@@ -23,7 +23,8 @@
 //!     let rizk = Rizk::init("MyLLMApp")?; // console view: no collector needed
 //!     let answer = handle_customer_query("How can I reset my password?");
 //!     assert!(answer.starts_with("[account]"));
-//!     rizk.shutdown() // flushes: the trace prints as a tree on stderr
+//!     rizk.shutdown(); // flushes: the trace prints as a tree on stderr
+//!     Ok(())
 //! }
 //! ```
 //!
@@ -66,8 +67,8 @@ pub use rizk_core::{
 };
 pub use rizk_core::{
     CurrentSpan, PropagateExt, Propagated, RizkBuilder, RizkError, RizkHandle, Secret, Setting,
-    TraceConfig, current_span, ensure_context_propagation, export_stats, get_trace_config,
-    get_tracer, set_span_context, spawn_thread,
+    ShutdownReport, TraceConfig, current_span, ensure_context_propagation, export_stats,
+    get_trace_config, get_tracer, set_span_context, spawn_thread,
 };
 /// The exporters compiled in (see the feature table): their settings and constructors, to
 /// build one by hand for [`RizkBuilder::with_exporter`], and [`exporters::plan`].
@@ -100,7 +101,7 @@ pub type Result<T, E = RizkError> = std::result::Result<T, E>;
 ///     .console_exporter(false)
 ///     .init()?;
 /// assert!(rizk::get_trace_config().enabled);
-/// rizk.shutdown()?;
+/// rizk.shutdown();
 /// # Ok::<(), rizk::RizkError>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -162,7 +163,7 @@ pub use rizk_redaction as redaction;
 ///     replacement_text: "[REDACTED]".into(),
 ///     ..RedactionConfig::default()
 /// })?;
-/// # rizk.shutdown()?;
+/// # rizk.shutdown();
 /// # Ok::<(), rizk::RizkError>(())
 /// ```
 #[cfg(feature = "redaction")]

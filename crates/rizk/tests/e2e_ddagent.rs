@@ -43,7 +43,7 @@ fn e2e_ddagent() {
     let exporters = rizk::get_trace_config().exporters;
     assert!(exporters[0].starts_with("datadog "), "{exporters:?}");
     let trace_id = run_trace("datadog");
-    rizk.shutdown().unwrap();
+    rizk.shutdown();
     let sent = start.elapsed();
 
     let traces = get_json_until(

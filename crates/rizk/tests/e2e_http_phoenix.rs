@@ -57,7 +57,7 @@ fn e2e_http_phoenix_two_services_one_trace() {
         "{}",
         memory.find("POST /chat").unwrap().span_context.trace_id()
     );
-    rizk.shutdown().unwrap();
+    rizk.shutdown();
 
     let url = format!("{base}/v1/projects/{project}/spans?trace_id={trace_id}&limit=100");
     let json = get_json_until(&url, Duration::from_secs(15), |j| {

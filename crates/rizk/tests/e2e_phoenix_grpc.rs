@@ -30,7 +30,7 @@ fn e2e_phoenix_grpc() {
     let exporters = rizk::get_trace_config().exporters;
     assert!(exporters[0].contains("(grpc"), "{exporters:?}");
     let trace_id = run_trace("phoenix over grpc");
-    rizk.shutdown().unwrap();
+    rizk.shutdown();
     let sent = start.elapsed();
     check_phoenix(&base, &project, &trace_id);
     println!(

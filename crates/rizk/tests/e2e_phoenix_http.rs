@@ -29,7 +29,7 @@ fn e2e_phoenix_http() {
         "{exporters:?}"
     );
     let trace_id = run_trace("phoenix over http");
-    rizk.shutdown().unwrap();
+    rizk.shutdown();
     let sent = start.elapsed();
     check_phoenix(&base, &project, &trace_id);
     println!(

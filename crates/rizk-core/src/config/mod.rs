@@ -62,6 +62,8 @@ const CORE_ENV_VARS: &[&str] = &[
     "RIZK_CONSOLE_TARGET",
     "RIZK_TRACE_FILE",
     "RIZK_SHUTDOWN_TIMEOUT_MS",
+    "RIZK_MAX_QUEUE_BYTES",
+    "RIZK_MAX_EXPORT_REQUEST_BYTES",
 ];
 
 /// Where the console trace view writes.
@@ -177,31 +179,110 @@ pub struct Config {
     pub propagation: PropagationOptions,
 }
 
-/// Bounds of every export queue.
+/// Bounds of the export path: its memory, its batches, its requests and its shutdown.
 ///
 /// ```
-/// use rizk_core::config::ExportSettings;
+/// use rizk_core::config::{ExportSettings, DEFAULT_MAX_QUEUE_BYTES};
 /// let s = ExportSettings::default();
-/// assert_eq!(s.max_queue_size.value, 2048);
+/// assert_eq!(s.max_queue_bytes.value, DEFAULT_MAX_QUEUE_BYTES);
+/// assert!(s.max_queue_size.is_none());
 /// ```
 #[derive(Debug, Clone)]
 pub struct ExportSettings {
-    /// Spans a queue holds before it drops (and counts) new ones. `OTEL_BSP_MAX_QUEUE_SIZE`.
-    pub max_queue_size: Sourced<usize>,
+    /// Memory the export path may hold, in bytes of span data: spans waiting for the stage
+    /// thread and in every exporter's queue. `RIZK_MAX_QUEUE_BYTES`.
+    pub max_queue_bytes: Sourced<usize>,
+    /// Spans the export path may hold, when set (`OTEL_BSP_MAX_QUEUE_SIZE`): a count bound on
+    /// top of the memory one.
+    pub max_queue_size: Option<Sourced<usize>>,
     /// Spans per export call. `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
     pub max_export_batch_size: Sourced<usize>,
     /// Longest wait before a partial batch is exported. `OTEL_BSP_SCHEDULE_DELAY` (ms).
     pub scheduled_delay: Sourced<Duration>,
+    /// Requests a network exporter may have under way at once.
+    /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS`.
+    pub max_concurrent_exports: Sourced<usize>,
+    /// The largest request a network exporter sends, in encoded bytes; unset: the exporter's
+    /// default (4 MiB for OTLP). `RIZK_MAX_EXPORT_REQUEST_BYTES`.
+    pub max_export_request_bytes: Option<Sourced<usize>>,
     /// Bound on flush and shutdown. `RIZK_SHUTDOWN_TIMEOUT_MS`.
     pub shutdown_timeout: Sourced<Duration>,
+}
+
+/// The default memory budget of the export path: 256 MiB, about 200,000 spans of a typical
+/// `#[task]` (about 1.2 KiB each in memory), so a burst of 100,000 spans waits without loss
+/// while a local collector drains it. Memory is taken only as spans wait.
+pub const DEFAULT_MAX_QUEUE_BYTES: usize = 256 * 1024 * 1024;
+
+/// The default largest request of a network exporter: 4 MiB, what gRPC receivers accept by
+/// default (and a safe size for OTLP/HTTP receivers).
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
+impl ExportSettings {
+    /// The lines `get_trace_config()` shows for these settings.
+    pub fn settings(&self) -> Vec<crate::Setting> {
+        fn line(name: &'static str, value: String, source: Source) -> crate::Setting {
+            crate::Setting {
+                name,
+                value,
+                source,
+            }
+        }
+        let mib = |bytes: usize| format!("{bytes} bytes ({:.1} MiB)", bytes as f64 / 1048576.0);
+        vec![
+            line(
+                "max_queue_bytes",
+                mib(self.max_queue_bytes.value),
+                self.max_queue_bytes.source,
+            ),
+            match &self.max_queue_size {
+                Some(n) => line("max_queue_size", n.value.to_string(), n.source),
+                None => line("max_queue_size", "no count bound".into(), Source::Default),
+            },
+            line(
+                "max_export_batch_size",
+                self.max_export_batch_size.value.to_string(),
+                self.max_export_batch_size.source,
+            ),
+            line(
+                "scheduled_delay",
+                format!("{:?}", self.scheduled_delay.value),
+                self.scheduled_delay.source,
+            ),
+            line(
+                "max_concurrent_exports",
+                self.max_concurrent_exports.value.to_string(),
+                self.max_concurrent_exports.source,
+            ),
+            match &self.max_export_request_bytes {
+                Some(n) => line("max_export_request_bytes", mib(n.value), n.source),
+                None => line(
+                    "max_export_request_bytes",
+                    format!(
+                        "each exporter's default ({})",
+                        mib(DEFAULT_MAX_REQUEST_BYTES)
+                    ),
+                    Source::Default,
+                ),
+            },
+            line(
+                "shutdown_timeout",
+                format!("{:?}", self.shutdown_timeout.value),
+                self.shutdown_timeout.source,
+            ),
+        ]
+    }
 }
 
 impl Default for ExportSettings {
     fn default() -> Self {
         ExportSettings {
-            max_queue_size: Sourced::new(2048, Source::Default),
+            max_queue_bytes: Sourced::new(DEFAULT_MAX_QUEUE_BYTES, Source::Default),
+            max_queue_size: None,
             max_export_batch_size: Sourced::new(512, Source::Default),
             scheduled_delay: Sourced::new(Duration::from_millis(1000), Source::Default),
+            max_concurrent_exports: Sourced::new(2, Source::Default),
+            max_export_request_bytes: None,
             shutdown_timeout: Sourced::new(Duration::from_secs(5), Source::Default),
         }
     }
@@ -262,6 +343,9 @@ pub struct RizkBuilder {
     trace_file: Option<std::path::PathBuf>,
     shutdown_timeout: Option<Duration>,
     max_queue_size: Option<usize>,
+    max_queue_bytes: Option<usize>,
+    max_concurrent_exports: Option<usize>,
+    max_export_request_bytes: Option<usize>,
     ignore_environment: bool,
     env: Option<Box<dyn EnvSource + Send>>,
     pub(crate) exporter_input: exporters::ExporterInput,
@@ -376,9 +460,49 @@ impl RizkBuilder {
         self
     }
 
-    /// Spans each export queue holds before new ones are dropped and counted.
+    /// Spans the export path holds before new ones are dropped and counted: a count bound on
+    /// top of [`max_queue_bytes`](Self::max_queue_bytes) (none by default).
     pub fn max_queue_size(mut self, size: usize) -> Self {
         self.max_queue_size = Some(size);
+        self
+    }
+
+    /// Memory the export path may hold, in bytes of span data, before new spans are dropped
+    /// and counted ([`DEFAULT_MAX_QUEUE_BYTES`], 256 MiB, by default).
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .max_queue_bytes(64 << 20).build_config().unwrap();
+    /// assert_eq!(config.export.max_queue_bytes.value, 64 << 20);
+    /// ```
+    pub fn max_queue_bytes(mut self, bytes: usize) -> Self {
+        self.max_queue_bytes = Some(bytes);
+        self
+    }
+
+    /// Requests a network exporter may have under way at once (2 by default).
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .max_concurrent_exports(4).build_config().unwrap();
+    /// assert_eq!(config.export.max_concurrent_exports.value, 4);
+    /// ```
+    pub fn max_concurrent_exports(mut self, requests: usize) -> Self {
+        self.max_concurrent_exports = Some(requests);
+        self
+    }
+
+    /// The largest request a network exporter sends, in encoded bytes (each exporter's own
+    /// default otherwise: [`DEFAULT_MAX_REQUEST_BYTES`] for OTLP). Batches are split to stay
+    /// under it; a single span larger than it has its largest values truncated.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .max_export_request_bytes(1 << 20).build_config().unwrap();
+    /// assert_eq!(config.export.max_export_request_bytes.unwrap().value, 1 << 20);
+    /// ```
+    pub fn max_export_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_export_request_bytes = Some(bytes);
         self
     }
 

@@ -192,6 +192,7 @@ fn field_of(var: &str) -> String {
         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE" => "max_export_batch_size".into(),
         "OTEL_BSP_SCHEDULE_DELAY" => "scheduled_delay".into(),
         "RIZK_SHUTDOWN_TIMEOUT_MS" => "shutdown_timeout".into(),
+        "OTEL_BSP_MAX_CONCURRENT_EXPORTS" => "max_concurrent_exports".into(),
         other => other.trim_start_matches("RIZK_").to_ascii_lowercase(),
     }
 }
@@ -306,20 +307,26 @@ fn resolve_export(b: &RizkBuilder, env: &dyn EnvSource) -> Result<ExportSettings
         env,
         &["OTEL_BSP_MAX_QUEUE_SIZE"],
         positive,
-    )?
-    .unwrap_or(defaults.max_queue_size);
-    if max_queue_size.value == 0 {
-        return Err(RizkError::invalid(
-            "max_queue_size",
-            max_queue_size.source,
-            "it is 0",
-            "use a queue of at least 1 span (2048 is the default)",
-        ));
-    }
+    )?;
+    let max_queue_bytes = pick(b.max_queue_bytes, env, &["RIZK_MAX_QUEUE_BYTES"], positive)?
+        .unwrap_or(defaults.max_queue_bytes);
     let max_export_batch_size = pick(None, env, &["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"], positive)?
         .unwrap_or(defaults.max_export_batch_size);
     let scheduled_delay =
         pick(None, env, &["OTEL_BSP_SCHEDULE_DELAY"], millis)?.unwrap_or(defaults.scheduled_delay);
+    let max_concurrent_exports = pick(
+        b.max_concurrent_exports,
+        env,
+        &["OTEL_BSP_MAX_CONCURRENT_EXPORTS"],
+        positive,
+    )?
+    .unwrap_or(defaults.max_concurrent_exports);
+    let max_export_request_bytes = pick(
+        b.max_export_request_bytes,
+        env,
+        &["RIZK_MAX_EXPORT_REQUEST_BYTES"],
+        positive,
+    )?;
     let shutdown_timeout = pick(
         b.shutdown_timeout,
         env,
@@ -327,10 +334,33 @@ fn resolve_export(b: &RizkBuilder, env: &dyn EnvSource) -> Result<ExportSettings
         millis,
     )?
     .unwrap_or(defaults.shutdown_timeout);
+    for (field, value) in [
+        ("max_queue_size", max_queue_size.as_ref()),
+        ("max_queue_bytes", Some(&max_queue_bytes)),
+        ("max_concurrent_exports", Some(&max_concurrent_exports)),
+        (
+            "max_export_request_bytes",
+            max_export_request_bytes.as_ref(),
+        ),
+    ] {
+        if let Some(v) = value
+            && v.value == 0
+        {
+            return Err(RizkError::invalid(
+                field,
+                v.source,
+                "it is 0",
+                "use a positive number, or leave it unset for the default (docs/configuration.md)",
+            ));
+        }
+    }
     Ok(ExportSettings {
+        max_queue_bytes,
         max_queue_size,
         max_export_batch_size,
         scheduled_delay,
+        max_concurrent_exports,
+        max_export_request_bytes,
         shutdown_timeout,
     })
 }

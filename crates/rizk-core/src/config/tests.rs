@@ -125,7 +125,7 @@ fn otel_variables_are_read_when_no_rizk_variable_is_set() {
         }
     );
     assert!(!config.tracing_enabled.value);
-    assert_eq!(config.export.max_queue_size.value, 100);
+    assert_eq!(config.export.max_queue_size.map(|s| s.value), Some(100));
 }
 
 #[test]

@@ -1,41 +1,48 @@
 //! Export side: the bounded queue, the console view and the test exporter.
 
+mod budget;
 mod console;
 mod jsonl;
 mod memory;
+mod pipeline;
 mod queue;
 mod size;
 mod stage;
+mod stages;
 
 use std::sync::Arc;
 
 pub use console::{ConsoleExporter, render_trace};
 pub use jsonl::JsonLinesExporter;
 pub use memory::InMemoryExporter;
-pub use queue::{ExportQueue, QueueSnapshot, QueueStats};
+pub use pipeline::ExportPipeline;
+pub use queue::{ExportQueue, QueueOptions, QueueSnapshot, QueueStats};
 pub use stage::{ExportStage, StageFactory, StageSnapshot, StageStats};
+
+pub(crate) use stages::Stages;
 
 use opentelemetry_sdk::trace::SpanExporter;
 
 use crate::config::ExportSettings;
-use crate::content::SpanTransform;
+pub(crate) use budget::MemoryBudget;
+use queue::QueueLimits;
 
-/// The exporters being assembled at init: each gets its own bounded [`ExportQueue`] (so a slow
-/// one cannot hold the others back) and the shared export-side transforms.
+/// The exporters being assembled at init, each behind a bounded queue of its own (so a slow
+/// one cannot hold the others back), all within one memory budget.
 ///
 /// ```
 /// use rizk_core::config::ExportSettings;
-/// use rizk_core::export::{ExporterSet, InMemoryExporter};
+/// use rizk_core::export::{ExporterSet, InMemoryExporter, QueueOptions};
 ///
-/// let mut set = ExporterSet::new(ExportSettings::default(), Vec::new());
+/// let mut set = ExporterSet::new(ExportSettings::default());
 /// set.add("memory", InMemoryExporter::default());
-/// assert_eq!(set.names(), ["memory"]);
+/// set.add_with("remote", InMemoryExporter::default(), QueueOptions::network(4 << 20));
+/// assert_eq!(set.names(), ["memory", "remote"]);
 /// ```
 pub struct ExporterSet {
     settings: ExportSettings,
-    transforms: Vec<Arc<dyn SpanTransform>>,
-    stages: Vec<StageFactory>,
-    pub(crate) queues: Vec<(String, ExportQueue)>,
+    budget: Arc<MemoryBudget>,
+    queues: Vec<(String, ExportQueue)>,
 }
 
 impl std::fmt::Debug for ExporterSet {
@@ -47,37 +54,55 @@ impl std::fmt::Debug for ExporterSet {
 }
 
 impl ExporterSet {
-    /// An empty set using `settings` for every queue.
-    pub fn new(settings: ExportSettings, transforms: Vec<Arc<dyn SpanTransform>>) -> Self {
+    /// An empty set using `settings` (queue budget, batch size, delay, workers) for every
+    /// queue.
+    pub fn new(settings: ExportSettings) -> Self {
+        let budget = Arc::new(MemoryBudget::new(
+            settings.max_queue_bytes.value,
+            settings.max_queue_size.as_ref().map(|s| s.value),
+        ));
         ExporterSet {
             settings,
-            transforms,
-            stages: Vec::new(),
+            budget,
             queues: Vec::new(),
         }
     }
 
-    /// Adds an export stage (tail sampling) to every exporter added after this call.
-    pub fn add_stage(&mut self, stage: StageFactory) {
-        self.stages.push(stage);
+    /// Adds a local exporter (one worker, requests of any size). `description` is what
+    /// `get_trace_config()` shows (`console Stderr`).
+    pub fn add<E: SpanExporter + 'static>(&mut self, description: impl Into<String>, exporter: E) {
+        self.add_with(description, exporter, QueueOptions::local());
     }
 
-    /// Adds an exporter behind a queue of its own. `description` is what `get_trace_config()`
-    /// shows (`otlp http://collector:4318 (http/protobuf)`).
-    pub fn add<E: SpanExporter + 'static>(&mut self, description: impl Into<String>, exporter: E) {
+    /// Adds an exporter whose queue behaves as `options` says: network exporters send
+    /// concurrent requests, each under the receiver's largest (`max_export_request_bytes`
+    /// when configured, else `options.max_request_bytes`).
+    pub fn add_with<E: SpanExporter + 'static>(
+        &mut self,
+        description: impl Into<String>,
+        exporter: E,
+        mut options: QueueOptions,
+    ) {
         let description = description.into();
         let short = description
             .split_whitespace()
             .next()
             .unwrap_or("exporter")
             .to_owned();
-        let queue = ExportQueue::new(
-            short,
-            exporter,
-            &self.settings,
-            self.transforms.clone(),
-            &self.stages,
-        );
+        if let (Some(max), Some(configured)) = (
+            options.max_request_bytes,
+            self.settings.max_export_request_bytes.as_ref(),
+        ) {
+            // The user's setting wins over the exporter's default, either way.
+            let _ = max;
+            options.max_request_bytes = Some(configured.value);
+        }
+        let limits = QueueLimits {
+            batch_size: self.settings.max_export_batch_size.value.max(1),
+            delay: self.settings.scheduled_delay.value,
+            workers: self.settings.max_concurrent_exports.value.max(1),
+        };
+        let queue = ExportQueue::start(short, exporter, options, limits, self.budget.clone());
         self.queues.push((description, queue));
     }
 
@@ -85,12 +110,23 @@ impl ExporterSet {
     pub fn names(&self) -> Vec<&str> {
         self.queues.iter().map(|(name, _)| name.as_str()).collect()
     }
+
+    /// The span processor that feeds these exporters, with no export-side stage (for
+    /// embedding rizk's queues in a provider of one's own; `init` adds the stages).
+    pub fn into_processor(self) -> ExportPipeline {
+        ExportPipeline::start(self, Stages::default(), Vec::new(), Arc::default())
+    }
 }
 
 /// A finished span named `name` with string attributes, for unit tests of export-side code.
 #[cfg(test)]
-pub(crate) fn test_span(name: &'static str, attributes: &[(&'static str, String)]) -> opentelemetry_sdk::trace::SpanData {
-    use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
+pub(crate) fn test_span(
+    name: &'static str,
+    attributes: &[(&'static str, String)],
+) -> opentelemetry_sdk::trace::SpanData {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+    };
     opentelemetry_sdk::trace::SpanData {
         span_context: SpanContext::new(
             TraceId::from(1),

@@ -1,31 +1,29 @@
-//! A bounded export queue: the only thing between a finished span and an exporter.
+//! One exporter's queue: spans the stages released, waiting for this exporter's workers.
 //!
-//! `on_end` (on the application's thread) does one non-blocking `try_send` into a channel the
-//! worker never sleeps on, so no span wakes a thread: the worker sleeps on a control channel and
-//! is woken once per full batch (or by its timer, a flush or shutdown). It batches, runs the
-//! export-side transforms (redaction, hashing) and calls the exporter. When the
-//! queue is full the span is dropped and counted; flush and shutdown wait at most their bound.
-//! The SDK's own `BatchSpanProcessor` does not count drops where we can read them and, in 0.32,
-//! does not bound its thread-based shutdown; hence this.
+//! Each exporter has its own queue and workers, so a slow or dead one cannot hold the others
+//! back. Its spans keep their reservations in the shared [`MemoryBudget`] until they are
+//! exported (or fail), and one queue may hold at most its share of the budget. Workers take
+//! batches that respect both the batch size and the exporter's largest request
+//! (`max_request_bytes`, by [`encoded_len`]); network exporters run several workers, so requests
+//! overlap. A queue never blocks whoever offers to it: what does not fit is dropped, counted
+//! and reported once.
 
+use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::task::{Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use opentelemetry::Context;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use super::stage::{ExportStage, StageFactory, StageSnapshot, StageStats};
-use crate::config::ExportSettings;
-use crate::content::SpanTransform;
+use super::budget::MemoryBudget;
+use super::size::encoded_len;
 
-/// Counters of one export queue, readable at any time.
+/// Counters of one export queue, readable at any time (also after shutdown).
 ///
 /// ```
 /// use rizk_core::export::QueueStats;
@@ -34,12 +32,14 @@ use crate::content::SpanTransform;
 /// ```
 #[derive(Debug, Default)]
 pub struct QueueStats {
-    stages: Vec<Arc<StageStats>>,
     enqueued: AtomicU64,
     exported: AtomicU64,
     dropped_queue_full: AtomicU64,
     dropped_after_shutdown: AtomicU64,
+    dropped_shutdown_timeout: AtomicU64,
     export_failed: AtomicU64,
+    requests: AtomicU64,
+    waiting: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
 
@@ -50,14 +50,57 @@ pub struct QueueSnapshot {
     pub enqueued: u64,
     /// Spans the exporter accepted.
     pub exported: u64,
-    /// Spans dropped because the queue was full.
+    /// Spans dropped because the export path's memory budget (or span count) was full.
     pub dropped_queue_full: u64,
-    /// Spans that ended after shutdown.
+    /// Spans that arrived after shutdown began.
     pub dropped_after_shutdown: u64,
-    /// Spans in batches the exporter failed to send.
+    /// Spans still waiting when the shutdown bound ran out.
+    pub dropped_shutdown_timeout: u64,
+    /// Spans in requests the exporter failed to send.
     pub export_failed: u64,
+    /// Export requests made (each at most the exporter's largest request).
+    pub requests: u64,
+    /// Spans waiting in the queue or in a request under way now.
+    pub waiting: u64,
     /// The most recent export error.
     pub last_error: Option<String>,
+}
+
+impl QueueSnapshot {
+    /// The counters of two queues added up (the last error of `other` wins when it has one).
+    ///
+    /// ```
+    /// use rizk_core::export::QueueSnapshot;
+    /// let a = QueueSnapshot { exported: 2, ..QueueSnapshot::default() };
+    /// assert_eq!(a.plus(&a).exported, 4);
+    /// ```
+    pub fn plus(&self, other: &QueueSnapshot) -> QueueSnapshot {
+        QueueSnapshot {
+            enqueued: self.enqueued + other.enqueued,
+            exported: self.exported + other.exported,
+            dropped_queue_full: self.dropped_queue_full + other.dropped_queue_full,
+            dropped_after_shutdown: self.dropped_after_shutdown + other.dropped_after_shutdown,
+            dropped_shutdown_timeout: self.dropped_shutdown_timeout
+                + other.dropped_shutdown_timeout,
+            export_failed: self.export_failed + other.export_failed,
+            requests: self.requests + other.requests,
+            waiting: self.waiting + other.waiting,
+            last_error: other.last_error.clone().or_else(|| self.last_error.clone()),
+        }
+    }
+
+    /// Every span this queue lost, whatever the reason.
+    ///
+    /// ```
+    /// let s = rizk_core::export::QueueSnapshot::default();
+    /// assert_eq!(s.lost(), 0);
+    /// ```
+    pub fn lost(&self) -> u64 {
+        self.dropped_queue_full
+            + self.dropped_after_shutdown
+            + self.dropped_shutdown_timeout
+            + self.export_failed
+    }
 }
 
 impl QueueStats {
@@ -68,381 +111,463 @@ impl QueueStats {
             exported: self.exported.load(Ordering::Relaxed),
             dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
             dropped_after_shutdown: self.dropped_after_shutdown.load(Ordering::Relaxed),
+            dropped_shutdown_timeout: self.dropped_shutdown_timeout.load(Ordering::Relaxed),
             export_failed: self.export_failed.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            waiting: self.waiting.load(Ordering::Relaxed),
             last_error: self.last_error.lock().ok().and_then(|e| e.clone()),
         }
     }
 
-    /// Spans waiting in the queue or in the batch being exported (not those a stage holds).
-    pub fn depth(&self) -> u64 {
-        let s = self.snapshot();
-        let held: u64 = self
-            .stages()
-            .iter()
-            .map(|st| st.buffered_spans + st.dropped_by_policy)
-            .sum();
-        s.enqueued
-            .saturating_sub(s.exported + s.export_failed + held)
+    pub(crate) fn count_enqueued(&self, spans: u64) {
+        self.enqueued.fetch_add(spans, Ordering::Relaxed);
     }
 
-    /// The counters of this queue's export stages (tail sampling), in order.
-    pub fn stages(&self) -> Vec<StageSnapshot> {
-        self.stages.iter().map(|s| s.snapshot()).collect()
+    pub(crate) fn count_full(&self, spans: u64) {
+        self.dropped_queue_full.fetch_add(spans, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_after_shutdown(&self, spans: u64) {
+        self.dropped_after_shutdown
+            .fetch_add(spans, Ordering::Relaxed);
     }
 }
 
-enum Control {
-    /// A batch is ready: export it now rather than at the next scheduled delay.
-    ExportNow,
-    Flush(mpsc::Sender<OTelSdkResult>),
-    Shutdown(Duration, mpsc::Sender<OTelSdkResult>),
+/// How one exporter's queue behaves: fixed by the kind of exporter.
+///
+/// ```
+/// use rizk_core::export::QueueOptions;
+/// let network = QueueOptions::network(4 * 1024 * 1024);
+/// assert!(network.concurrent);
+/// assert!(!QueueOptions::local().concurrent);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueOptions {
+    /// Whether requests may overlap (`max_concurrent_exports` workers). Local exporters that
+    /// write in order (console, file) run one.
+    pub concurrent: bool,
+    /// The largest request the receiver takes, in encoded bytes; batches are split to stay
+    /// under it. `None`: no bound (local exporters).
+    pub max_request_bytes: Option<usize>,
 }
 
-/// A [`SpanProcessor`] that hands sampled spans to `exporter` through a bounded queue and a
-/// worker thread of its own.
-///
-/// ```
-/// use rizk_core::config::ExportSettings;
-/// use rizk_core::export::{ExportQueue, InMemoryExporter};
-///
-/// let exporter = InMemoryExporter::default();
-/// let queue = ExportQueue::new("memory", exporter.clone(), &ExportSettings::default(), Vec::new(), &[]);
-/// assert_eq!(queue.stats().snapshot().enqueued, 0);
-/// ```
-pub struct ExportQueue {
-    name: String,
-    spans: SyncSender<SpanData>,
-    control: SyncSender<Control>,
-    /// Spans sent and not yet taken by the worker.
-    pending: Arc<AtomicU64>,
-    /// An `ExportNow` is on its way; the worker clears it when it takes the batch.
-    wake_sent: Arc<AtomicBool>,
-    batch_size: u64,
+impl QueueOptions {
+    /// An exporter that writes locally, in order, with no request size.
+    pub fn local() -> Self {
+        QueueOptions {
+            concurrent: false,
+            max_request_bytes: None,
+        }
+    }
+
+    /// An exporter that sends requests over the network, concurrently, each under
+    /// `max_request_bytes`.
+    pub fn network(max_request_bytes: usize) -> Self {
+        QueueOptions {
+            concurrent: true,
+            max_request_bytes: Some(max_request_bytes),
+        }
+    }
+}
+
+/// What an exporter's queue needs from the export settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueueLimits {
+    pub(crate) batch_size: usize,
+    pub(crate) delay: Duration,
+    pub(crate) workers: usize,
+}
+
+struct Item {
+    span: SpanData,
+    bytes: usize,
+}
+
+#[derive(Default)]
+struct State {
+    items: VecDeque<Item>,
+    /// Bytes of the spans in `items`.
+    bytes: usize,
+    /// Since when the oldest waiting span waits.
+    oldest: Option<Instant>,
+    /// Requests under way.
+    in_flight: usize,
+    /// Flushes waiting: export partial batches at once.
+    urgent: usize,
+    closed: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Workers wait here for spans.
+    work: Condvar,
+    /// Flush and shutdown wait here for the queue to empty.
+    idle: Condvar,
+    budget: Arc<MemoryBudget>,
+    /// The most this queue may hold, in bytes: its share of the budget.
+    share: AtomicUsize,
+    limits: QueueLimits,
+    max_request_bytes: Option<usize>,
     stats: Arc<QueueStats>,
-    worker: Mutex<Option<thread::JoinHandle<()>>>,
-    resource: Arc<Mutex<Option<Resource>>>,
-    shutdown_timeout: Duration,
+    name: String,
+    full_reported: AtomicBool,
+    failure_reported: AtomicBool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Flush, shutdown and resource of the exporter behind a queue, whatever its type. The
+/// exporter sits behind a lock only for `set_resource` (once, before the first span): workers
+/// share it for reading.
+trait ExporterControl: Send + Sync {
+    fn force_flush(&self) -> OTelSdkResult;
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult;
+    fn set_resource(&self, resource: &Resource);
+}
+
+impl<E: SpanExporter> ExporterControl for RwLock<E> {
+    fn force_flush(&self) -> OTelSdkResult {
+        read(self).force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        read(self).shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&self, resource: &Resource) {
+        self.write()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_resource(resource);
+    }
+}
+
+fn read<E>(lock: &RwLock<E>) -> std::sync::RwLockReadGuard<'_, E> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One exporter behind its own bounded queue and worker threads (`rizk-export-<name>`).
+pub struct ExportQueue {
+    shared: Arc<Shared>,
+    exporter: Arc<dyn ExporterControl>,
+    workers: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
 impl fmt::Debug for ExportQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExportQueue")
-            .field("name", &self.name)
+            .field("name", &self.shared.name)
             .finish_non_exhaustive()
     }
 }
 
 impl ExportQueue {
-    /// Starts the worker thread `rizk-export-<name>` that feeds `exporter`.
-    pub fn new<E: SpanExporter + 'static>(
-        name: impl Into<String>,
+    /// Starts the workers that feed `exporter`.
+    pub(crate) fn start<E: SpanExporter + 'static>(
+        name: String,
         exporter: E,
-        settings: &ExportSettings,
-        transforms: Vec<Arc<dyn SpanTransform>>,
-        stages: &[StageFactory],
+        options: QueueOptions,
+        limits: QueueLimits,
+        budget: Arc<MemoryBudget>,
     ) -> Self {
-        let name = name.into();
-        let stage_stats: Vec<Arc<StageStats>> = stages.iter().map(|_| Arc::default()).collect();
-        let stage_instances: Vec<Box<dyn ExportStage>> = stages
-            .iter()
-            .zip(&stage_stats)
-            .map(|(make, stats)| make(stats.clone()))
-            .collect();
-        let (spans, span_rx) = mpsc::sync_channel(settings.max_queue_size.value.max(1));
-        let (control, control_rx) = mpsc::sync_channel(16);
-        let pending = Arc::new(AtomicU64::new(0));
-        let wake_sent = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(QueueStats {
-            stages: stage_stats,
-            ..QueueStats::default()
-        });
-        let resource = Arc::new(Mutex::new(None));
-        let worker = Worker {
-            exporter,
-            spans: span_rx,
-            control: control_rx,
-            pending: pending.clone(),
-            wake_sent: wake_sent.clone(),
-            stats: stats.clone(),
-            transforms,
-            stages: stage_instances,
-            batch_size: settings.max_export_batch_size.value.max(1),
-            delay: settings.scheduled_delay.value,
-            resource: resource.clone(),
-            resource_applied: false,
-            error_reported: false,
-            queue_name: name.clone(),
-        };
-        let handle = thread::Builder::new()
-            .name(format!("rizk-export-{name}"))
-            .spawn(move || worker.run())
-            .ok();
-        ExportQueue {
+        let exporter = Arc::new(RwLock::new(exporter));
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            work: Condvar::new(),
+            idle: Condvar::new(),
+            share: AtomicUsize::new(budget.max_bytes()),
+            budget,
+            limits,
+            max_request_bytes: options.max_request_bytes,
+            stats: Arc::default(),
             name,
-            spans,
-            control,
-            pending,
-            wake_sent,
-            batch_size: settings.max_export_batch_size.value.max(1) as u64,
-            stats,
-            worker: Mutex::new(handle),
-            resource,
-            shutdown_timeout: settings.shutdown_timeout.value,
+            full_reported: AtomicBool::new(false),
+            failure_reported: AtomicBool::new(false),
+        });
+        let count = if options.concurrent {
+            limits.workers.max(1)
+        } else {
+            1
+        };
+        let workers = (0..count)
+            .filter_map(|i| {
+                let shared = shared.clone();
+                let exporter = exporter.clone();
+                thread::Builder::new()
+                    .name(format!("rizk-export-{}-{i}", shared.name))
+                    .spawn(move || work(&shared, &*exporter))
+                    .ok()
+            })
+            .collect();
+        ExportQueue {
+            shared,
+            exporter,
+            workers: Mutex::new(workers),
         }
+    }
+
+    /// Hands the SDK's resource (service name, ...) to the exporter.
+    pub(crate) fn set_resource(&self, resource: &Resource) {
+        self.exporter.set_resource(resource);
     }
 
     /// The queue's counters.
     pub fn stats(&self) -> Arc<QueueStats> {
-        self.stats.clone()
+        self.shared.stats.clone()
     }
 
-    fn request(
-        &self,
-        make: impl FnOnce(mpsc::Sender<OTelSdkResult>) -> Control,
-        timeout: Duration,
-    ) -> OTelSdkResult {
-        let (reply, answer) = mpsc::channel();
-        let deadline = Instant::now() + timeout;
-        let mut message = make(reply);
-        // The control channel is small and may be full of ExportNow; wait within the bound.
-        loop {
-            match self.control.try_send(message) {
-                Ok(()) => break,
-                Err(TrySendError::Disconnected(_)) => return Err(OTelSdkError::AlreadyShutdown),
-                Err(TrySendError::Full(back)) => {
-                    if Instant::now() >= deadline {
-                        return Err(OTelSdkError::Timeout(timeout));
-                    }
-                    message = back;
-                    thread::sleep(Duration::from_millis(1));
-                }
+    /// Limits this queue to `bytes` of the budget (its share among the exporters).
+    pub(crate) fn set_share(&self, bytes: usize) {
+        self.shared.share.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Takes spans (each with its memory size) for export; never blocks on the exporter.
+    /// `admitted`: the spans were already admitted to the budget at the intake (the last
+    /// exporter's copy), so only this queue's share bounds them; other copies need room in
+    /// the budget too.
+    pub(crate) fn offer(&self, spans: impl IntoIterator<Item = (SpanData, usize)>, admitted: bool) {
+        let shared = &*self.shared;
+        let share = shared.share.load(Ordering::Relaxed);
+        let mut full = 0;
+        let mut state = shared.lock();
+        let before = state.items.len();
+        for (span, bytes) in spans {
+            if state.closed {
+                shared.stats.count_after_shutdown(1);
+                continue;
+            }
+            if state.bytes + bytes > share {
+                full += 1;
+                continue;
+            }
+            if admitted {
+                shared.budget.reserve_anyway(bytes);
+            } else if !shared.budget.try_reserve(bytes) {
+                full += 1;
+                continue;
+            }
+            state.bytes += bytes;
+            state.items.push_back(Item { span, bytes });
+        }
+        let added = state.items.len() - before;
+        if added > 0 {
+            state.oldest.get_or_insert_with(Instant::now);
+            shared
+                .stats
+                .enqueued
+                .fetch_add(added as u64, Ordering::Relaxed);
+            shared
+                .stats
+                .waiting
+                .fetch_add(added as u64, Ordering::Relaxed);
+        }
+        drop(state);
+        if added > 0 {
+            shared.work.notify_all();
+        }
+        if full > 0 {
+            shared.stats.count_full(full);
+            if !shared.full_reported.swap(true, Ordering::Relaxed) {
+                crate::diagnostics::alert(&format!(
+                    "exporter {:?} cannot keep up: its queue reached {} MiB, so spans are being dropped; \
+                     raise max_queue_bytes (RIZK_MAX_QUEUE_BYTES) or lower the sampling rate. \
+                     Every drop is counted in get_tracing_metrics()",
+                    shared.name,
+                    share / (1024 * 1024)
+                ));
             }
         }
-        match answer.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(result) => result,
-            Err(_) => Err(OTelSdkError::Timeout(timeout)),
+    }
+
+    /// Waits until every span offered so far has been exported (or failed), then flushes the
+    /// exporter; at most until `deadline`.
+    pub(crate) fn flush(&self, deadline: Instant) -> OTelSdkResult {
+        let shared = &*self.shared;
+        let mut state = shared.lock();
+        state.urgent += 1;
+        shared.work.notify_all();
+        let (mut state, drained) = wait_idle(shared, state, deadline);
+        state.urgent -= 1;
+        drop(state);
+        if !drained {
+            return Err(OTelSdkError::Timeout(
+                deadline.saturating_duration_since(Instant::now()),
+            ));
         }
+        self.exporter.force_flush()
+    }
+
+    /// Exports what is waiting until `deadline`, counts what is left as lost, and shuts the
+    /// exporter down.
+    pub(crate) fn shutdown(&self, deadline: Instant) -> OTelSdkResult {
+        let shared = &*self.shared;
+        let mut state = shared.lock();
+        state.closed = true;
+        shared.work.notify_all();
+        let (mut state, drained) = wait_idle(shared, state, deadline);
+        let left: Vec<Item> = state.items.drain(..).collect();
+        state.bytes = 0;
+        drop(state);
+        if !left.is_empty() {
+            let bytes = left.iter().map(|i| i.bytes).sum();
+            shared.budget.release(left.len(), bytes);
+            let n = left.len() as u64;
+            shared
+                .stats
+                .dropped_shutdown_timeout
+                .fetch_add(n, Ordering::Relaxed);
+            shared.stats.waiting.fetch_sub(n, Ordering::Relaxed);
+        }
+        let left_time = deadline.saturating_duration_since(Instant::now());
+        let shut = self.exporter.shutdown_with_timeout(left_time);
+        if drained {
+            // Every worker has seen `closed` with nothing to do and is ending.
+            let handles =
+                std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
+            for handle in handles {
+                let _ = handle.join();
+            }
+        }
+        shut
     }
 }
 
-impl SpanProcessor for ExportQueue {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+/// Waits until nothing is waiting or under way, or until `deadline`; returns whether it
+/// emptied.
+fn wait_idle<'a>(
+    shared: &'a Shared,
+    mut state: MutexGuard<'a, State>,
+    deadline: Instant,
+) -> (MutexGuard<'a, State>, bool) {
+    loop {
+        if state.items.is_empty() && state.in_flight == 0 {
+            return (state, true);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return (state, false);
+        }
+        state = shared
+            .idle
+            .wait_timeout(state, left)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+}
 
-    fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
+/// A worker: takes the next request's worth of spans and exports it, until the queue closes
+/// and empties.
+fn work<E: SpanExporter>(shared: &Shared, exporter: &RwLock<E>) {
+    loop {
+        let Some(batch) = next_batch(shared) else {
             return;
-        }
-        match self.spans.try_send(span) {
-            Ok(()) => {
-                self.stats.enqueued.fetch_add(1, Ordering::Relaxed);
-                let pending = self.pending.fetch_add(1, Ordering::Relaxed) + 1;
-                if pending >= self.batch_size && !self.wake_sent.swap(true, Ordering::AcqRel) {
-                    let _ = self.control.try_send(Control::ExportNow);
-                }
-            }
-            Err(TrySendError::Full(_)) => {
-                self.stats
-                    .dropped_queue_full
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.stats
-                    .dropped_after_shutdown
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.request(Control::Flush, self.shutdown_timeout)
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let timeout = timeout.min(self.shutdown_timeout);
-        let result = self.request(|reply| Control::Shutdown(timeout, reply), timeout);
-        if result.is_ok()
-            && let Some(handle) = self.worker.lock().ok().and_then(|mut w| w.take())
-        {
-            let _ = handle.join();
-        }
-        result
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        if let Ok(mut slot) = self.resource.lock() {
-            *slot = Some(resource.clone());
-        }
-    }
-}
-
-struct Worker<E> {
-    exporter: E,
-    spans: Receiver<SpanData>,
-    control: Receiver<Control>,
-    pending: Arc<AtomicU64>,
-    wake_sent: Arc<AtomicBool>,
-    stats: Arc<QueueStats>,
-    transforms: Vec<Arc<dyn SpanTransform>>,
-    stages: Vec<Box<dyn ExportStage>>,
-    batch_size: usize,
-    delay: Duration,
-    resource: Arc<Mutex<Option<Resource>>>,
-    resource_applied: bool,
-    error_reported: bool,
-    queue_name: String,
-}
-
-impl<E: SpanExporter> Worker<E> {
-    fn run(mut self) {
-        let mut batch: Vec<SpanData> = Vec::with_capacity(self.batch_size);
-        let mut deadline = Instant::now() + self.delay;
-        loop {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match self.control.recv_timeout(wait) {
-                Ok(Control::ExportNow) => {
-                    // Failures are counted and reported inside export().
-                    let _ = self.drain(&mut batch);
-                    // Under steady load ExportNow always wins over the timer: run the
-                    // scheduled work (tail-sampling deadlines) when it is due all the same.
-                    if Instant::now() >= deadline {
-                        let _ = self.tick_stages();
-                        deadline = Instant::now() + self.delay;
-                    }
-                }
-                Ok(Control::Flush(reply)) => {
-                    let result = self.drain(&mut batch).and(self.tick_stages());
-                    let _ = reply.send(result.and_then(|()| self.exporter.force_flush()));
-                }
-                Ok(Control::Shutdown(timeout, reply)) => {
-                    let result = self.drain(&mut batch).and(self.drain_stages());
-                    let shut = self.exporter.shutdown_with_timeout(timeout);
-                    let _ = reply.send(result.and(shut));
-                    return;
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.drain(&mut batch);
-                    let _ = self.tick_stages();
-                    deadline = Instant::now() + self.delay;
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.drain(&mut batch);
-                    let _ = self.drain_stages();
-                    let _ = self.exporter.shutdown();
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Exports everything queued so far, in batches.
-    fn drain(&mut self, batch: &mut Vec<SpanData>) -> OTelSdkResult {
-        // Taking the queue now: the next full batch may wake us again.
-        self.wake_sent.store(false, Ordering::Release);
-        let mut result = Ok(());
-        loop {
-            while batch.len() < self.batch_size {
-                match self.spans.try_recv() {
-                    Ok(span) => {
-                        self.pending.fetch_sub(1, Ordering::Relaxed);
-                        batch.push(span);
-                    }
-                    Err(_) => break,
-                }
-            }
-            if batch.is_empty() {
-                return result;
-            }
-            let taken = std::mem::replace(batch, Vec::with_capacity(self.batch_size));
-            let mut released =
-                self.through_stages(0, taken, |stage, spans, now| stage.process(spans, now));
-            if let Err(e) = self.export(&mut released) {
-                result = Err(e);
-            }
-        }
-    }
-
-    /// Passes `spans` through the stages from `first` on; `step` calls the first of them.
-    fn through_stages(
-        &mut self,
-        first: usize,
-        spans: Vec<SpanData>,
-        step: impl FnOnce(&mut dyn ExportStage, Vec<SpanData>, Instant) -> Vec<SpanData>,
-    ) -> Vec<SpanData> {
-        let now = Instant::now();
-        let Some(stage) = self.stages.get_mut(first) else {
-            return spans;
         };
-        let mut spans = step(stage.as_mut(), spans, now);
-        for stage in self.stages.iter_mut().skip(first + 1) {
-            spans = stage.process(spans, now);
+        let count = batch.len();
+        let bytes: usize = batch.iter().map(|i| i.bytes).sum();
+        let spans: Vec<SpanData> = batch.into_iter().map(|i| i.span).collect();
+        let result = block_on(read(exporter).export(spans));
+        record(shared, count as u64, result);
+        shared.budget.release(count, bytes);
+        shared
+            .stats
+            .waiting
+            .fetch_sub(count as u64, Ordering::Relaxed);
+        let mut state = shared.lock();
+        state.in_flight -= 1;
+        let idle = state.items.is_empty() && state.in_flight == 0;
+        drop(state);
+        if idle {
+            shared.idle.notify_all();
         }
-        spans
     }
+}
 
-    /// Lets every stage release what became due, and exports it.
-    fn tick_stages(&mut self) -> OTelSdkResult {
-        let mut result = Ok(());
-        for index in 0..self.stages.len() {
-            let mut released =
-                self.through_stages(index, Vec::new(), |stage, _, now| stage.tick(now));
-            if let Err(e) = self.export(&mut released) {
-                result = Err(e);
-            }
+/// Waits for a batch that is due: full, or waiting longer than the delay, or asked for by a
+/// flush or shutdown. `None` once the queue is closed and empty.
+fn next_batch(shared: &Shared) -> Option<Vec<Item>> {
+    let limits = shared.limits;
+    let mut state = shared.lock();
+    loop {
+        let now = Instant::now();
+        let due = state.items.len() >= limits.batch_size
+            || (!state.items.is_empty()
+                && (state.urgent > 0
+                    || state.closed
+                    || state.oldest.is_some_and(|t| now >= t + limits.delay)));
+        if due {
+            break;
         }
-        result
+        if state.closed && state.items.is_empty() {
+            return None;
+        }
+        state = match state.oldest {
+            Some(since) => {
+                let wait = (since + limits.delay).saturating_duration_since(now);
+                shared
+                    .work
+                    .wait_timeout(state, wait)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            }
+            None => shared.work.wait(state).unwrap_or_else(|p| p.into_inner()),
+        };
     }
-
-    /// Shutdown: every stage decides what it holds; the kept spans are exported.
-    fn drain_stages(&mut self) -> OTelSdkResult {
-        let mut result = Ok(());
-        for index in 0..self.stages.len() {
-            let mut released = self.through_stages(index, Vec::new(), |stage, _, _| stage.drain());
-            if let Err(e) = self.export(&mut released) {
-                result = Err(e);
+    let mut batch = Vec::with_capacity(limits.batch_size.min(state.items.len()));
+    let mut request = 0usize;
+    while batch.len() < limits.batch_size {
+        let Some(next) = state.items.front() else {
+            break;
+        };
+        if let Some(max) = shared.max_request_bytes {
+            let size = encoded_len(&next.span);
+            // The first span always goes: alone, it is as small as a request can be.
+            if !batch.is_empty() && request + size > max {
+                break;
             }
+            request += size;
         }
-        result
+        let Some(item) = state.items.pop_front() else {
+            break;
+        };
+        state.bytes -= item.bytes;
+        batch.push(item);
     }
+    state.oldest = (!state.items.is_empty()).then(Instant::now);
+    state.in_flight += 1;
+    let more = !state.items.is_empty();
+    drop(state);
+    if more {
+        // Another worker can start on the rest while this request is under way.
+        shared.work.notify_one();
+    }
+    Some(batch)
+}
 
-    fn export(&mut self, batch: &mut Vec<SpanData>) -> OTelSdkResult {
-        if batch.is_empty() {
-            return Ok(());
+/// Counts a request's outcome; the first failure is reported once, whatever the debug setting.
+fn record(shared: &Shared, count: u64, result: OTelSdkResult) {
+    let stats = &shared.stats;
+    stats.requests.fetch_add(1, Ordering::Relaxed);
+    match result {
+        Ok(()) => {
+            stats.exported.fetch_add(count, Ordering::Relaxed);
         }
-        if !self.resource_applied
-            && let Some(resource) = self.resource.lock().ok().and_then(|r| r.clone())
-        {
-            self.exporter.set_resource(&resource);
-            self.resource_applied = true;
-        }
-        for span in batch.iter_mut() {
-            for transform in &self.transforms {
-                transform.transform(span);
+        Err(error) => {
+            stats.export_failed.fetch_add(count, Ordering::Relaxed);
+            let message = error.to_string();
+            if !shared.failure_reported.swap(true, Ordering::Relaxed) {
+                // Once, not once per request: a dead collector must not flood stderr.
+                crate::diagnostics::alert(&format!(
+                    "exporter {:?} failed: {message}; its spans are lost, and later failures are \
+                     counted in get_tracing_metrics()",
+                    shared.name
+                ));
+            }
+            if let Ok(mut last) = stats.last_error.lock() {
+                *last = Some(message);
             }
         }
-        let count = batch.len() as u64;
-        let spans = std::mem::replace(batch, Vec::with_capacity(self.batch_size));
-        let result = block_on(self.exporter.export(spans));
-        match &result {
-            Ok(()) => {
-                self.stats.exported.fetch_add(count, Ordering::Relaxed);
-            }
-            Err(error) => {
-                self.stats.export_failed.fetch_add(count, Ordering::Relaxed);
-                let message = error.to_string();
-                if !self.error_reported {
-                    // Once, not once per batch: a dead collector must not flood stderr.
-                    self.error_reported = true;
-                    crate::diagnostics::warn(&format!(
-                        "exporter {:?} failed: {message}; later failures are counted in get_tracing_metrics()",
-                        self.queue_name
-                    ));
-                }
-                if let Ok(mut last) = self.stats.last_error.lock() {
-                    *last = Some(message);
-                }
-            }
-        }
-        result
     }
 }
 

@@ -20,7 +20,7 @@ use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter};
 use rizk_core::config::ExportSettings;
 use rizk_core::config::{Source, Sourced};
-use rizk_core::export::{ExportQueue, QueueStats};
+use rizk_core::export::{ExporterSet, QueueOptions, QueueSnapshot, QueueStats};
 
 /// How a listener answers.
 #[derive(Debug, Clone)]
@@ -229,7 +229,7 @@ fn serve(
 /// Export settings with a small queue and quick batches.
 pub fn small_queue(queue: usize, batch: usize, shutdown: Duration) -> ExportSettings {
     ExportSettings {
-        max_queue_size: Sourced::new(queue, Source::Builder),
+        max_queue_size: Some(Sourced::new(queue, Source::Builder)),
         max_export_batch_size: Sourced::new(batch, Source::Builder),
         scheduled_delay: Sourced::new(Duration::from_millis(20), Source::Builder),
         shutdown_timeout: Sourced::new(shutdown, Source::Builder),
@@ -241,7 +241,25 @@ pub fn small_queue(queue: usize, batch: usize, shutdown: Duration) -> ExportSett
 /// `exporter`.
 pub struct Pipeline {
     pub provider: SdkTracerProvider,
-    pub stats: Arc<QueueStats>,
+    pub stats: Totals,
+}
+
+/// The counters of a pipeline with one exporter: spans accepted (`enqueued`) as its intake
+/// counts them, drops at the intake and at the queue, and the exporter's outcomes.
+pub struct Totals(Arc<QueueStats>, Vec<Arc<QueueStats>>);
+
+impl Totals {
+    pub fn snapshot(&self) -> QueueSnapshot {
+        let intake = self.0.snapshot();
+        let queues = self
+            .1
+            .iter()
+            .fold(QueueSnapshot::default(), |sum, q| sum.plus(&q.snapshot()));
+        QueueSnapshot {
+            enqueued: intake.enqueued,
+            ..intake.plus(&queues)
+        }
+    }
 }
 
 impl Pipeline {
@@ -250,8 +268,15 @@ impl Pipeline {
         exporter: impl SpanExporter + 'static,
         settings: &ExportSettings,
     ) -> Pipeline {
-        let queue = ExportQueue::new(name, exporter, settings, Vec::new(), &[]);
-        let stats = queue.stats();
+        let mut set = ExporterSet::new(settings.clone());
+        set.add_with(
+            name,
+            exporter,
+            QueueOptions::network(rizk_core::config::DEFAULT_MAX_REQUEST_BYTES),
+        );
+        let queue = set.into_processor();
+        let (intake, queues) = queue.stats();
+        let stats = Totals(intake, queues.into_iter().map(|(_, q)| q).collect());
         let provider = SdkTracerProvider::builder()
             .with_span_processor(queue)
             .with_resource(

@@ -1,0 +1,146 @@
+//! The export-side stages, in the one order every span meets them.
+//!
+//! A span's whole path, for reference (the first two run on the application thread, at the
+//! span's start, inside the SDK; everything here runs once per span on the export thread):
+//!
+//! 1. head sampling (`sampling::HeadSampler`), at start;
+//! 2. inheritance of `set_span_context` attributes (`context::stamp_inherited`), at start;
+//! 3. **holds**: tail sampling keeps a trace until its root ends, then keeps or drops it whole;
+//! 4. **transforms**, in this order:
+//!    1. inline media (base64 images, audio) replaced by a placeholder, before anything scans it;
+//!    2. the content policy: omit, hash or redact content (`content_transform.rs`);
+//!    3. payload limits: the content cap and the attribute value length limit;
+//!    4. the user's transforms (`RizkBuilder::span_transform`);
+//! 5. fan-out: one copy per exporter, each into that exporter's own queue (`queue.rs`).
+//!
+//! Redaction comes before the cap so that a secret is never cut in half and left half
+//! readable; media comes first so that a megabyte of base64 is never scanned.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use opentelemetry_sdk::trace::SpanData;
+
+use super::stage::ExportStage;
+use crate::content::SpanTransform;
+
+/// Holds (tail sampling) then transforms, each run once per span.
+#[derive(Default)]
+pub(crate) struct Stages {
+    holds: Vec<Box<dyn ExportStage>>,
+    transforms: Vec<Arc<dyn SpanTransform>>,
+}
+
+impl Stages {
+    /// The stages in the order of the module's list: `holds` (step 3), then `transforms`
+    /// (step 4, already in order).
+    pub(crate) fn new(
+        holds: Vec<Box<dyn ExportStage>>,
+        transforms: Vec<Arc<dyn SpanTransform>>,
+    ) -> Self {
+        Stages { holds, transforms }
+    }
+
+    /// Newly ended spans: returns those released for export, transformed.
+    pub(crate) fn process(&mut self, spans: Vec<SpanData>, now: Instant) -> Vec<SpanData> {
+        self.hold_from(0, spans, |stage, spans| stage.process(spans, now), now)
+    }
+
+    /// Spans whose hold became due (a trace whose root never ended).
+    pub(crate) fn tick(&mut self, now: Instant) -> Vec<SpanData> {
+        let mut out = Vec::new();
+        for index in 0..self.holds.len() {
+            out.extend(self.hold_from(index, Vec::new(), |stage, _| stage.tick(now), now));
+        }
+        out
+    }
+
+    /// Shutdown: every hold decides what it has; returns what is kept.
+    pub(crate) fn drain(&mut self, now: Instant) -> Vec<SpanData> {
+        let mut out = Vec::new();
+        for index in 0..self.holds.len() {
+            out.extend(self.hold_from(index, Vec::new(), |stage, _| stage.drain(), now));
+        }
+        out
+    }
+
+    /// Runs the hold at `first` with `step`, the later holds with `process`, then the
+    /// transforms.
+    fn hold_from(
+        &mut self,
+        first: usize,
+        spans: Vec<SpanData>,
+        step: impl FnOnce(&mut dyn ExportStage, Vec<SpanData>) -> Vec<SpanData>,
+        now: Instant,
+    ) -> Vec<SpanData> {
+        let mut spans = match self.holds.get_mut(first) {
+            Some(stage) => step(stage.as_mut(), spans),
+            None => spans,
+        };
+        for stage in self.holds.iter_mut().skip(first + 1) {
+            spans = stage.process(spans, now);
+        }
+        for span in spans.iter_mut() {
+            for transform in &self.transforms {
+                transform.transform(span);
+            }
+        }
+        spans
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::test_span;
+
+    #[derive(Debug)]
+    struct Append(&'static str);
+    impl SpanTransform for Append {
+        fn transform(&self, span: &mut SpanData) {
+            span.name = format!("{}{}", span.name, self.0).into();
+        }
+    }
+
+    /// Holds every span until drained.
+    struct HoldAll(Vec<SpanData>);
+    impl ExportStage for HoldAll {
+        fn process(&mut self, mut batch: Vec<SpanData>, _: Instant) -> Vec<SpanData> {
+            self.0.append(&mut batch);
+            Vec::new()
+        }
+        fn tick(&mut self, _: Instant) -> Vec<SpanData> {
+            Vec::new()
+        }
+        fn drain(&mut self) -> Vec<SpanData> {
+            std::mem::take(&mut self.0)
+        }
+    }
+
+    #[test]
+    fn transforms_run_in_order_once_per_span() {
+        let mut stages = Stages::new(
+            Vec::new(),
+            vec![Arc::new(Append("-a")), Arc::new(Append("-b"))],
+        );
+        let out = stages.process(vec![test_span("s", &[])], Instant::now());
+        assert_eq!(out[0].name, "s-a-b");
+    }
+
+    #[test]
+    fn held_spans_are_transformed_when_released_not_before() {
+        let mut stages = Stages::new(
+            vec![Box::new(HoldAll(Vec::new()))],
+            vec![Arc::new(Append("-t"))],
+        );
+        assert!(
+            stages
+                .process(vec![test_span("s", &[])], Instant::now())
+                .is_empty()
+        );
+        assert!(stages.tick(Instant::now()).is_empty());
+        let out = stages.drain(Instant::now());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].name, "s-t");
+    }
+}
