@@ -51,7 +51,10 @@ fn a_full_queue_drops_and_counts_spans_and_shutdown_stays_within_its_bound() {
     );
     let report = handle_report;
     let m = rizk::get_tracing_metrics();
-    assert_eq!(m.spans_ended, 20_000, "the final totals outlive the pipeline: {m:?}");
+    assert_eq!(
+        m.spans_ended, 20_000,
+        "the final totals outlive the pipeline: {m:?}"
+    );
     assert_eq!(
         m.spans_exported + m.dropped_queue_full + m.dropped_shutdown_timeout,
         20_000,

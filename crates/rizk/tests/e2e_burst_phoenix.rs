@@ -139,7 +139,10 @@ fn e2e_burst_phoenix_loses_nothing() {
     assert_eq!(report.exported, made, "{report} / {metrics:?}");
 
     let stored = phoenix_span_count(&base, &project, made);
-    assert_eq!(stored, made, "Phoenix holds every span of project {project}");
+    assert_eq!(
+        stored, made,
+        "Phoenix holds every span of project {project}"
+    );
     println!(
         "e2e_burst_phoenix: {made} spans made in {made_in:?}, exported in {drained_in:?} \
          ({} requests, peak queue {} MiB of {} MiB), all {stored} read back from Phoenix",
@@ -200,9 +203,7 @@ fn huge_payloads(endpoint: &str, project: &str, grpc: bool) {
     let base = peer("E2E_PHOENIX_URL");
     let url = format!("{base}/v1/projects/{project}/spans?limit=1000");
     let json = get_json_until(&url, Duration::from_secs(60), |j| {
-        j["data"]
-            .as_array()
-            .is_some_and(|d| d.len() as u64 >= made)
+        j["data"].as_array().is_some_and(|d| d.len() as u64 >= made)
     });
     let spans = json["data"].as_array().unwrap();
     assert_eq!(spans.len() as u64, made);
@@ -215,7 +216,11 @@ fn huge_payloads(endpoint: &str, project: &str, grpc: bool) {
         let input = e2e_support::attribute(&span["attributes"], "input.value")
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        assert!(input.starts_with("call "), "the prompt arrived: {}", &input[..input.len().min(80)]);
+        assert!(
+            input.starts_with("call "),
+            "the prompt arrived: {}",
+            &input[..input.len().min(80)]
+        );
     }
     println!(
         "e2e huge payloads ({}): {made} spans in {} requests, all read back",
@@ -227,7 +232,11 @@ fn huge_payloads(endpoint: &str, project: &str, grpc: bool) {
 #[test]
 #[ignore = "e2e: needs peers; run with cargo xtask e2e"]
 fn e2e_burst_phoenix_huge_payloads_over_http() {
-    huge_payloads(&peer("E2E_PHOENIX_URL"), &unique("rizk-e2e-huge-http"), false);
+    huge_payloads(
+        &peer("E2E_PHOENIX_URL"),
+        &unique("rizk-e2e-huge-http"),
+        false,
+    );
 }
 
 #[test]

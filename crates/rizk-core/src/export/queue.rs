@@ -187,7 +187,8 @@ struct Item {
 #[derive(Default)]
 struct State {
     items: VecDeque<Item>,
-    /// Bytes of the spans in `items`.
+    /// Bytes of the spans in `items` and in requests under way: what counts against the
+    /// queue's share.
     bytes: usize,
     /// Since when the oldest waiting span waits.
     oldest: Option<Instant>,
@@ -408,10 +409,10 @@ impl ExportQueue {
         shared.work.notify_all();
         let (mut state, drained) = wait_idle(shared, state, deadline);
         let left: Vec<Item> = state.items.drain(..).collect();
-        state.bytes = 0;
+        let bytes: usize = left.iter().map(|i| i.bytes).sum();
+        state.bytes -= bytes;
         drop(state);
         if !left.is_empty() {
-            let bytes = left.iter().map(|i| i.bytes).sum();
             shared.budget.release(left.len(), bytes);
             let n = left.len() as u64;
             shared
@@ -476,6 +477,7 @@ fn work<E: SpanExporter>(shared: &Shared, exporter: &RwLock<E>) {
             .fetch_sub(count as u64, Ordering::Relaxed);
         let mut state = shared.lock();
         state.in_flight -= 1;
+        state.bytes -= bytes;
         let idle = state.items.is_empty() && state.in_flight == 0;
         drop(state);
         if idle {
@@ -531,7 +533,6 @@ fn next_batch(shared: &Shared) -> Option<Vec<Item>> {
         let Some(item) = state.items.pop_front() else {
             break;
         };
-        state.bytes -= item.bytes;
         batch.push(item);
     }
     state.oldest = (!state.items.is_empty()).then(Instant::now);
