@@ -248,6 +248,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     let provider = SdkTracerProvider::builder()
         .with_resource(resource)
         .with_sampler(sampler)
+        .with_span_limits(config.limits.sdk_span_limits())
         .with_span_processor(pipeline)
         .build();
     let scope = InstrumentationScope::builder("rizk")
@@ -596,6 +597,7 @@ fn settings_of(c: &Config) -> Vec<Setting> {
     });
     out.extend(c.exporters.settings());
     out.extend(c.propagation.settings());
+    out.extend(c.limits.settings());
     let content = &c.content;
     let tri = |name: &'static str, v: &Option<crate::config::Sourced<bool>>| match v {
         Some(v) => Setting {
