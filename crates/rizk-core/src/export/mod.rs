@@ -89,13 +89,8 @@ impl ExporterSet {
 
 /// A finished span named `name` with string attributes, for unit tests of export-side code.
 #[cfg(test)]
-pub(crate) fn test_span(
-    name: &'static str,
-    attributes: &[(&'static str, String)],
-) -> opentelemetry_sdk::trace::SpanData {
-    use opentelemetry::trace::{
-        SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
-    };
+pub(crate) fn test_span(name: &'static str, attributes: &[(&'static str, String)]) -> opentelemetry_sdk::trace::SpanData {
+    use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
     opentelemetry_sdk::trace::SpanData {
         span_context: SpanContext::new(
             TraceId::from(1),
