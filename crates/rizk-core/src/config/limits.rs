@@ -116,15 +116,15 @@ impl LimitOptions {
     /// assert_eq!(config.limits.sdk_span_limits().max_attributes_per_span, 32);
     /// ```
     pub fn sdk_span_limits(&self) -> SpanLimits {
-        // Built field by field (SpanLimits has no constructor); every field is set, so none of
-        // the SDK's own (unvalidated) environment reading survives.
-        let mut limits = SpanLimits::default();
-        limits.max_attributes_per_span = self.span_attribute_count_limit.value;
-        limits.max_events_per_span = self.span_event_count_limit.value;
-        limits.max_links_per_span = self.span_link_count_limit.value;
-        limits.max_attributes_per_event = self.event_attribute_count_limit.value;
-        limits.max_attributes_per_link = self.link_attribute_count_limit.value;
-        limits
+        // Every field is set, so none of the SDK's own (unvalidated) environment reading
+        // survives.
+        SpanLimits {
+            max_attributes_per_span: self.span_attribute_count_limit.value,
+            max_events_per_span: self.span_event_count_limit.value,
+            max_links_per_span: self.span_link_count_limit.value,
+            max_attributes_per_event: self.event_attribute_count_limit.value,
+            max_attributes_per_link: self.link_attribute_count_limit.value,
+        }
     }
 
     /// These options as lines of `get_trace_config()`.

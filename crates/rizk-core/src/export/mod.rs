@@ -2,6 +2,7 @@
 
 mod console;
 mod jsonl;
+mod limits;
 mod memory;
 mod queue;
 mod size;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 pub use console::{ConsoleExporter, render_trace};
 pub use jsonl::JsonLinesExporter;
+pub use limits::{InlineMediaTransform, LimitSnapshot, LimitStats, LimitTransform};
 pub use memory::InMemoryExporter;
 pub use queue::{ExportQueue, QueueSnapshot, QueueStats};
 pub use stage::{ExportStage, StageFactory, StageSnapshot, StageStats};
