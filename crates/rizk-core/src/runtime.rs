@@ -147,6 +147,20 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
             policy: content_bits.clone(),
             redactor: redactor_slot.clone(),
         })];
+    // --- limits (issue 11, item 3): media placeholders before redaction, limits after it.
+    // Temporary wiring until the export stage list runs them once per span (their counters
+    // are not in get_tracing_metrics() yet).
+    let limit_stats = Arc::new(crate::export::LimitStats::default());
+    if let Some(media) =
+        crate::export::InlineMediaTransform::from_options(&config.limits, limit_stats.clone())
+    {
+        transforms.insert(0, Arc::new(media));
+    }
+    if let Some(limits) = crate::export::LimitTransform::from_options(&config.limits, limit_stats)
+    {
+        transforms.push(Arc::new(limits));
+    }
+    // --- end limits
     transforms.append(&mut builder.transforms);
     let mut set = ExporterSet::new(config.export.clone(), transforms);
     match builder.tail_stage {
