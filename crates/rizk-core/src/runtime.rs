@@ -156,8 +156,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     {
         transforms.insert(0, Arc::new(media));
     }
-    if let Some(limits) = crate::export::LimitTransform::from_options(&config.limits, limit_stats)
-    {
+    if let Some(limits) = crate::export::LimitTransform::from_options(&config.limits, limit_stats) {
         transforms.push(Arc::new(limits));
     }
     // --- end limits

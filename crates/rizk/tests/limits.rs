@@ -52,10 +52,7 @@ fn describe_image(prompt: &str) -> String {
 #[test]
 fn media_becomes_a_placeholder_and_long_content_is_capped_with_a_marker() {
     let h = harness();
-    let prompt = format!(
-        "What is this? data:image/png;base64,{}",
-        png_base64(90_000)
-    );
+    let prompt = format!("What is this? data:image/png;base64,{}", png_base64(90_000));
     let _ = describe_image(&prompt);
     let spans = h.trace_of("workflow.describe_image");
     let root = span(&spans, "workflow.describe_image");
