@@ -141,6 +141,12 @@ pub struct TracingMetrics {
     pub tail_buffered_traces: u64,
     /// Traces tail sampling decided before their root ended.
     pub tail_forced_decisions: u64,
+    /// Inline media (data URIs, long base64 runs) in content replaced by a placeholder.
+    pub media_replaced: u64,
+    /// Content values cut to `max_content_length`, with a marker.
+    pub truncated_content: u64,
+    /// Attribute values cut to the OpenTelemetry attribute value length limit.
+    pub truncated_values: u64,
     /// rizk's cost in percent of the traced operations' time (see the type's docs).
     pub overhead_percentage: f64,
     /// The last export error, if any.

@@ -153,6 +153,19 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
             policy: content_bits.clone(),
             redactor: redactor_slot.clone(),
         })];
+    // --- limits (issue 11, item 3): media placeholders before redaction, limits after it.
+    // Temporary wiring until the export stage list runs them once per span (their counters
+    // are not in get_tracing_metrics() yet).
+    let limit_stats = Arc::new(crate::export::LimitStats::default());
+    if let Some(media) =
+        crate::export::InlineMediaTransform::from_options(&config.limits, limit_stats.clone())
+    {
+        transforms.insert(0, Arc::new(media));
+    }
+    if let Some(limits) = crate::export::LimitTransform::from_options(&config.limits, limit_stats) {
+        transforms.push(Arc::new(limits));
+    }
+    // --- end limits
     transforms.append(&mut builder.transforms);
     let mut holds: Vec<Box<dyn ExportStage>> = Vec::new();
     let mut stage_stats = Vec::new();
@@ -264,6 +277,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     let provider = SdkTracerProvider::builder()
         .with_resource(resource)
         .with_sampler(sampler)
+        .with_span_limits(config.limits.sdk_span_limits())
         .with_span_processor(pipeline)
         .build();
     let scope = InstrumentationScope::builder("rizk")
@@ -737,6 +751,7 @@ fn settings_of(c: &Config) -> Vec<Setting> {
     });
     out.extend(c.exporters.settings());
     out.extend(c.propagation.settings());
+    out.extend(c.limits.settings());
     let content = &c.content;
     let tri = |name: &'static str, v: &Option<crate::config::Sourced<bool>>| match v {
         Some(v) => Setting {

@@ -7,6 +7,7 @@
 mod content;
 mod env;
 mod exporters;
+mod limits;
 mod parse;
 mod propagation;
 mod sampling;
@@ -24,6 +25,7 @@ pub use exporters::{
     DEFAULT_DASHBOARD_URL, DEFAULT_OTLP_TIMEOUT, ExporterOptions, OtlpCompression, OtlpProtocol,
     TraceExporter,
 };
+pub use limits::{DEFAULT_MAX_CONTENT_LENGTH, LimitOptions};
 pub(crate) use parse::check_rate;
 pub use propagation::{PropagationOptions, Propagator, baggage_attribute_problem};
 pub use sampling::{IntelligentSampling, SamplingOptions};
@@ -45,6 +47,7 @@ pub fn rizk_env_vars() -> impl Iterator<Item = &'static str> {
         .chain(content::ENV_VARS)
         .chain(sampling::ENV_VARS)
         .chain(propagation::ENV_VARS)
+        .chain(limits::ENV_VARS)
         .copied()
 }
 
@@ -177,6 +180,8 @@ pub struct Config {
     pub sampling: SamplingOptions,
     /// Context propagation across services.
     pub propagation: PropagationOptions,
+    /// Attribute and payload limits: inline media, the content cap, OpenTelemetry limits.
+    pub limits: LimitOptions,
 }
 
 /// Bounds of the export path: its memory, its batches, its requests and its shutdown.
@@ -352,6 +357,7 @@ pub struct RizkBuilder {
     pub(crate) content_input: content::ContentInput,
     pub(crate) sampling_input: sampling::SamplingInput,
     pub(crate) propagation_input: propagation::PropagationInput,
+    pub(crate) limits_input: limits::LimitsInput,
     pub(crate) processors: Vec<(String, Box<dyn SpanProcessor>)>,
     pub(crate) exporters: Vec<ExporterSlot>,
     pub(crate) transforms: Vec<std::sync::Arc<dyn SpanTransform>>,

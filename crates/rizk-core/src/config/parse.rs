@@ -6,7 +6,7 @@ use url::Url;
 
 use super::{
     Config, ConsoleTarget, EnvSource, ExportSettings, HeadSampling, RizkBuilder, Source, Sourced,
-    content, exporters, propagation, rizk_env_vars, sampling,
+    content, exporters, limits, propagation, rizk_env_vars, sampling,
 };
 use crate::error::{Result, RizkError};
 use crate::secret::Secret;
@@ -128,6 +128,7 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
     let content = content::resolve(&b.content_input, env)?;
     let sampling = sampling::resolve(&b.sampling_input, env, &mut trace_sampling_rate)?;
     let propagation = propagation::resolve(&b.propagation_input, env)?;
+    let limits = limits::resolve(&b.limits_input, env)?;
 
     Ok(Config {
         app_name,
@@ -146,6 +147,7 @@ pub(super) fn resolve(b: &RizkBuilder, env: &dyn EnvSource) -> Result<Config> {
         content,
         sampling,
         propagation,
+        limits,
     })
 }
 

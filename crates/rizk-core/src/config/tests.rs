@@ -332,3 +332,74 @@ fn empty_variables_count_as_unset() {
     assert_eq!(config.app_name.value, "svc");
     assert_eq!(config.trace_sampling_rate.source, Source::Default);
 }
+
+#[test]
+fn limits_follow_builder_then_rizk_then_otel_precedence() {
+    let config = with_env(&[
+        ("RIZK_APP_NAME", "svc"),
+        ("RIZK_MAX_CONTENT_LENGTH", "5000"),
+        ("RIZK_KEEP_INLINE_MEDIA", "on"),
+        ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "700"),
+        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "40"),
+    ])
+    .build_config()
+    .unwrap();
+    let limits = &config.limits;
+    assert_eq!(limits.max_content_length.value, 5000);
+    assert_eq!(
+        limits.max_content_length.source,
+        Source::Env("RIZK_MAX_CONTENT_LENGTH")
+    );
+    assert!(limits.keep_inline_media.value);
+    assert_eq!(
+        limits.attribute_value_length_limit.as_ref().unwrap().value,
+        700
+    );
+    assert_eq!(limits.sdk_span_limits().max_attributes_per_span, 40);
+
+    let config = with_env(&[
+        ("RIZK_APP_NAME", "svc"),
+        ("RIZK_MAX_CONTENT_LENGTH", "5000"),
+        ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "700"),
+        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "40"),
+    ])
+    .max_content_length(9000)
+    .attribute_value_length_limit(800)
+    .span_attribute_count_limit(50)
+    .build_config()
+    .unwrap();
+    let limits = &config.limits;
+    assert_eq!(limits.max_content_length.value, 9000);
+    assert_eq!(limits.max_content_length.source, Source::Builder);
+    assert_eq!(
+        limits.attribute_value_length_limit.as_ref().unwrap().source,
+        Source::Builder
+    );
+    assert_eq!(limits.span_attribute_count_limit.value, 50);
+}
+
+#[test]
+fn bad_limits_are_refused_naming_the_variable() {
+    let err = with_env(&[
+        ("RIZK_APP_NAME", "svc"),
+        ("OTEL_SPAN_EVENT_COUNT_LIMIT", "lots"),
+    ])
+    .build_config()
+    .unwrap_err();
+    let message = err.to_string();
+    assert_eq!(invalid_field(err), "span_event_count_limit");
+    assert!(message.contains("OTEL_SPAN_EVENT_COUNT_LIMIT"), "{message}");
+    let err = RizkBuilder::new()
+        .app_name("svc")
+        .max_content_length(0)
+        .ignore_environment()
+        .build_config()
+        .unwrap_err();
+    assert_eq!(invalid_field(err), "max_content_length");
+    // The new RIZK_* variables are known, so they are not "unknown variable" errors; a typo is.
+    let err = with_env(&[("RIZK_APP_NAME", "svc"), ("RIZK_MAX_CONTENT_LENGHT", "10")])
+        .build_config()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("RIZK_MAX_CONTENT_LENGTH"), "{err}");
+}

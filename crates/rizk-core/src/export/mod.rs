@@ -3,6 +3,7 @@
 mod budget;
 mod console;
 mod jsonl;
+mod limits;
 mod memory;
 mod pipeline;
 mod queue;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 pub use console::{ConsoleExporter, render_trace};
 pub use jsonl::JsonLinesExporter;
+pub use limits::{InlineMediaTransform, LimitSnapshot, LimitStats, LimitTransform};
 pub use memory::InMemoryExporter;
 pub use pipeline::ExportPipeline;
 pub use queue::{ExportQueue, QueueOptions, QueueSnapshot, QueueStats};
