@@ -126,6 +126,8 @@ pub struct TracingMetrics {
     pub dropped_shutdown_timeout: u64,
     /// Export requests made (summed over exporters).
     pub export_requests: u64,
+    /// Spans too large for any request, sent alone with their largest values cut.
+    pub oversized_spans: u64,
     /// Spans ended per second over the last 10 complete seconds.
     pub spans_per_second: f64,
     /// Spans waiting in the export queues (or in requests under way) now, summed over
@@ -177,6 +179,7 @@ pub(crate) fn collect(
         out.dropped_after_shutdown += q.dropped_after_shutdown;
         out.dropped_shutdown_timeout += q.dropped_shutdown_timeout;
         out.export_requests += q.requests;
+        out.oversized_spans += q.oversized;
         out.queue_depth += q.waiting;
         if q.last_error.is_some() {
             out.last_export_error.clone_from(&q.last_error);

@@ -19,7 +19,7 @@ use crate::content_transform::{ContentTransform, RedactorSlot};
 use crate::error::{Result, RizkError};
 use crate::export::{
     ConsoleExporter, ExportPipeline, ExportStage, ExporterSet, QueueSnapshot, QueueStats,
-    StageStats, Stages,
+    StageParts, StageStats, Stages,
 };
 use crate::metrics::{RuntimeMetrics, TracingMetrics};
 use crate::sampling::{HeadSampler, HeadState, SamplingCounters, SamplingPolicy};
@@ -39,6 +39,7 @@ pub(crate) struct Runtime {
     /// Drops before the exporters' queues (the memory budget).
     intake: Arc<QueueStats>,
     budget: Arc<crate::export::MemoryBudget>,
+    limits: Arc<crate::export::LimitStats>,
     queues: Vec<(String, Arc<QueueStats>)>,
     stages: Vec<Arc<StageStats>>,
 }
@@ -147,27 +148,18 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         ContentPolicy::from_config(&config, redactor.is_some()).to_bits(),
     ));
     let redactor_slot: RedactorSlot = Arc::new(ArcSwapOption::new(redactor.map(Arc::new)));
-    // The export-side stages in their one order (export/stages.rs): holds, then transforms.
-    let mut transforms: Vec<Arc<dyn crate::content::SpanTransform>> =
-        vec![Arc::new(ContentTransform {
-            policy: content_bits.clone(),
-            redactor: redactor_slot.clone(),
-        })];
-    // --- limits (issue 11, item 3): media placeholders before redaction, limits after it.
-    // Temporary wiring until the export stage list runs them once per span (their counters
-    // are not in get_tracing_metrics() yet).
+    // The export-side stages, by role; export/stages.rs puts them in their one order.
     let limit_stats = Arc::new(crate::export::LimitStats::default());
-    if let Some(media) =
+    let media =
         crate::export::InlineMediaTransform::from_options(&config.limits, limit_stats.clone())
-    {
-        transforms.insert(0, Arc::new(media));
-    }
-    if let Some(limits) = crate::export::LimitTransform::from_options(&config.limits, limit_stats) {
-        transforms.push(Arc::new(limits));
-    }
-    // --- end limits
-    transforms.append(&mut builder.transforms);
-    let mut holds: Vec<Box<dyn ExportStage>> = Vec::new();
+            .map(|t| Arc::new(t) as Arc<dyn crate::content::SpanTransform>);
+    let limits = crate::export::LimitTransform::from_options(&config.limits, limit_stats.clone())
+        .map(|t| Arc::new(t) as Arc<dyn crate::content::SpanTransform>);
+    let content = Arc::new(ContentTransform {
+        policy: content_bits.clone(),
+        redactor: redactor_slot.clone(),
+    });
+    let mut tail: Option<Box<dyn ExportStage>> = None;
     let mut stage_stats = Vec::new();
     match builder.tail_stage {
         Some(make) => {
@@ -175,7 +167,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
             let factory = make(SamplingPolicy {
                 state: head_state.clone(),
             });
-            holds.push(factory(stats.clone()));
+            tail = Some(factory(stats.clone()));
             stage_stats.push(stats);
         }
         None if config.sampling.intelligent.is_some() => {
@@ -188,6 +180,13 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         }
         None => {}
     }
+    let stages = Stages::new(StageParts {
+        tail,
+        media,
+        content,
+        limits,
+        user: std::mem::take(&mut builder.transforms),
+    });
     let mut set = ExporterSet::new(config.export.clone());
     if config.console_exporter.value {
         let why = match config.console_exporter.source {
@@ -266,12 +265,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         exporters.push(description);
         processors.push(processor);
     }
-    let pipeline = ExportPipeline::start(
-        set,
-        Stages::new(holds, transforms),
-        processors,
-        metrics.clone(),
-    );
+    let pipeline = ExportPipeline::start(set, stages, processors, metrics.clone());
     let (intake, queues) = pipeline.stats();
     let budget = pipeline.budget();
     let provider = SdkTracerProvider::builder()
@@ -321,6 +315,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         redactor: redactor_slot,
         intake,
         budget,
+        limits: limit_stats,
         queues,
         stages: stage_stats,
     })));
@@ -562,6 +557,7 @@ impl Runtime {
             &queues,
             &stages,
         );
+        self.limits.snapshot().add_to(&mut metrics);
         metrics.queue_bytes = self.budget.used_bytes() as u64;
         metrics.max_queue_bytes = self.budget.max_bytes() as u64;
         metrics

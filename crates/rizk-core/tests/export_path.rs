@@ -104,6 +104,37 @@ fn requests_are_split_to_stay_under_the_largest_request() {
 }
 
 #[test]
+fn a_span_larger_than_any_request_is_cut_to_fit_not_rejected() {
+    let spans_out = InMemoryExporter::default();
+    let mut set = ExporterSet::new(settings());
+    set.add_with("otlp", spans_out.clone(), QueueOptions::network(1 << 20));
+    let pipeline = set.into_processor();
+    let (_, queues) = pipeline.stats();
+    let provider = provider(pipeline);
+    spans(&provider, 3, 3_000_000);
+    provider.force_flush().unwrap();
+    let out = spans_out.spans();
+    assert_eq!(out.len(), 3);
+    for span in &out {
+        let input = span
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "input.value")
+            .unwrap()
+            .value
+            .as_str()
+            .into_owned();
+        assert!(input.len() < 1 << 20, "{}", input.len());
+        assert!(
+            input.ends_with("of 3000000 bytes kept]"),
+            "{}",
+            &input[input.len() - 60..]
+        );
+    }
+    assert_eq!(queues[0].1.snapshot().oversized, 3);
+}
+
+#[test]
 fn network_exporters_overlap_requests_and_local_ones_do_not() {
     let network = Recorder {
         delay: Duration::from_millis(30),

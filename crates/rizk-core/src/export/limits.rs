@@ -293,10 +293,6 @@ impl SpanTransform for LimitTransform {
 /// its largest string values (attribute values, event names, the status description), each
 /// with the content cap's marker, until it fits. Returns whether it fits; `false` only when
 /// what is left is too small to cut (a span of thousands of short attributes).
-#[allow(
-    dead_code,
-    reason = "called by the export queue worker (issue 11, item 2)"
-)]
 pub(crate) fn fit_to_request(span: &mut SpanData, max_bytes: usize) -> bool {
     // One plan usually suffices (savings are counted low); the loop only guards the estimate.
     for _ in 0..4 {

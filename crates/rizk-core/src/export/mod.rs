@@ -21,7 +21,7 @@ pub use pipeline::ExportPipeline;
 pub use queue::{ExportQueue, QueueOptions, QueueSnapshot, QueueStats};
 pub use stage::{ExportStage, StageFactory, StageSnapshot, StageStats};
 
-pub(crate) use stages::Stages;
+pub(crate) use stages::{StageParts, Stages};
 
 use opentelemetry_sdk::trace::SpanExporter;
 

@@ -39,6 +39,7 @@ pub struct QueueStats {
     dropped_shutdown_timeout: AtomicU64,
     export_failed: AtomicU64,
     requests: AtomicU64,
+    oversized: AtomicU64,
     waiting: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
@@ -60,6 +61,8 @@ pub struct QueueSnapshot {
     pub export_failed: u64,
     /// Export requests made (each at most the exporter's largest request).
     pub requests: u64,
+    /// Spans too large for any request, sent alone with their largest values cut.
+    pub oversized: u64,
     /// Spans waiting in the queue or in a request under way now.
     pub waiting: u64,
     /// The most recent export error.
@@ -84,6 +87,7 @@ impl QueueSnapshot {
                 + other.dropped_shutdown_timeout,
             export_failed: self.export_failed + other.export_failed,
             requests: self.requests + other.requests,
+            oversized: self.oversized + other.oversized,
             waiting: self.waiting + other.waiting,
             last_error: other.last_error.clone().or_else(|| self.last_error.clone()),
         }
@@ -114,6 +118,7 @@ impl QueueStats {
             dropped_shutdown_timeout: self.dropped_shutdown_timeout.load(Ordering::Relaxed),
             export_failed: self.export_failed.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
+            oversized: self.oversized.load(Ordering::Relaxed),
             waiting: self.waiting.load(Ordering::Relaxed),
             last_error: self.last_error.lock().ok().and_then(|e| e.clone()),
         }
@@ -522,17 +527,27 @@ fn next_batch(shared: &Shared) -> Option<Vec<Item>> {
         let Some(next) = state.items.front() else {
             break;
         };
+        let mut oversized = false;
         if let Some(max) = shared.max_request_bytes {
             let size = encoded_len(&next.span);
-            // The first span always goes: alone, it is as small as a request can be.
             if !batch.is_empty() && request + size > max {
                 break;
             }
+            // Alone and still too large: its largest values are cut below.
+            oversized = size > max;
             request += size;
         }
-        let Some(item) = state.items.pop_front() else {
+        let Some(mut item) = state.items.pop_front() else {
             break;
         };
+        if let (true, Some(max)) = (oversized, shared.max_request_bytes) {
+            shared.stats.oversized.fetch_add(1, Ordering::Relaxed);
+            // A request has room for more than the span's strings: keep a margin for the rest
+            // of the request (resource, scope) so the receiver takes it.
+            super::limits::fit_to_request(&mut item.span, max.saturating_sub(max / 16));
+            batch.push(item);
+            break;
+        }
         batch.push(item);
     }
     state.oldest = (!state.items.is_empty()).then(Instant::now);

@@ -31,14 +31,39 @@ pub(crate) struct Stages {
     transforms: Vec<Arc<dyn SpanTransform>>,
 }
 
+/// The export-side stages of one pipeline, by role; [`Stages::new`] puts them in order.
+pub(crate) struct StageParts {
+    /// Tail sampling (step 3), when on.
+    pub(crate) tail: Option<Box<dyn ExportStage>>,
+    /// Inline media placeholders (step 4.1), unless media is kept.
+    pub(crate) media: Option<Arc<dyn SpanTransform>>,
+    /// The content policy and redaction (step 4.2).
+    pub(crate) content: Arc<dyn SpanTransform>,
+    /// The content cap and the value length limit (step 4.3), when any applies.
+    pub(crate) limits: Option<Arc<dyn SpanTransform>>,
+    /// The user's transforms, in the order given (step 4.4).
+    pub(crate) user: Vec<Arc<dyn SpanTransform>>,
+}
+
 impl Stages {
-    /// The stages in the order of the module's list: `holds` (step 3), then `transforms`
-    /// (step 4, already in order).
-    pub(crate) fn new(
-        holds: Vec<Box<dyn ExportStage>>,
-        transforms: Vec<Arc<dyn SpanTransform>>,
-    ) -> Self {
-        Stages { holds, transforms }
+    /// The stages in the order of the module's list: the one place that order is written.
+    pub(crate) fn new(parts: StageParts) -> Self {
+        let StageParts {
+            tail,
+            media,
+            content,
+            limits,
+            user,
+        } = parts;
+        let mut transforms: Vec<Arc<dyn SpanTransform>> = Vec::new();
+        transforms.extend(media);
+        transforms.push(content);
+        transforms.extend(limits);
+        transforms.extend(user);
+        Stages {
+            holds: tail.into_iter().collect(),
+            transforms,
+        }
     }
 
     /// Newly ended spans: returns those released for export, transformed.
@@ -117,22 +142,26 @@ mod tests {
         }
     }
 
+    fn parts(tail: Option<Box<dyn ExportStage>>) -> StageParts {
+        StageParts {
+            tail,
+            media: Some(Arc::new(Append("-media"))),
+            content: Arc::new(Append("-content")),
+            limits: Some(Arc::new(Append("-limits"))),
+            user: vec![Arc::new(Append("-user1")), Arc::new(Append("-user2"))],
+        }
+    }
+
     #[test]
     fn transforms_run_in_order_once_per_span() {
-        let mut stages = Stages::new(
-            Vec::new(),
-            vec![Arc::new(Append("-a")), Arc::new(Append("-b"))],
-        );
+        let mut stages = Stages::new(parts(None));
         let out = stages.process(vec![test_span("s", &[])], Instant::now());
-        assert_eq!(out[0].name, "s-a-b");
+        assert_eq!(out[0].name, "s-media-content-limits-user1-user2");
     }
 
     #[test]
     fn held_spans_are_transformed_when_released_not_before() {
-        let mut stages = Stages::new(
-            vec![Box::new(HoldAll(Vec::new()))],
-            vec![Arc::new(Append("-t"))],
-        );
+        let mut stages = Stages::new(parts(Some(Box::new(HoldAll(Vec::new())))));
         assert!(
             stages
                 .process(vec![test_span("s", &[])], Instant::now())
@@ -141,6 +170,6 @@ mod tests {
         assert!(stages.tick(Instant::now()).is_empty());
         let out = stages.drain(Instant::now());
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].name, "s-t");
+        assert_eq!(out[0].name, "s-media-content-limits-user1-user2");
     }
 }
