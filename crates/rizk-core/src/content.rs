@@ -69,7 +69,79 @@ pub enum ContentKind {
     SystemPrompt,
     /// A model's completion.
     LlmOutput,
+    /// The text of an error: a span's status description, `exception.message` and
+    /// `exception.stacktrace` (`exception.type` is metadata and always kept). Errors often
+    /// quote what the user sent.
+    ErrorMessage,
+    /// What other crates' `tracing` instrumentation records through the bridge: the fields of
+    /// their spans (the arguments of a `#[tracing::instrument]` function) and the messages and
+    /// fields of their events, except the structural keys the bridge maps (model, provider,
+    /// token counts, ...).
+    TracingField,
 }
+
+impl ContentKind {
+    /// Every kind, for tables and tests that walk them all.
+    ///
+    /// ```
+    /// use rizk_core::content::{ContentKind, ContentPolicy};
+    /// let metadata_only = ContentPolicy { trace_metadata_only: true, ..ContentPolicy::default() };
+    /// assert!(ContentKind::ALL.iter().all(|&kind| !metadata_only.allows(kind)));
+    /// ```
+    pub const ALL: [ContentKind; 8] = [
+        ContentKind::UserInput,
+        ContentKind::FunctionInput,
+        ContentKind::FunctionOutput,
+        ContentKind::LlmInput,
+        ContentKind::SystemPrompt,
+        ContentKind::LlmOutput,
+        ContentKind::ErrorMessage,
+        ContentKind::TracingField,
+    ];
+}
+
+/// The status description a failed span carries when the content policy withholds its error
+/// message (neither allowed nor hashed): the status stays ERROR, the text says why it is empty.
+///
+/// ```
+/// assert_eq!(
+///     rizk_core::content::WITHHELD_ERROR_DESCRIPTION,
+///     "error (message withheld by the content policy)"
+/// );
+/// ```
+pub const WITHHELD_ERROR_DESCRIPTION: &str = "error (message withheld by the content policy)";
+
+/// Span or event attribute (a string array) naming the other attributes of the same span or
+/// event that hold [`ContentKind::TracingField`] content. Producers whose keys are not known in
+/// advance (the `tracing` bridge) mark their content with it; the export-side transform applies
+/// the policy to the named attributes and removes the marker, so it never leaves the process.
+///
+/// ```
+/// use opentelemetry::{Array, KeyValue, StringValue, Value};
+/// use rizk_core::content::CONTENT_FIELDS_KEY;
+///
+/// // A span with a `user_query` field that is content.
+/// let marker = KeyValue::new(
+///     CONTENT_FIELDS_KEY,
+///     Value::Array(Array::String(vec![StringValue::from("user_query")])),
+/// );
+/// # let _ = marker;
+/// ```
+pub const CONTENT_FIELDS_KEY: &str = "rizk.content.fields";
+
+/// Event attribute marking the event's *name* as [`ContentKind::TracingField`] content (a
+/// `tracing` event named by its message); its value is the name to use instead when the policy
+/// withholds the content. Removed on the export side like [`CONTENT_FIELDS_KEY`].
+///
+/// ```
+/// use opentelemetry::KeyValue;
+/// use rizk_core::content::CONTENT_EVENT_NAME_KEY;
+///
+/// // An event named "user asked: ..." that becomes "event src/lib.rs:12" when withheld.
+/// let marker = KeyValue::new(CONTENT_EVENT_NAME_KEY, "event src/lib.rs:12");
+/// # let _ = marker;
+/// ```
+pub const CONTENT_EVENT_NAME_KEY: &str = "rizk.content.event_name";
 
 /// What happens to one piece of content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +240,10 @@ impl ContentPolicy {
         }
         let general = self.trace_content;
         match kind {
-            ContentKind::FunctionInput | ContentKind::FunctionOutput => general,
+            ContentKind::FunctionInput
+            | ContentKind::FunctionOutput
+            | ContentKind::ErrorMessage
+            | ContentKind::TracingField => general,
             ContentKind::UserInput => self.trace_user_inputs.unwrap_or(general),
             ContentKind::LlmInput => self.trace_llm_inputs.unwrap_or(general),
             ContentKind::LlmOutput => self.trace_llm_outputs.unwrap_or(general),
@@ -284,5 +359,34 @@ mod tests {
         };
         assert_eq!(p.treatment(ContentKind::SystemPrompt), Treatment::Record);
         assert_eq!(p.treatment(ContentKind::FunctionInput), Treatment::Record);
+    }
+
+    #[test]
+    fn error_messages_and_bridged_fields_follow_trace_content() {
+        for kind in [ContentKind::ErrorMessage, ContentKind::TracingField] {
+            let p = ContentPolicy {
+                content_redaction_enabled: false,
+                ..ContentPolicy::default()
+            };
+            assert_eq!(p.treatment(kind), Treatment::Record);
+            let off = ContentPolicy {
+                trace_content: false,
+                ..p
+            };
+            assert_eq!(off.treatment(kind), Treatment::Omit);
+            // The selective flags are about prompts and completions, not errors.
+            let selective = ContentPolicy {
+                trace_user_inputs: Some(false),
+                trace_llm_inputs: Some(false),
+                ..p
+            };
+            assert_eq!(selective.treatment(kind), Treatment::Record);
+            let metadata = ContentPolicy {
+                trace_metadata_only: true,
+                trace_content_hashes: true,
+                ..p
+            };
+            assert_eq!(metadata.treatment(kind), Treatment::Hash);
+        }
     }
 }
