@@ -71,12 +71,13 @@ pub enum ContentKind {
     LlmOutput,
     /// The text of an error: a span's status description, `exception.message` and
     /// `exception.stacktrace` (`exception.type` is metadata and always kept). Errors often
-    /// quote what the user sent.
+    /// quote what the user sent. Allowed when `trace_content` is.
     ErrorMessage,
     /// What other crates' `tracing` instrumentation records through the bridge: the fields of
     /// their spans (the arguments of a `#[tracing::instrument]` function) and the messages and
     /// fields of their events, except the structural keys the bridge maps (model, provider,
-    /// token counts, ...).
+    /// token counts, ...). They may hold any kind of content, so they are allowed only while
+    /// `trace_content` is on and no selective flag turns a kind off.
     TracingField,
 }
 
@@ -242,8 +243,21 @@ impl ContentPolicy {
         match kind {
             ContentKind::FunctionInput
             | ContentKind::FunctionOutput
-            | ContentKind::ErrorMessage
-            | ContentKind::TracingField => general,
+            | ContentKind::ErrorMessage => general,
+            // A field or log message of another crate may hold any kind of content (rig's trace
+            // events repeat whole requests, system prompt included): recorded only while no
+            // kind is turned off.
+            ContentKind::TracingField => {
+                general
+                    && [
+                        self.trace_user_inputs,
+                        self.trace_llm_inputs,
+                        self.trace_llm_outputs,
+                        self.trace_system_prompts,
+                    ]
+                    .iter()
+                    .all(|flag| *flag != Some(false))
+            }
             ContentKind::UserInput => self.trace_user_inputs.unwrap_or(general),
             ContentKind::LlmInput => self.trace_llm_inputs.unwrap_or(general),
             ContentKind::LlmOutput => self.trace_llm_outputs.unwrap_or(general),
@@ -362,6 +376,45 @@ mod tests {
     }
 
     #[test]
+    fn bridged_fields_are_recorded_only_while_no_kind_is_turned_off() {
+        let p = ContentPolicy {
+            content_redaction_enabled: false,
+            ..ContentPolicy::default()
+        };
+        assert_eq!(p.treatment(ContentKind::TracingField), Treatment::Record);
+        for off in [
+            ContentPolicy {
+                trace_user_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_llm_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_llm_outputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_system_prompts: Some(false),
+                ..p
+            },
+        ] {
+            assert_eq!(
+                off.treatment(ContentKind::TracingField),
+                Treatment::Omit,
+                "{off:?}"
+            );
+        }
+        let hashed = ContentPolicy {
+            trace_llm_outputs: Some(false),
+            trace_content_hashes: true,
+            ..p
+        };
+        assert_eq!(hashed.treatment(ContentKind::TracingField), Treatment::Hash);
+    }
+
+    #[test]
     fn error_messages_and_bridged_fields_follow_trace_content() {
         for kind in [ContentKind::ErrorMessage, ContentKind::TracingField] {
             let p = ContentPolicy {
@@ -374,13 +427,12 @@ mod tests {
                 ..p
             };
             assert_eq!(off.treatment(kind), Treatment::Omit);
-            // The selective flags are about prompts and completions, not errors.
-            let selective = ContentPolicy {
-                trace_user_inputs: Some(false),
-                trace_llm_inputs: Some(false),
+            let everything = ContentPolicy {
+                trace_user_inputs: Some(true),
+                trace_llm_inputs: Some(true),
                 ..p
             };
-            assert_eq!(selective.treatment(kind), Treatment::Record);
+            assert_eq!(everything.treatment(kind), Treatment::Record);
             let metadata = ContentPolicy {
                 trace_metadata_only: true,
                 trace_content_hashes: true,
