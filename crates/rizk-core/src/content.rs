@@ -69,6 +69,11 @@ pub enum ContentKind {
     SystemPrompt,
     /// A model's completion.
     LlmOutput,
+    /// A whole conversation sent to a model in one value (`input.value` of an LLM span,
+    /// `gen_ai.input.messages`): it holds the system prompt and the user's messages next to
+    /// the other prompts, so it is allowed only when LLM inputs, system prompts and user
+    /// inputs all are.
+    Conversation,
     /// The text of an error: a span's status description, `exception.message` and
     /// `exception.stacktrace` (`exception.type` is metadata and always kept). Errors often
     /// quote what the user sent. Allowed when `trace_content` is.
@@ -89,13 +94,14 @@ impl ContentKind {
     /// let metadata_only = ContentPolicy { trace_metadata_only: true, ..ContentPolicy::default() };
     /// assert!(ContentKind::ALL.iter().all(|&kind| !metadata_only.allows(kind)));
     /// ```
-    pub const ALL: [ContentKind; 8] = [
+    pub const ALL: [ContentKind; 9] = [
         ContentKind::UserInput,
         ContentKind::FunctionInput,
         ContentKind::FunctionOutput,
         ContentKind::LlmInput,
         ContentKind::SystemPrompt,
         ContentKind::LlmOutput,
+        ContentKind::Conversation,
         ContentKind::ErrorMessage,
         ContentKind::TracingField,
     ];
@@ -264,6 +270,11 @@ impl ContentPolicy {
             ContentKind::SystemPrompt => self
                 .trace_system_prompts
                 .unwrap_or(self.trace_llm_inputs.unwrap_or(general)),
+            ContentKind::Conversation => {
+                self.allows(ContentKind::LlmInput)
+                    && self.allows(ContentKind::SystemPrompt)
+                    && self.allows(ContentKind::UserInput)
+            }
         }
     }
 
@@ -373,6 +384,43 @@ mod tests {
         };
         assert_eq!(p.treatment(ContentKind::SystemPrompt), Treatment::Record);
         assert_eq!(p.treatment(ContentKind::FunctionInput), Treatment::Record);
+    }
+
+    #[test]
+    fn a_conversation_needs_every_kind_it_holds() {
+        let p = ContentPolicy {
+            content_redaction_enabled: false,
+            ..ContentPolicy::default()
+        };
+        assert_eq!(p.treatment(ContentKind::Conversation), Treatment::Record);
+        for off in [
+            ContentPolicy {
+                trace_user_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_llm_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_system_prompts: Some(false),
+                ..p
+            },
+        ] {
+            assert_eq!(
+                off.treatment(ContentKind::Conversation),
+                Treatment::Omit,
+                "{off:?}"
+            );
+        }
+        let outputs_off = ContentPolicy {
+            trace_llm_outputs: Some(false),
+            ..p
+        };
+        assert_eq!(
+            outputs_off.treatment(ContentKind::Conversation),
+            Treatment::Record
+        );
     }
 
     #[test]

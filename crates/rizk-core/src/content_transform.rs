@@ -61,7 +61,7 @@ pub(crate) fn content_kind(
     match key {
         semconv::INPUT_VALUE => Some(match span_kind {
             Some("workflow") => ContentKind::UserInput,
-            _ if is_llm => ContentKind::LlmInput,
+            _ if is_llm => ContentKind::Conversation,
             _ => ContentKind::FunctionInput,
         }),
         semconv::OUTPUT_VALUE => Some(if is_llm {
@@ -69,7 +69,8 @@ pub(crate) fn content_kind(
         } else {
             ContentKind::FunctionOutput
         }),
-        "gen_ai.prompt" | "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::LlmInput),
+        "gen_ai.prompt" => Some(ContentKind::LlmInput),
+        "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::Conversation),
         "gen_ai.system_instructions" => Some(ContentKind::SystemPrompt),
         "gen_ai.completion" | "gen_ai.output.messages" => Some(ContentKind::LlmOutput),
         "gen_ai.tool.call.arguments" => Some(ContentKind::FunctionInput),

@@ -97,7 +97,8 @@ pub(crate) fn content_kind(key: &str) -> Option<ContentKind> {
         "gen_ai.system_instructions" => ContentKind::SystemPrompt,
         "gen_ai.tool.call.arguments" => ContentKind::FunctionInput,
         "gen_ai.tool.call.result" => ContentKind::FunctionOutput,
-        "input.value" | "gen_ai.input.messages" => ContentKind::LlmInput,
+        // A whole conversation: system prompt and user messages included.
+        "input.value" | "gen_ai.input.messages" => ContentKind::Conversation,
         "output.value" | "gen_ai.completion" | "gen_ai.output.messages" => ContentKind::LlmOutput,
         _ if key.starts_with("gen_ai.prompt.") || key.starts_with("llm.input_messages.") => {
             ContentKind::LlmInput
@@ -335,7 +336,7 @@ mod tests {
         }
         assert_eq!(
             field_class("gen_ai.input.messages"),
-            FieldClass::Known(ContentKind::LlmInput)
+            FieldClass::Known(ContentKind::Conversation)
         );
         assert_eq!(
             field_class("otel.status_description"),

@@ -34,11 +34,7 @@ fn search_orders(customer: &str, question: &Question, limit: u32) -> usize {
 
 #[workflow(name = "private_search")]
 fn private_search() -> usize {
-    search_orders(
-        "SECRET-CUSTOMER-7002",
-        &Question("SECRET-QUESTION-7003"),
-        5,
-    )
+    search_orders("SECRET-CUSTOMER-7002", &Question("SECRET-QUESTION-7003"), 5)
 }
 
 #[test]
@@ -51,10 +47,18 @@ fn bridged_content_is_withheld_and_structure_kept() {
     let mut exported = Vec::new();
     for s in &spans {
         exported.push(s.name.to_string());
-        exported.extend(s.attributes.iter().map(|kv| format!("{}={}", kv.key, kv.value)));
+        exported.extend(
+            s.attributes
+                .iter()
+                .map(|kv| format!("{}={}", kv.key, kv.value)),
+        );
         for e in s.events.iter() {
             exported.push(e.name.to_string());
-            exported.extend(e.attributes.iter().map(|kv| format!("{}={}", kv.key, kv.value)));
+            exported.extend(
+                e.attributes
+                    .iter()
+                    .map(|kv| format!("{}={}", kv.key, kv.value)),
+            );
         }
         if let Status::Error { description } = &s.status {
             exported.push(description.to_string());
@@ -89,7 +93,11 @@ fn bridged_content_is_withheld_and_structure_kept() {
                 .map(|kv| kv.value.to_string())
         })
         .collect();
-    assert_eq!(levels, ["INFO", "ERROR"], "debug events are not bridged by default");
+    assert_eq!(
+        levels,
+        ["INFO", "ERROR"],
+        "debug events are not bridged by default"
+    );
     assert!(
         search.events.iter().all(|e| e.name.starts_with("event ")),
         "withheld messages leave the callsite's name: {:?}",
