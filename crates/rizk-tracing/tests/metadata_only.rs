@@ -64,9 +64,8 @@ fn bridged_content_is_withheld_and_structure_kept() {
             exported.push(description.to_string());
         }
     }
-    for leaked in exported.iter().filter(|s| s.contains("SECRET-")) {
-        panic!("content left the process: {leaked}");
-    }
+    let leaked: Vec<&String> = exported.iter().filter(|s| s.contains("SECRET-")).collect();
+    assert!(leaked.is_empty(), "content left the process: {leaked:?}");
     assert_eq!(
         FORMATTED.load(Ordering::SeqCst),
         0,
