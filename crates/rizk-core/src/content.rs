@@ -69,7 +69,86 @@ pub enum ContentKind {
     SystemPrompt,
     /// A model's completion.
     LlmOutput,
+    /// A whole conversation sent to a model in one value (`input.value` of an LLM span,
+    /// `gen_ai.input.messages`): it holds the system prompt and the user's messages next to
+    /// the other prompts, so it is allowed only when LLM inputs, system prompts and user
+    /// inputs all are.
+    Conversation,
+    /// The text of an error: a span's status description, `exception.message` and
+    /// `exception.stacktrace` (`exception.type` is metadata and always kept). Errors often
+    /// quote what the user sent. Allowed when `trace_content` is.
+    ErrorMessage,
+    /// What other crates' `tracing` instrumentation records through the bridge: the fields of
+    /// their spans (the arguments of a `#[tracing::instrument]` function) and the messages and
+    /// fields of their events, except the structural keys the bridge maps (model, provider,
+    /// token counts, ...). They may hold any kind of content, so they are allowed only while
+    /// `trace_content` is on and no selective flag turns a kind off.
+    TracingField,
 }
+
+impl ContentKind {
+    /// Every kind, for tables and tests that walk them all.
+    ///
+    /// ```
+    /// use rizk_core::content::{ContentKind, ContentPolicy};
+    /// let metadata_only = ContentPolicy { trace_metadata_only: true, ..ContentPolicy::default() };
+    /// assert!(ContentKind::ALL.iter().all(|&kind| !metadata_only.allows(kind)));
+    /// ```
+    pub const ALL: [ContentKind; 9] = [
+        ContentKind::UserInput,
+        ContentKind::FunctionInput,
+        ContentKind::FunctionOutput,
+        ContentKind::LlmInput,
+        ContentKind::SystemPrompt,
+        ContentKind::LlmOutput,
+        ContentKind::Conversation,
+        ContentKind::ErrorMessage,
+        ContentKind::TracingField,
+    ];
+}
+
+/// The status description a failed span carries when the content policy withholds its error
+/// message (neither allowed nor hashed): the status stays ERROR, the text says why it is empty.
+///
+/// ```
+/// assert_eq!(
+///     rizk_core::content::WITHHELD_ERROR_DESCRIPTION,
+///     "error (message withheld by the content policy)"
+/// );
+/// ```
+pub const WITHHELD_ERROR_DESCRIPTION: &str = "error (message withheld by the content policy)";
+
+/// Span or event attribute (a string array) naming the other attributes of the same span or
+/// event that hold [`ContentKind::TracingField`] content. Producers whose keys are not known in
+/// advance (the `tracing` bridge) mark their content with it; the export-side transform applies
+/// the policy to the named attributes and removes the marker, so it never leaves the process.
+///
+/// ```
+/// use opentelemetry::{Array, KeyValue, StringValue, Value};
+/// use rizk_core::content::CONTENT_FIELDS_KEY;
+///
+/// // A span with a `user_query` field that is content.
+/// let marker = KeyValue::new(
+///     CONTENT_FIELDS_KEY,
+///     Value::Array(Array::String(vec![StringValue::from("user_query")])),
+/// );
+/// # let _ = marker;
+/// ```
+pub const CONTENT_FIELDS_KEY: &str = "rizk.content.fields";
+
+/// Event attribute marking the event's *name* as [`ContentKind::TracingField`] content (a
+/// `tracing` event named by its message); its value is the name to use instead when the policy
+/// withholds the content. Removed on the export side like [`CONTENT_FIELDS_KEY`].
+///
+/// ```
+/// use opentelemetry::KeyValue;
+/// use rizk_core::content::CONTENT_EVENT_NAME_KEY;
+///
+/// // An event named "user asked: ..." that becomes "event src/lib.rs:12" when withheld.
+/// let marker = KeyValue::new(CONTENT_EVENT_NAME_KEY, "event src/lib.rs:12");
+/// # let _ = marker;
+/// ```
+pub const CONTENT_EVENT_NAME_KEY: &str = "rizk.content.event_name";
 
 /// What happens to one piece of content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,13 +247,34 @@ impl ContentPolicy {
         }
         let general = self.trace_content;
         match kind {
-            ContentKind::FunctionInput | ContentKind::FunctionOutput => general,
+            ContentKind::FunctionInput
+            | ContentKind::FunctionOutput
+            | ContentKind::ErrorMessage => general,
+            // A field or log message of another crate may hold any kind of content (rig's trace
+            // events repeat whole requests, system prompt included): recorded only while no
+            // kind is turned off.
+            ContentKind::TracingField => {
+                general
+                    && [
+                        self.trace_user_inputs,
+                        self.trace_llm_inputs,
+                        self.trace_llm_outputs,
+                        self.trace_system_prompts,
+                    ]
+                    .iter()
+                    .all(|flag| *flag != Some(false))
+            }
             ContentKind::UserInput => self.trace_user_inputs.unwrap_or(general),
             ContentKind::LlmInput => self.trace_llm_inputs.unwrap_or(general),
             ContentKind::LlmOutput => self.trace_llm_outputs.unwrap_or(general),
             ContentKind::SystemPrompt => self
                 .trace_system_prompts
                 .unwrap_or(self.trace_llm_inputs.unwrap_or(general)),
+            ContentKind::Conversation => {
+                self.allows(ContentKind::LlmInput)
+                    && self.allows(ContentKind::SystemPrompt)
+                    && self.allows(ContentKind::UserInput)
+            }
         }
     }
 
@@ -284,5 +384,109 @@ mod tests {
         };
         assert_eq!(p.treatment(ContentKind::SystemPrompt), Treatment::Record);
         assert_eq!(p.treatment(ContentKind::FunctionInput), Treatment::Record);
+    }
+
+    #[test]
+    fn a_conversation_needs_every_kind_it_holds() {
+        let p = ContentPolicy {
+            content_redaction_enabled: false,
+            ..ContentPolicy::default()
+        };
+        assert_eq!(p.treatment(ContentKind::Conversation), Treatment::Record);
+        for off in [
+            ContentPolicy {
+                trace_user_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_llm_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_system_prompts: Some(false),
+                ..p
+            },
+        ] {
+            assert_eq!(
+                off.treatment(ContentKind::Conversation),
+                Treatment::Omit,
+                "{off:?}"
+            );
+        }
+        let outputs_off = ContentPolicy {
+            trace_llm_outputs: Some(false),
+            ..p
+        };
+        assert_eq!(
+            outputs_off.treatment(ContentKind::Conversation),
+            Treatment::Record
+        );
+    }
+
+    #[test]
+    fn bridged_fields_are_recorded_only_while_no_kind_is_turned_off() {
+        let p = ContentPolicy {
+            content_redaction_enabled: false,
+            ..ContentPolicy::default()
+        };
+        assert_eq!(p.treatment(ContentKind::TracingField), Treatment::Record);
+        for off in [
+            ContentPolicy {
+                trace_user_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_llm_inputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_llm_outputs: Some(false),
+                ..p
+            },
+            ContentPolicy {
+                trace_system_prompts: Some(false),
+                ..p
+            },
+        ] {
+            assert_eq!(
+                off.treatment(ContentKind::TracingField),
+                Treatment::Omit,
+                "{off:?}"
+            );
+        }
+        let hashed = ContentPolicy {
+            trace_llm_outputs: Some(false),
+            trace_content_hashes: true,
+            ..p
+        };
+        assert_eq!(hashed.treatment(ContentKind::TracingField), Treatment::Hash);
+    }
+
+    #[test]
+    fn error_messages_and_bridged_fields_follow_trace_content() {
+        for kind in [ContentKind::ErrorMessage, ContentKind::TracingField] {
+            let p = ContentPolicy {
+                content_redaction_enabled: false,
+                ..ContentPolicy::default()
+            };
+            assert_eq!(p.treatment(kind), Treatment::Record);
+            let off = ContentPolicy {
+                trace_content: false,
+                ..p
+            };
+            assert_eq!(off.treatment(kind), Treatment::Omit);
+            let everything = ContentPolicy {
+                trace_user_inputs: Some(true),
+                trace_llm_inputs: Some(true),
+                ..p
+            };
+            assert_eq!(everything.treatment(kind), Treatment::Record);
+            let metadata = ContentPolicy {
+                trace_metadata_only: true,
+                trace_content_hashes: true,
+                ..p
+            };
+            assert_eq!(metadata.treatment(kind), Treatment::Hash);
+        }
     }
 }

@@ -11,7 +11,10 @@ use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 use sha2::{Digest, Sha256};
 
-use crate::content::{ContentKind, ContentPolicy, ContentRedactor, SpanTransform, Treatment};
+use crate::content::{
+    CONTENT_EVENT_NAME_KEY, CONTENT_FIELDS_KEY, ContentKind, ContentPolicy, ContentRedactor,
+    SpanTransform, Treatment, WITHHELD_ERROR_DESCRIPTION,
+};
 use crate::semconv;
 
 /// The redactor in force; `configure_content_redaction` swaps it at run time.
@@ -58,7 +61,7 @@ pub(crate) fn content_kind(
     match key {
         semconv::INPUT_VALUE => Some(match span_kind {
             Some("workflow") => ContentKind::UserInput,
-            _ if is_llm => ContentKind::LlmInput,
+            _ if is_llm => ContentKind::Conversation,
             _ => ContentKind::FunctionInput,
         }),
         semconv::OUTPUT_VALUE => Some(if is_llm {
@@ -66,7 +69,8 @@ pub(crate) fn content_kind(
         } else {
             ContentKind::FunctionOutput
         }),
-        "gen_ai.prompt" | "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::LlmInput),
+        "gen_ai.prompt" => Some(ContentKind::LlmInput),
+        "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::Conversation),
         "gen_ai.system_instructions" => Some(ContentKind::SystemPrompt),
         "gen_ai.completion" | "gen_ai.output.messages" => Some(ContentKind::LlmOutput),
         "gen_ai.tool.call.arguments" => Some(ContentKind::FunctionInput),
@@ -120,29 +124,131 @@ pub(crate) fn describes_infrastructure(key: &str) -> bool {
         )
 }
 
-impl ContentTransform {
-    fn redact_value(redactor: &dyn ContentRedactor, value: &mut Value) {
-        match value {
-            Value::String(s) => {
-                if let Cow::Owned(clean) = redactor.redact(s.as_str()) {
-                    *s = StringValue::from(clean);
+/// The content kind of an event attribute: error text in `exception` events, and what a
+/// producer marked (`marked`, from [`crate::content::CONTENT_FIELDS_KEY`]).
+fn event_content_kind(key: &str, marked: &[String]) -> Option<ContentKind> {
+    match key {
+        semconv::EXCEPTION_MESSAGE | semconv::EXCEPTION_STACKTRACE => {
+            Some(ContentKind::ErrorMessage)
+        }
+        _ if marked.iter().any(|m| m == key) => Some(ContentKind::TracingField),
+        _ => None,
+    }
+}
+
+/// Takes the content markers out of `attributes`: the keys they name, and the fallback name
+/// of an event whose name is content.
+fn take_markers(attributes: &mut Vec<KeyValue>) -> (Vec<String>, Option<String>) {
+    let mut marked = Vec::new();
+    let mut fallback_name = None;
+    if !attributes.iter().any(|kv| is_marker(kv.key.as_str())) {
+        return (marked, fallback_name);
+    }
+    attributes.retain(|kv| match kv.key.as_str() {
+        CONTENT_FIELDS_KEY => {
+            match &kv.value {
+                Value::Array(opentelemetry::Array::String(keys)) => {
+                    marked.extend(keys.iter().map(|k| k.as_str().to_owned()));
                 }
+                other => marked.push(other.as_str().into_owned()),
             }
-            Value::Array(opentelemetry::Array::String(items)) => {
-                for item in items.iter_mut() {
-                    if let Cow::Owned(clean) = redactor.redact(item.as_str()) {
-                        *item = StringValue::from(clean);
-                    }
-                }
+            false
+        }
+        CONTENT_EVENT_NAME_KEY => {
+            fallback_name = Some(kv.value.as_str().into_owned());
+            false
+        }
+        _ => true,
+    });
+    (marked, fallback_name)
+}
+
+fn is_marker(key: &str) -> bool {
+    key == CONTENT_FIELDS_KEY || key == CONTENT_EVENT_NAME_KEY
+}
+
+/// What the policy does to one string on the export side.
+enum Applied {
+    /// Keep the value (rewritten in place if it was hashed or redacted).
+    Keep,
+    /// The value may not leave.
+    Withhold,
+}
+
+/// The state one span's transform shares between its attributes, events and status.
+struct Pass<'a> {
+    policy: ContentPolicy,
+    redactor: Option<&'a dyn ContentRedactor>,
+}
+
+impl Pass<'_> {
+    /// Applies the treatment of `kind` (`None`: not content) to `value`. `redactable` is false
+    /// for the keys that describe the infrastructure, which the redactor leaves alone.
+    fn apply(&self, kind: Option<ContentKind>, value: &mut Value, redactable: bool) -> Applied {
+        let treatment = kind.map(|k| self.policy.treatment(k));
+        match treatment {
+            Some(Treatment::Omit) => return Applied::Withhold,
+            Some(Treatment::Hash) => {
+                *value = Value::String(content_hash(&value.as_str()).into());
+                return Applied::Keep;
             }
+            // Content to redact without a redactor: never let it out unredacted.
+            Some(Treatment::Redact) if self.redactor.is_none() => return Applied::Withhold,
             _ => {}
         }
+        if let (true, Some(redactor)) = (self.policy.content_redaction_enabled, self.redactor)
+            && treatment != Some(Treatment::Record)
+            && redactable
+        {
+            redact_value(redactor, value);
+        }
+        Applied::Keep
+    }
+
+    /// [`Pass::apply`] for text that is not an attribute value (an event name, a status
+    /// description).
+    fn apply_text(&self, kind: Option<ContentKind>, text: &mut Cow<'static, str>) -> Applied {
+        if kind.is_none() && (self.redactor.is_none() || !self.policy.content_redaction_enabled) {
+            // Not content and nothing to redact: no copy.
+            return Applied::Keep;
+        }
+        let mut value = Value::String(StringValue::from(std::mem::take(text).into_owned()));
+        let applied = self.apply(kind, &mut value, true);
+        if let Value::String(s) = value {
+            *text = Cow::Owned(s.as_str().to_owned());
+        }
+        applied
+    }
+}
+
+fn redact_value(redactor: &dyn ContentRedactor, value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            if let Cow::Owned(clean) = redactor.redact(s.as_str()) {
+                *s = StringValue::from(clean);
+            }
+        }
+        Value::Array(opentelemetry::Array::String(items)) => {
+            for item in items.iter_mut() {
+                if let Cow::Owned(clean) = redactor.redact(item.as_str()) {
+                    *item = StringValue::from(clean);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
 impl SpanTransform for ContentTransform {
     fn transform(&self, span: &mut SpanData) {
         let policy = ContentPolicy::from_bits(self.policy.load(Ordering::Relaxed));
+        let redactor = self.redactor.load();
+        let pass = Pass {
+            policy,
+            redactor: redactor.as_ref().map(|b| b.as_ref().as_ref()),
+        };
+
+        let (marked, _) = take_markers(&mut span.attributes);
         let span_kind = span
             .attributes
             .iter()
@@ -151,50 +257,44 @@ impl SpanTransform for ContentTransform {
                     || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND
             })
             .map(|kv| kv.value.as_str().into_owned());
-        let treatments: Vec<Option<Treatment>> = span
+        let kinds: Vec<Option<ContentKind>> = span
             .attributes
             .iter()
             .map(|kv| {
-                content_kind(kv.key.as_str(), span_kind.as_deref(), &span.attributes)
-                    .map(|k| policy.treatment(k))
+                let key = kv.key.as_str();
+                content_kind(key, span_kind.as_deref(), &span.attributes).or_else(|| {
+                    marked
+                        .iter()
+                        .any(|m| m == key)
+                        .then_some(ContentKind::TracingField)
+                })
             })
             .collect();
-        let redactor = self.redactor.load();
-        let redactor: Option<&dyn ContentRedactor> = redactor.as_ref().map(|b| b.as_ref().as_ref());
-        let redact_all = policy.content_redaction_enabled;
         let mut index = 0;
         span.attributes.retain_mut(|kv| {
-            let treatment = treatments[index];
+            let kind = kinds[index];
             index += 1;
-            match treatment {
-                Some(Treatment::Omit) => return false,
-                Some(Treatment::Hash) => {
-                    kv.value = Value::String(content_hash(&kv.value.as_str()).into());
-                    return true;
-                }
-                // Content to redact without a redactor: never let it out unredacted.
-                Some(Treatment::Redact) if redactor.is_none() => return false,
-                _ => {}
-            }
-            if let (true, Some(redactor)) = (redact_all, redactor)
-                && !matches!(treatment, Some(Treatment::Record))
-                && !describes_infrastructure(kv.key.as_str())
-            {
-                Self::redact_value(redactor, &mut kv.value);
-            }
-            true
+            let redactable = !describes_infrastructure(kv.key.as_str());
+            matches!(pass.apply(kind, &mut kv.value, redactable), Applied::Keep)
         });
-        if let (true, Some(redactor)) = (redact_all, redactor) {
-            for event in span.events.events.iter_mut() {
-                for kv in event.attributes.iter_mut() {
-                    Self::redact_value(redactor, &mut kv.value);
-                }
+
+        for event in span.events.events.iter_mut() {
+            let (marked, fallback_name) = take_markers(&mut event.attributes);
+            event.attributes.retain_mut(|kv| {
+                let kind = event_content_kind(kv.key.as_str(), &marked);
+                matches!(pass.apply(kind, &mut kv.value, true), Applied::Keep)
+            });
+            let name_kind = fallback_name.is_some().then_some(ContentKind::TracingField);
+            if let Applied::Withhold = pass.apply_text(name_kind, &mut event.name) {
+                event.name = Cow::Owned(fallback_name.unwrap_or_default());
             }
-            if let Status::Error { description } = &mut span.status
-                && let Cow::Owned(clean) = redactor.redact(description)
-            {
-                *description = Cow::Owned(clean);
-            }
+        }
+
+        if let Status::Error { description } = &mut span.status
+            && !description.is_empty()
+            && let Applied::Withhold = pass.apply_text(Some(ContentKind::ErrorMessage), description)
+        {
+            *description = Cow::Borrowed(WITHHELD_ERROR_DESCRIPTION);
         }
     }
 }
@@ -236,5 +336,180 @@ mod tests {
             content_kind("llm.input_messages.0.message.role", Some("LLM"), &messages),
             None
         );
+    }
+
+    /// Hides the word "secret", as a redactor would hide an e-mail address.
+    struct HideSecret;
+
+    impl ContentRedactor for HideSecret {
+        fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+            if text.contains("secret") {
+                Cow::Owned(text.replace("secret", "[R]"))
+            } else {
+                Cow::Borrowed(text)
+            }
+        }
+    }
+
+    fn transform(policy: ContentPolicy, redactor: bool) -> ContentTransform {
+        let slot: RedactorSlot = Arc::default();
+        if redactor {
+            slot.store(Some(Arc::new(
+                Box::new(HideSecret) as Box<dyn ContentRedactor>
+            )));
+        }
+        ContentTransform {
+            policy: Arc::new(AtomicU32::new(policy.to_bits())),
+            redactor: slot,
+        }
+    }
+
+    /// A failed bridged span: a marked field, a marked event, an exception event.
+    fn failed_span() -> SpanData {
+        use opentelemetry::trace::{Event, SpanContext, SpanKind};
+        let mut events = opentelemetry_sdk::trace::SpanEvents::default();
+        events.events.push(Event::new(
+            "user said secret words",
+            std::time::SystemTime::UNIX_EPOCH,
+            vec![
+                KeyValue::new("level", "INFO"),
+                KeyValue::new("query", "secret query"),
+                KeyValue::new(
+                    CONTENT_FIELDS_KEY,
+                    Value::Array(vec![StringValue::from("query")].into()),
+                ),
+                KeyValue::new(CONTENT_EVENT_NAME_KEY, "event src/lib.rs:1"),
+            ],
+            0,
+        ));
+        events.events.push(Event::new(
+            "exception",
+            std::time::SystemTime::UNIX_EPOCH,
+            vec![
+                KeyValue::new(semconv::EXCEPTION_TYPE, "ParseIntError"),
+                KeyValue::new(semconv::EXCEPTION_MESSAGE, "bad secret input"),
+                KeyValue::new(semconv::EXCEPTION_STACKTRACE, "at secret.rs:1"),
+            ],
+            0,
+        ));
+        SpanData {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: opentelemetry::trace::SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: Cow::Borrowed("lookup"),
+            start_time: std::time::SystemTime::UNIX_EPOCH,
+            end_time: std::time::SystemTime::UNIX_EPOCH,
+            attributes: vec![
+                KeyValue::new("user_id", "secret-user"),
+                KeyValue::new("db.system", "postgresql"),
+                KeyValue::new(
+                    CONTENT_FIELDS_KEY,
+                    Value::Array(vec![StringValue::from("user_id")].into()),
+                ),
+            ],
+            dropped_attributes_count: 0,
+            events,
+            links: opentelemetry_sdk::trace::SpanLinks::default(),
+            status: Status::error("bad secret input"),
+            instrumentation_scope: opentelemetry::InstrumentationScope::default(),
+        }
+    }
+
+    fn exported_strings(span: &SpanData) -> Vec<String> {
+        let mut out = vec![span.name.to_string()];
+        out.extend(
+            span.attributes
+                .iter()
+                .map(|kv| format!("{}={}", kv.key, kv.value)),
+        );
+        for event in &span.events.events {
+            out.push(event.name.to_string());
+            out.extend(
+                event
+                    .attributes
+                    .iter()
+                    .map(|kv| format!("{}={}", kv.key, kv.value)),
+            );
+        }
+        if let Status::Error { description } = &span.status {
+            out.push(description.to_string());
+        }
+        out
+    }
+
+    #[test]
+    fn metadata_only_withholds_error_text_and_marked_fields_and_keeps_the_rest() {
+        let policy = ContentPolicy {
+            trace_metadata_only: true,
+            ..ContentPolicy::default()
+        };
+        let mut span = failed_span();
+        transform(policy, true).transform(&mut span);
+        let all = exported_strings(&span);
+        assert!(all.iter().all(|s| !s.contains("secret")), "{all:?}");
+        assert!(
+            all.iter().all(|s| !s.starts_with("rizk.content")),
+            "{all:?}"
+        );
+        assert_eq!(span.status, Status::error(WITHHELD_ERROR_DESCRIPTION));
+        assert!(all.contains(&"db.system=postgresql".to_owned()), "{all:?}");
+        assert!(
+            all.contains(&"exception.type=ParseIntError".to_owned()),
+            "{all:?}"
+        );
+        assert!(all.contains(&"event src/lib.rs:1".to_owned()), "{all:?}");
+        assert!(all.contains(&"level=INFO".to_owned()), "{all:?}");
+    }
+
+    #[test]
+    fn hashes_replace_error_text_and_marked_fields() {
+        let policy = ContentPolicy {
+            trace_metadata_only: true,
+            trace_content_hashes: true,
+            ..ContentPolicy::default()
+        };
+        let mut span = failed_span();
+        transform(policy, false).transform(&mut span);
+        assert_eq!(span.status, Status::error(content_hash("bad secret input")));
+        assert_eq!(
+            span.events.events[0].name,
+            content_hash("user said secret words")
+        );
+        let all = exported_strings(&span);
+        assert!(all.iter().all(|s| !s.contains("secret")), "{all:?}");
+        assert!(all.contains(&format!("user_id={}", content_hash("secret-user"))));
+    }
+
+    #[test]
+    fn allowed_content_is_redacted_or_kept_and_markers_never_leave() {
+        let mut span = failed_span();
+        transform(ContentPolicy::default(), true).transform(&mut span);
+        let all = exported_strings(&span);
+        assert!(all.iter().all(|s| !s.contains("secret")), "{all:?}");
+        assert_eq!(span.status, Status::error("bad [R] input"));
+        assert_eq!(span.events.events[0].name, "user said [R] words");
+        let recorded = ContentPolicy {
+            content_redaction_enabled: false,
+            ..ContentPolicy::default()
+        };
+        let mut span = failed_span();
+        transform(recorded, false).transform(&mut span);
+        let all = exported_strings(&span);
+        assert!(all.contains(&"user_id=secret-user".to_owned()), "{all:?}");
+        assert!(
+            all.contains(&"user said secret words".to_owned()),
+            "{all:?}"
+        );
+        assert!(
+            all.iter().all(|s| !s.starts_with("rizk.content")),
+            "{all:?}"
+        );
+        assert_eq!(span.status, Status::error("bad secret input"));
+        // Redaction asked for without a redactor: content is withheld, not sent as it is.
+        let mut span = failed_span();
+        transform(ContentPolicy::default(), false).transform(&mut span);
+        let all = exported_strings(&span);
+        assert!(all.iter().all(|s| !s.contains("secret")), "{all:?}");
     }
 }

@@ -5,8 +5,6 @@ use std::borrow::Cow;
 use opentelemetry::trace::{SpanContext, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 
-use crate::semconv;
-
 /// The span that is current on this thread or task: the spec's `trace.get_current_span()`.
 ///
 /// Writes go to the innermost span (a macro span, or a custom span inside it). Everything is a
@@ -71,16 +69,9 @@ impl CurrentSpan {
         if !self.is_recording() {
             return;
         }
-        let message = error.to_string();
-        let span = self.cx.span();
-        span.add_event(
-            "exception",
-            vec![
-                KeyValue::new(semconv::EXCEPTION_TYPE, std::any::type_name::<E>()),
-                KeyValue::new(semconv::EXCEPTION_MESSAGE, message.clone()),
-            ],
-        );
-        span.set_status(Status::error(message));
+        // Not even formatted when the content policy withholds error messages.
+        let message = crate::span::error_messages_captured().then(|| error.to_string());
+        crate::span::record_exception(&self.cx, std::any::type_name::<E>(), message);
     }
 
     /// Sets the status (`Status::Ok`, `Status::error("...")`).

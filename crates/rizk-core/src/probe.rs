@@ -164,6 +164,64 @@ impl<T: ?Sized> ErrorViaNothing for Probe<'_, T> {
     }
 }
 
+/// A type name as people write it, from [`std::any::type_name`]'s output: module paths are
+/// dropped, inside generics too, and an `Error` keeps the crate or module that tells it apart
+/// (`io::Error`, `serde_json::Error`), except the standard `Error` trait. Used for
+/// `exception.type`.
+///
+/// ```
+/// use rizk_core::probe::short_type_name;
+///
+/// assert_eq!(short_type_name("alloc::string::String"), "String");
+/// assert_eq!(short_type_name("std::io::error::Error"), "io::Error");
+/// assert_eq!(short_type_name("core::num::error::ParseIntError"), "ParseIntError");
+/// assert_eq!(
+///     short_type_name("alloc::boxed::Box<dyn core::error::Error + core::marker::Send + core::marker::Sync>"),
+///     "Box<dyn Error + Send + Sync>"
+/// );
+/// ```
+pub fn short_type_name(full: &str) -> std::borrow::Cow<'_, str> {
+    if !full.contains("::") {
+        return std::borrow::Cow::Borrowed(full);
+    }
+    let mut out = String::with_capacity(full.len());
+    let mut rest = full;
+    while !rest.is_empty() {
+        // A path: identifier characters and `::` separators.
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        out.push_str(&short_path(&rest[..end]));
+        rest = &rest[end..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The short form of one path (`std::io::error::Error` -> `io::Error`).
+fn short_path(path: &str) -> String {
+    let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+    let Some((&last, modules)) = segments.split_last() else {
+        return path.to_owned();
+    };
+    if last == "Error" {
+        // `serde_json::error::Error` is `serde_json::Error` to its users; `core::error::Error`
+        // (the trait) is just `Error`.
+        let qualifier = modules.iter().rev().find(|m| **m != "error");
+        if let Some(q) = qualifier
+            && !matches!(*q, "std" | "core" | "alloc")
+        {
+            return format!("{q}::Error");
+        }
+    }
+    last.to_owned()
+}
+
 // The borrows select the capture (autoref specialisation): clippy sees only concrete types.
 #[allow(clippy::needless_borrow)]
 #[cfg(test)]
@@ -207,6 +265,38 @@ mod tests {
             Captured::Text("Order { id: 1 }".into())
         );
         assert!(matches!(unbounded(&Order { id: 1 }), Captured::Opaque(_)));
+    }
+
+    #[test]
+    fn type_names_read_as_people_write_them() {
+        let cases = [
+            (std::any::type_name::<String>(), "String"),
+            (std::any::type_name::<std::io::Error>(), "io::Error"),
+            (
+                std::any::type_name::<std::num::ParseIntError>(),
+                "ParseIntError",
+            ),
+            (
+                std::any::type_name::<Box<dyn std::error::Error + Send + Sync>>(),
+                "Box<dyn Error + Send + Sync>",
+            ),
+            (std::any::type_name::<std::fmt::Error>(), "fmt::Error"),
+            (
+                std::any::type_name::<serde_json::Error>(),
+                "serde_json::Error",
+            ),
+            (
+                std::any::type_name::<Result<Vec<String>, std::io::Error>>(),
+                "Result<Vec<String>, io::Error>",
+            ),
+            (std::any::type_name::<&str>(), "&str"),
+            (std::any::type_name::<[u8; 4]>(), "[u8; 4]"),
+            ("panic", "panic"),
+            ("my_app::errors::PaymentError", "PaymentError"),
+        ];
+        for (full, short) in cases {
+            assert_eq!(short_type_name(full), short, "{full}");
+        }
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub const SERVICE_NAME: &str = "service.name";
 pub const EXCEPTION_TYPE: &str = "exception.type";
 /// OpenTelemetry: the exception event's message.
 pub const EXCEPTION_MESSAGE: &str = "exception.message";
+/// OpenTelemetry: the exception event's stack trace.
+pub const EXCEPTION_STACKTRACE: &str = "exception.stacktrace";
 /// Set to `true` on a span whose future was dropped before it completed.
 pub const CANCELLED: &str = "rizk.cancelled";
 

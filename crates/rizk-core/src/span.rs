@@ -339,15 +339,7 @@ impl Active {
     }
 
     fn record_error(&self, error: CapturedError) {
-        let span = self.cx.span();
-        span.add_event(
-            "exception",
-            vec![
-                KeyValue::new(semconv::EXCEPTION_TYPE, error.type_name),
-                KeyValue::new(semconv::EXCEPTION_MESSAGE, error.message.clone()),
-            ],
-        );
-        span.set_status(Status::error(error.message));
+        record_exception(&self.cx, error.type_name, Some(error.message));
     }
 
     fn record_panic(&self, payload: &(dyn Any + Send)) {
@@ -415,6 +407,75 @@ impl Outcome<'_> {
     pub fn record_error(&mut self, error: CapturedError) {
         self.active.record_error(error);
     }
+
+    /// Marks the span as failed like [`Outcome::record_error`], formatting the error (`describe`)
+    /// only when the content policy captures error messages; otherwise the event carries the
+    /// type (`type_name`) alone and the status [`crate::content::WITHHELD_ERROR_DESCRIPTION`].
+    /// What the macros call.
+    ///
+    /// ```
+    /// use rizk_core::probe::CapturedError;
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    ///
+    /// static META: SpanMeta = SpanMeta {
+    ///     kind: EntityKind::Task,
+    ///     name: "parse_quantity",
+    ///     span_name: "task.parse_quantity",
+    ///     organization_id: None,
+    ///     project_id: None,
+    ///     version: None,
+    ///     capture_input: true,
+    ///     capture_output: true,
+    /// };
+    /// // What #[task] expands to for an `Err`, by hand:
+    /// let parsed = EntitySpan::start(&META).run(
+    ///     || "x".parse::<u8>(),
+    ///     |result, outcome| {
+    ///         if let Err(err) = result {
+    ///             outcome.record_error_with(std::any::type_name_of_val(err), || CapturedError {
+    ///                 type_name: std::any::type_name_of_val(err),
+    ///                 message: err.to_string(),
+    ///             });
+    ///         }
+    ///     },
+    /// );
+    /// assert!(parsed.is_err());
+    /// ```
+    pub fn record_error_with(
+        &mut self,
+        type_name: &'static str,
+        describe: impl FnOnce() -> CapturedError,
+    ) {
+        if error_messages_captured() {
+            self.active.record_error(describe());
+        } else {
+            record_exception(&self.active.cx, type_name, None);
+        }
+    }
+}
+
+/// Whether the content policy in force captures error messages (recorded, redacted or hashed):
+/// when it does not, they are not even formatted.
+pub(crate) fn error_messages_captured() -> bool {
+    runtime::content_policy().is_some_and(|p| p.treatment(ContentKind::ErrorMessage).captures())
+}
+
+/// Records an `exception` event (the short type name, and the message when there is one) and
+/// sets status ERROR on the span of `cx`.
+pub(crate) fn record_exception(cx: &Context, type_name: &str, message: Option<String>) {
+    let span = cx.span();
+    let mut attributes = vec![KeyValue::new(
+        semconv::EXCEPTION_TYPE,
+        crate::probe::short_type_name(type_name).into_owned(),
+    )];
+    if let Some(message) = &message {
+        attributes.push(KeyValue::new(semconv::EXCEPTION_MESSAGE, message.clone()));
+    }
+    span.add_event("exception", attributes);
+    span.set_status(Status::error(message.unwrap_or_else(|| {
+        crate::content::WITHHELD_ERROR_DESCRIPTION.to_owned()
+    })));
 }
 
 pin_project_lite::pin_project! {

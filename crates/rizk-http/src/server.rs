@@ -275,7 +275,10 @@ where
             match &output {
                 Ok(response) => crate::record_status_code(&span, response.status().as_u16()),
                 Err(error) => {
-                    span.set_attribute(KeyValue::new(attr::ERROR_TYPE, std::any::type_name::<E>()));
+                    span.set_attribute(KeyValue::new(
+                        attr::ERROR_TYPE,
+                        rizk_core::probe::short_type_name(std::any::type_name::<E>()).into_owned(),
+                    ));
                     span.set_status(Status::error(error.to_string()));
                 }
             }

@@ -168,8 +168,10 @@ fn describe(output: &ReturnType, capture_output: bool, private: &TokenStream) ->
                 #imports
                 match __rizk_ret {
                     ::core::result::Result::Ok(__rizk_value) => #ok,
-                    ::core::result::Result::Err(__rizk_error) => __rizk_outcome
-                        .record_error((&&&#private::probe::Probe(__rizk_error)).rizk_error()),
+                    ::core::result::Result::Err(__rizk_error) => __rizk_outcome.record_error_with(
+                        ::core::any::type_name_of_val(__rizk_error),
+                        || (&&&#private::probe::Probe(__rizk_error)).rizk_error(),
+                    ),
                 }
             }
         }

@@ -28,6 +28,9 @@ pub(crate) struct LlmSpan {
     recording: bool,
     /// Prompts may be captured (recorded, or redacted or hashed on the export side).
     inputs: bool,
+    /// The whole conversation (`input.value`) may be captured: it holds system prompts and
+    /// user messages too.
+    conversation: bool,
     /// Completions may be captured.
     outputs: bool,
     started: Instant,
@@ -97,6 +100,7 @@ impl LlmSpan {
         let policy = recording.then(rizk_core::content_policy).flatten();
         let captures = |kind| policy.is_some_and(|p| p.treatment(kind).captures());
         let inputs = captures(ContentKind::LlmInput);
+        let conversation = captures(ContentKind::Conversation);
         let outputs = captures(ContentKind::LlmOutput);
         if recording {
             let model = model.to_owned();
@@ -127,6 +131,7 @@ impl LlmSpan {
             cx,
             recording,
             inputs,
+            conversation,
             outputs,
             started,
             ended: false,
@@ -206,7 +211,7 @@ impl LlmSpan {
         if self.inputs
             && let Ok(messages) = serde_json::to_value(&request.messages)
         {
-            push_input_messages(&messages, &mut attrs);
+            push_input_messages(&messages, self.conversation, &mut attrs);
         }
         self.cx.span().set_attributes(attrs);
     }
@@ -398,9 +403,15 @@ fn content_text(message: &serde_json::Value) -> Option<String> {
 
 /// `input.value` (the messages as JSON) and OpenInference's flattened
 /// `llm.input_messages.<i>.message.{role,content}`. Content: call only when allowed.
-fn push_input_messages(messages: &serde_json::Value, attrs: &mut Vec<KeyValue>) {
-    attrs.push(kv(core_keys::INPUT_VALUE, messages.to_string()));
-    attrs.push(kv(core_keys::INPUT_MIME_TYPE, "application/json"));
+fn push_input_messages(
+    messages: &serde_json::Value,
+    conversation: bool,
+    attrs: &mut Vec<KeyValue>,
+) {
+    if conversation {
+        attrs.push(kv(core_keys::INPUT_VALUE, messages.to_string()));
+        attrs.push(kv(core_keys::INPUT_MIME_TYPE, "application/json"));
+    }
     for (i, message) in messages.as_array().into_iter().flatten().enumerate() {
         if let Some(role) = message.get("role").and_then(|r| r.as_str()) {
             attrs.push(KeyValue::new(

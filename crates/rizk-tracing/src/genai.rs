@@ -97,7 +97,8 @@ pub(crate) fn content_kind(key: &str) -> Option<ContentKind> {
         "gen_ai.system_instructions" => ContentKind::SystemPrompt,
         "gen_ai.tool.call.arguments" => ContentKind::FunctionInput,
         "gen_ai.tool.call.result" => ContentKind::FunctionOutput,
-        "input.value" | "gen_ai.input.messages" => ContentKind::LlmInput,
+        // A whole conversation: system prompt and user messages included.
+        "input.value" | "gen_ai.input.messages" => ContentKind::Conversation,
         "output.value" | "gen_ai.completion" | "gen_ai.output.messages" => ContentKind::LlmOutput,
         _ if key.starts_with("gen_ai.prompt.") || key.starts_with("llm.input_messages.") => {
             ContentKind::LlmInput
@@ -108,6 +109,70 @@ pub(crate) fn content_kind(key: &str) -> Option<ContentKind> {
         _ => return None,
     };
     Some(kind)
+}
+
+/// What the bridge does with a field of a bridged span or event, by its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldClass {
+    /// A structural key the bridge maps or that describes the infrastructure (model, provider,
+    /// token counts, `db.system`, ...): always recorded.
+    Structural,
+    /// Content under a key the export-side transform recognises by itself (`gen_ai.prompt`,
+    /// `input.value`, ...), or the status description.
+    Known(ContentKind),
+    /// Anything else (a `#[tracing::instrument]` argument, a custom field): content of kind
+    /// [`ContentKind::TracingField`], marked for the export side.
+    Other,
+}
+
+/// Keys outside `gen_ai.*` and `llm.*` that describe the program or the infrastructure rather
+/// than what people sent: OpenTelemetry's semantic-convention keys for them.
+const STRUCTURAL_KEYS: &[&str] = &[
+    "error.type",
+    "exception.type",
+    "framework.name",
+    "openinference.span.kind",
+    "input.mime_type",
+    "output.mime_type",
+    "server.address",
+    "server.port",
+    "url.scheme",
+    "http.request.method",
+    "http.response.status_code",
+    "http.route",
+    "db.system",
+    "db.system.name",
+    "db.operation.name",
+    "db.collection.name",
+    "rpc.system",
+    "rpc.service",
+    "rpc.method",
+    "messaging.system",
+    "messaging.operation.name",
+];
+
+/// Prefixes of structural keys: the bridge's steering fields, rizk's own keys, source
+/// locations and network details.
+const STRUCTURAL_PREFIXES: &[&str] = &["otel.", "rizk.", "code.", "network."];
+
+/// How the content policy sees the field `key` (see [`FieldClass`]).
+pub(crate) fn field_class(key: &str) -> FieldClass {
+    if let Some(kind) = content_kind(key) {
+        return FieldClass::Known(kind);
+    }
+    if key == keys::OTEL_STATUS_DESCRIPTION {
+        return FieldClass::Known(ContentKind::ErrorMessage);
+    }
+    // What is left of the GenAI and OpenInference keys is metadata: model, provider, token
+    // counts, response id, finish reasons, parameters.
+    if key.starts_with("gen_ai.")
+        || key.starts_with("llm.")
+        || STRUCTURAL_PREFIXES.iter().any(|p| key.starts_with(p))
+        || STRUCTURAL_KEYS.contains(&key)
+    {
+        return FieldClass::Structural;
+    }
+    FieldClass::Other
 }
 
 /// Where a content field also goes, for OpenInference backends.
@@ -243,6 +308,40 @@ mod tests {
         ] {
             assert!(!is_content(key), "{key}");
         }
+    }
+
+    #[test]
+    fn fields_are_content_unless_structural() {
+        for key in [
+            "gen_ai.request.model",
+            "gen_ai.usage.input_tokens",
+            "gen_ai.response.id",
+            "llm.model",
+            "otel.name",
+            "db.system",
+            "code.lineno",
+            "server.address",
+        ] {
+            assert_eq!(field_class(key), FieldClass::Structural, "{key}");
+        }
+        for key in [
+            "user_id",
+            "query",
+            "user.id",
+            "url.full",
+            "db.query.text",
+            "message",
+        ] {
+            assert_eq!(field_class(key), FieldClass::Other, "{key}");
+        }
+        assert_eq!(
+            field_class("gen_ai.input.messages"),
+            FieldClass::Known(ContentKind::Conversation)
+        );
+        assert_eq!(
+            field_class("otel.status_description"),
+            FieldClass::Known(ContentKind::ErrorMessage)
+        );
     }
 
     #[test]

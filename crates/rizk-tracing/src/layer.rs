@@ -10,6 +10,7 @@ use opentelemetry::trace::{
 use opentelemetry::{
     Context, ContextGuard, InstrumentationScope, Key, KeyValue, StringValue, Value,
 };
+use rizk_core::content::{CONTENT_EVENT_NAME_KEY, WITHHELD_ERROR_DESCRIPTION};
 use rizk_core::semconv::{self, EntityKind};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
@@ -29,11 +30,15 @@ use crate::visit::{Captured, EventVisitor, FieldVisitor};
 ///   `tool.<name>`, `<provider>.<operation>`, with `rizk.span.kind`, `openinference.span.kind`,
 ///   `llm.provider`, `llm.model`, `llm.token_count.*` next to the `gen_ai.*` fields. Other spans
 ///   stay plain spans with their fields as attributes.
-/// - Content fields ([`crate::CONTENT_KEYS`]) are recorded only while the content policy allows
-///   (`trace_content`), and are then also written as `input.value` / `output.value`. Redaction
-///   applies to them on the export side like to every other span.
-/// - Events inside a bridged span become span events; an `ERROR` event marks the span as
-///   failed. `follows_from` becomes a span link.
+/// - Fields and events follow the content policy, like every other producer: prompt and
+///   completion fields ([`crate::CONTENT_KEYS`]) as their kind, every other field that is not a
+///   structural key (model, provider, token counts, `db.system`, ...) as
+///   [`rizk_core::content::ContentKind::TracingField`] (a `#[tracing::instrument]` argument is
+///   content), and so are event messages and fields. What the policy omits is never formatted;
+///   what it hashes or redacts is hashed or redacted on the export side. Prompts and completions
+///   are also written as `input.value` / `output.value`.
+/// - Events inside a bridged span, from `INFO` up ([`RizkLayer::with_event_level`]), become
+///   span events named by their message; an `ERROR` event marks the span as failed. `follows_from` becomes a span link.
 ///
 /// ```
 /// use tracing_subscriber::layer::SubscriberExt;
@@ -48,6 +53,7 @@ pub struct RizkLayer {
     scope: InstrumentationScope,
     events: bool,
     max_level: Level,
+    event_level: Level,
 }
 
 impl Default for RizkLayer {
@@ -57,7 +63,7 @@ impl Default for RizkLayer {
 }
 
 impl RizkLayer {
-    /// A layer that bridges spans of every level and their events.
+    /// A layer that bridges spans of every level, and their events from `INFO` up.
     ///
     /// ```
     /// let layer = rizk_tracing::RizkLayer::new();
@@ -70,6 +76,7 @@ impl RizkLayer {
                 .build(),
             events: true,
             max_level: Level::TRACE,
+            event_level: Level::INFO,
         }
     }
 
@@ -83,6 +90,22 @@ impl RizkLayer {
     /// ```
     pub fn with_max_level(mut self, level: Level) -> Self {
         self.max_level = level;
+        self
+    }
+
+    /// Records events inside bridged spans from `level` up (default: `Level::INFO`, so the
+    /// `debug` and `trace` chatter of HTTP clients and connection pools, and rig's `trace`
+    /// events that repeat whole requests, stay out of the trace). `Level::TRACE` records every
+    /// event. [`RizkLayer::with_max_level`] still applies. `ERROR` events always pass and mark
+    /// their span as failed.
+    ///
+    /// ```
+    /// // Keep debug events too, e.g. while developing.
+    /// let layer = rizk_tracing::RizkLayer::new().with_event_level(tracing::Level::DEBUG);
+    /// # let _ = layer;
+    /// ```
+    pub fn with_event_level(mut self, level: Level) -> Self {
+        self.event_level = level;
         self
     }
 
@@ -287,7 +310,7 @@ where
         let mut list = Vec::with_capacity(meta.fields().len() + 4);
         let mut visitor = FieldVisitor::new(&mut list);
         attrs.record(&mut visitor);
-        let mut captured = visitor.captured;
+        let mut captured = visitor.finish();
 
         let mut genai_state = None;
         let mut name: Cow<'static, str> = Cow::Borrowed(meta.name());
@@ -334,7 +357,7 @@ where
         let mut list = Vec::new();
         let mut visitor = FieldVisitor::new(&mut list);
         values.record(&mut visitor);
-        let mut captured = visitor.captured;
+        let mut captured = visitor.finish();
         let meta = span.metadata();
         let mut rename = None;
         if bridged.genai.is_none() && captured.operation.is_some() {
@@ -375,7 +398,8 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
         let meta = event.metadata();
-        if *meta.level() > self.max_level {
+        // More verbose levels compare greater: TRACE > DEBUG > INFO.
+        if *meta.level() > self.max_level || *meta.level() > self.event_level {
             return;
         }
         let is_error = *meta.level() == Level::ERROR;
@@ -394,13 +418,20 @@ where
         }) else {
             return;
         };
-        let mut attrs = Vec::with_capacity(meta.fields().len() + 2);
-        let mut visitor = EventVisitor::new(&mut attrs);
+        let mut attrs = Vec::with_capacity(meta.fields().len() + 4);
+        let mut visitor = EventVisitor::new(&mut attrs, is_error);
         event.record(&mut visitor);
+        visitor.finish();
+        let message_named = visitor.message_is_recorded();
         let message = visitor.message.take();
         let otel_span = cx.span();
         if is_error {
-            otel_span.set_status(Status::error(message.clone().unwrap_or_default()));
+            // The message was formatted only if the policy captures it; else the span still
+            // fails, with a description that says why it is empty.
+            let description = message
+                .clone()
+                .unwrap_or_else(|| WITHHELD_ERROR_DESCRIPTION.to_owned());
+            otel_span.set_status(Status::error(description));
         }
         if self.events {
             attrs.push(KeyValue::new(
@@ -411,8 +442,13 @@ where
                 Key::from_static_str("target"),
                 Value::from(meta.target()),
             ));
-            let name: Cow<'static, str> = match message {
-                Some(message) => Cow::Owned(message),
+            let name: Cow<'static, str> = match message.filter(|_| message_named) {
+                Some(message) => {
+                    // The message is content: the export side applies the policy to it, and
+                    // falls back to the callsite's name when it may not leave.
+                    attrs.push(KeyValue::new(CONTENT_EVENT_NAME_KEY, meta.name()));
+                    Cow::Owned(message)
+                }
                 None => Cow::Borrowed(meta.name()),
             };
             otel_span.add_event(name, attrs);

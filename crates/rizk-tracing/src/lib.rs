@@ -41,7 +41,7 @@ mod visit;
 pub use genai::{CONTENT_KEY_PREFIXES, CONTENT_KEYS};
 pub use layer::RizkLayer;
 
-/// The bridge layer with its defaults: every level, events included. The same as
+/// The bridge layer with its defaults: spans of every level, events from `INFO` up. The same as
 /// [`RizkLayer::new`].
 ///
 /// ```

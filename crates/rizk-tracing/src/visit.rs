@@ -4,11 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use opentelemetry::{Key, KeyValue, StringValue, Value};
-use rizk_core::content::ContentPolicy;
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
+use rizk_core::content::{
+    CONTENT_FIELDS_KEY, ContentKind, ContentPolicy, WITHHELD_ERROR_DESCRIPTION,
+};
 use tracing::field::{Field, Visit};
 
-use crate::genai::{self, keys};
+use crate::genai::{self, FieldClass, keys};
 
 /// Values of the fields the bridge reacts to, besides recording them as attributes.
 #[derive(Debug, Default)]
@@ -31,17 +33,78 @@ pub(crate) struct Captured {
 #[derive(Debug, Default)]
 struct ContentGate(Option<Option<ContentPolicy>>);
 
+/// Whether a field is captured, and whether the export side must be told it is content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admission {
+    /// Not captured, not formatted.
+    Skip,
+    /// Captured; its key tells the export side what it is.
+    Record,
+    /// Captured content that only the marker ([`CONTENT_FIELDS_KEY`]) identifies.
+    RecordMarked,
+}
+
 impl ContentGate {
-    /// Whether a field named `name` may be captured: metadata always, content when the policy
-    /// records, redacts or hashes its kind (redaction and hashing happen on the export side).
-    fn admits(&mut self, name: &str) -> bool {
-        let Some(kind) = genai::content_kind(name) else {
-            return true;
-        };
+    /// Whether content of `kind` may be captured: when the policy records, redacts or hashes
+    /// it (redaction and hashing happen on the export side). Nothing without rizk running.
+    fn captures(&mut self, kind: ContentKind) -> bool {
         self.0
             .get_or_insert_with(rizk_core::content_policy)
             .is_some_and(|policy| policy.treatment(kind).captures())
     }
+
+    /// What happens to a span field named `name`: metadata always, content as the policy says.
+    fn admits(&mut self, name: &str) -> Admission {
+        match genai::field_class(name) {
+            FieldClass::Structural => Admission::Record,
+            FieldClass::Known(kind) => {
+                if self.captures(kind) {
+                    Admission::Record
+                } else {
+                    Admission::Skip
+                }
+            }
+            FieldClass::Other => {
+                if self.captures(ContentKind::TracingField) {
+                    Admission::RecordMarked
+                } else {
+                    Admission::Skip
+                }
+            }
+        }
+    }
+
+    /// What happens to an event field named `name`. The export side knows no keys of event
+    /// fields, so every captured content field is marked.
+    fn admits_event_field(&mut self, name: &str) -> Admission {
+        match genai::field_class(name) {
+            FieldClass::Structural => Admission::Record,
+            FieldClass::Known(kind) => {
+                if self.captures(kind) && self.captures(ContentKind::TracingField) {
+                    Admission::RecordMarked
+                } else {
+                    Admission::Skip
+                }
+            }
+            FieldClass::Other => {
+                if self.captures(ContentKind::TracingField) {
+                    Admission::RecordMarked
+                } else {
+                    Admission::Skip
+                }
+            }
+        }
+    }
+}
+
+/// The marker attribute naming the content fields in `marked`.
+fn marker(marked: &[&'static str]) -> KeyValue {
+    KeyValue::new(
+        CONTENT_FIELDS_KEY,
+        Value::Array(Array::String(
+            marked.iter().map(|k| StringValue::from(*k)).collect(),
+        )),
+    )
 }
 
 /// Collects the attributes of a span's fields (at creation or on `record`).
@@ -49,6 +112,8 @@ pub(crate) struct FieldVisitor<'a> {
     pub(crate) attrs: &'a mut Vec<KeyValue>,
     pub(crate) captured: Captured,
     content: ContentGate,
+    /// Captured fields that are content only the marker identifies.
+    marked: Vec<&'static str>,
 }
 
 impl<'a> FieldVisitor<'a> {
@@ -57,12 +122,35 @@ impl<'a> FieldVisitor<'a> {
             attrs,
             captured: Captured::default(),
             content: ContentGate::default(),
+            marked: Vec::new(),
         }
     }
 
-    /// `false` for a content field while the policy forbids content: skip it unformatted.
-    fn admits(&mut self, name: &str) -> bool {
-        self.content.admits(name)
+    /// Ends the visit: adds the content marker when content fields were captured, and returns
+    /// what the mapping reacts to.
+    pub(crate) fn finish(self) -> Captured {
+        if !self.marked.is_empty() {
+            self.attrs.push(marker(&self.marked));
+        }
+        self.captured
+    }
+
+    /// `false` for a content field the policy does not capture: skip it unformatted.
+    fn admits(&mut self, name: &'static str) -> bool {
+        match self.content.admits(name) {
+            Admission::Skip => {
+                if name == keys::OTEL_STATUS_DESCRIPTION {
+                    // The span still fails; the text says why its message is missing.
+                    self.captured.status_description = Some(WITHHELD_ERROR_DESCRIPTION.to_owned());
+                }
+                false
+            }
+            Admission::Record => true,
+            Admission::RecordMarked => {
+                self.marked.push(name);
+                true
+            }
+        }
     }
 
     fn push(&mut self, name: &'static str, value: Value) {
@@ -139,10 +227,15 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.int(field.name(), value);
+        if self.admits(field.name()) {
+            self.int(field.name(), value);
+        }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
+        if !self.admits(field.name()) {
+            return;
+        }
         match i64::try_from(value) {
             Ok(v) => self.int(field.name(), v),
             Err(_) => self.push(field.name(), Value::String(value.to_string().into())),
@@ -150,6 +243,9 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
+        if !self.admits(field.name()) {
+            return;
+        }
         match i64::try_from(value) {
             Ok(v) => self.int(field.name(), v),
             Err(_) => self.push(field.name(), Value::String(value.to_string().into())),
@@ -157,6 +253,9 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_u128(&mut self, field: &Field, value: u128) {
+        if !self.admits(field.name()) {
+            return;
+        }
         match i64::try_from(value) {
             Ok(v) => self.int(field.name(), v),
             Err(_) => self.push(field.name(), Value::String(value.to_string().into())),
@@ -164,11 +263,15 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.push(field.name(), Value::F64(value));
+        if self.admits(field.name()) {
+            self.push(field.name(), Value::F64(value));
+        }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.push(field.name(), Value::Bool(value));
+        if self.admits(field.name()) {
+            self.push(field.name(), Value::Bool(value));
+        }
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
@@ -186,24 +289,63 @@ impl Visit for FieldVisitor<'_> {
     }
 }
 
-/// Formats an event's fields: its `message` becomes the event name, the rest attributes.
+/// Formats an event's fields: its `message` becomes the event name, the rest attributes. Both
+/// are content ([`ContentKind::TracingField`]), captured only as the policy allows.
 pub(crate) struct EventVisitor<'a> {
     pub(crate) message: Option<String>,
     pub(crate) attrs: &'a mut Vec<KeyValue>,
     content: ContentGate,
+    /// Whether the message is wanted: as the event's name, or as the status of an `ERROR`
+    /// event when the policy captures error messages.
+    wants_message: bool,
+    marked: Vec<&'static str>,
 }
 
 impl<'a> EventVisitor<'a> {
-    pub(crate) fn new(attrs: &'a mut Vec<KeyValue>) -> Self {
+    /// A visitor for an event; `is_error` for an `ERROR` event, whose message is also the
+    /// span's status description.
+    pub(crate) fn new(attrs: &'a mut Vec<KeyValue>, is_error: bool) -> Self {
+        let mut content = ContentGate::default();
+        let wants_message = content.captures(ContentKind::TracingField)
+            || (is_error && content.captures(ContentKind::ErrorMessage));
         EventVisitor {
             message: None,
             attrs,
-            content: ContentGate::default(),
+            content,
+            wants_message,
+            marked: Vec::new(),
         }
     }
 
-    fn admits(&mut self, name: &str) -> bool {
-        self.content.admits(name)
+    /// Whether the message may name the event (else it only serves as the status).
+    pub(crate) fn message_is_recorded(&mut self) -> bool {
+        self.content.captures(ContentKind::TracingField)
+    }
+
+    /// Ends the visit: adds the content marker when content fields were captured.
+    pub(crate) fn finish(&mut self) {
+        if !self.marked.is_empty() {
+            let marker = marker(&self.marked);
+            self.attrs.push(marker);
+        }
+    }
+
+    fn admits(&mut self, name: &'static str) -> bool {
+        match self.content.admits_event_field(name) {
+            Admission::Skip => false,
+            Admission::Record => true,
+            Admission::RecordMarked => {
+                self.marked.push(name);
+                true
+            }
+        }
+    }
+
+    fn push(&mut self, name: &'static str, value: Value) {
+        if self.admits(name) {
+            self.attrs
+                .push(KeyValue::new(Key::from_static_str(name), value));
+        }
     }
 }
 
@@ -211,7 +353,9 @@ impl Visit for EventVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         let name = field.name();
         if name == "message" {
-            self.message = Some(value.to_owned());
+            if self.wants_message {
+                self.message = Some(value.to_owned());
+            }
         } else if self.admits(name) {
             self.attrs.push(KeyValue::new(
                 Key::from_static_str(name),
@@ -221,31 +365,29 @@ impl Visit for EventVisitor<'_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.attrs
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
+        self.push(field.name(), Value::I64(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         let value =
             i64::try_from(value).map_or_else(|_| Value::from(value.to_string()), Value::I64);
-        self.attrs
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
+        self.push(field.name(), value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.attrs
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
+        self.push(field.name(), Value::F64(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.attrs
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
+        self.push(field.name(), Value::Bool(value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let name = field.name();
         if name == "message" {
-            self.message = Some(format!("{value:?}"));
+            if self.wants_message {
+                self.message = Some(format!("{value:?}"));
+            }
         } else if self.admits(name) {
             self.attrs.push(KeyValue::new(
                 Key::from_static_str(name),
