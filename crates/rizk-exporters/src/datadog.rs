@@ -63,6 +63,7 @@ pub fn datadog_exporter(settings: &DatadogSettings) -> Result<DatadogExporter> {
         keep: Keep::All,
         allow_gzip: false,
         ca_certificate: None,
+        retry: crate::RetryPolicy::default(),
     })?;
     let mut pipeline = opentelemetry_datadog::new_pipeline()
         .with_service_name(settings.service.clone())

@@ -24,6 +24,7 @@ pub(crate) struct GrpcExporter {
     inner: opentelemetry_otlp::SpanExporter,
     timeout: Duration,
     url: String,
+    retry: crate::RetryPolicy,
 }
 
 impl std::fmt::Debug for GrpcExporter {
@@ -96,10 +97,32 @@ impl GrpcExporter {
             inner,
             timeout: settings.timeout,
             url: settings.url.to_string(),
+            retry: settings.retry,
         })
     }
 
+    /// One export, retried while the server says it is busy (the batch is cloned per attempt,
+    /// which only happens on the retry path).
     fn run(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let mut batch = Some(batch);
+        let (result, _) = crate::retry::run(self.retry, || {
+            let attempt = batch.clone().unwrap_or_default();
+            match self.run_once(attempt) {
+                Err(OTelSdkError::InternalFailure(message))
+                    if crate::retry::retryable_grpc(&message) =>
+                {
+                    crate::retry::Attempt::Retry(OTelSdkError::InternalFailure(message), None)
+                }
+                other => {
+                    batch = None;
+                    crate::retry::Attempt::Done(other)
+                }
+            }
+        });
+        result
+    }
+
+    fn run_once(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let guard = self.runtime.lock().map_err(|_| {
             OTelSdkError::InternalFailure("the gRPC runtime lock is poisoned".into())
         })?;

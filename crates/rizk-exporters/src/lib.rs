@@ -27,6 +27,7 @@ use rizk_core::export::{ConsoleExporter, ExporterSet, QueueOptions};
 use rizk_core::{Result, RizkError};
 use url::Url;
 
+mod retry;
 mod settings;
 #[cfg(feature = "_http")]
 mod transport;
@@ -49,6 +50,7 @@ pub use datadog::{DatadogExporter, datadog_exporter};
 pub use jaeger::{JaegerPropagator, jaeger_propagator};
 #[cfg(feature = "otlp")]
 pub use otlp::{OtlpExporter, otlp_exporter, otlp_http_exporter};
+pub use retry::RetryPolicy;
 pub use settings::{DatadogSettings, OtlpSettings, USER_AGENT, ZipkinSettings};
 #[cfg(feature = "zipkin")]
 pub use zipkin::{ZipkinExporter, zipkin_exporter};

@@ -120,6 +120,7 @@ pub fn otlp_http_exporter(settings: &OtlpSettings, name: &str) -> Result<OtlpExp
         keep: Keep::Only(&["content-type", "content-encoding"]),
         allow_gzip: gzip,
         ca_certificate: settings.ca_certificate.as_ref(),
+        retry: settings.retry,
     })?;
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()

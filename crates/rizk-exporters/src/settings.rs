@@ -45,6 +45,8 @@ pub struct OtlpSettings {
     pub ca_certificate: Option<PathBuf>,
     /// Replaces `service.name` in the resource sent to this destination.
     pub service_name: Option<String>,
+    /// How a request the receiver answers "busy" (429, 502, 503, 504, a timeout) is retried.
+    pub retry: crate::RetryPolicy,
 }
 
 impl OtlpSettings {
@@ -103,6 +105,7 @@ impl OtlpSettings {
             timeout: DEFAULT_OTLP_TIMEOUT,
             ca_certificate: None,
             service_name: None,
+            retry: crate::RetryPolicy::default(),
         }
     }
 

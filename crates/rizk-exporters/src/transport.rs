@@ -13,11 +13,13 @@
 //!   it is built on a short-lived thread of its own;
 //! - no redirects (a redirect could carry credentials elsewhere) and one bound per request.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,22 +32,27 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use rizk_core::{Result, RizkError, Secret};
 
+use crate::retry::{Attempt, RetryPolicy};
 use crate::settings::USER_AGENT;
 
 /// The last failure of one exporter, in words, written by the transport and read by
-/// [`Diagnosed`].
+/// [`Diagnosed`]. Kept per thread: an exporter's requests overlap on several worker threads,
+/// and each export call runs (transport included) on the one thread that polls it.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct FailureSlot(Arc<Mutex<Option<String>>>);
+pub(crate) struct FailureSlot(Arc<Mutex<HashMap<ThreadId, String>>>);
 
 impl FailureSlot {
     fn set(&self, reason: String) {
         if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(reason);
+            slot.insert(std::thread::current().id(), reason);
         }
     }
 
     fn take(&self) -> Option<String> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.remove(&std::thread::current().id()))
     }
 }
 
@@ -67,6 +74,7 @@ pub(crate) struct HttpTransport {
     keep: Keep,
     allow_gzip: bool,
     failure: FailureSlot,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for HttpTransport {
@@ -88,6 +96,7 @@ pub(crate) struct TransportConfig<'a> {
     pub(crate) keep: Keep,
     pub(crate) allow_gzip: bool,
     pub(crate) ca_certificate: Option<&'a PathBuf>,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl HttpTransport {
@@ -139,6 +148,7 @@ impl HttpTransport {
                 keep: config.keep,
                 allow_gzip: config.allow_gzip,
                 failure: failure.clone(),
+                retry: config.retry,
             },
             failure,
         ))
@@ -179,47 +189,84 @@ impl HttpTransport {
             headers.insert(name.clone(), value.clone());
         }
         let url = parts.uri.to_string();
+        let (result, attempts) = crate::retry::run(self.retry, || {
+            self.attempt(&parts.method, &url, &headers, &body)
+        });
+        if attempts > 1 && result.as_ref().is_ok_and(|r| r.status().is_success()) {
+            // Delivered after all: the failure of an earlier attempt is not the batch's.
+            let _ = self.failure.take();
+        }
+        result
+    }
+
+    /// One attempt of a request: the answer, or why it failed and whether to retry.
+    fn attempt(
+        &self,
+        method: &http::Method,
+        url: &str,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Attempt<Response<Bytes>, HttpError> {
         let sent = self
             .client
-            .request(parts.method.clone(), &url)
-            .headers(headers)
+            .request(method.clone(), url)
+            .headers(headers.clone())
             .body(body.to_vec())
             .send();
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
                 self.failure
-                    .set(format!("{} {url} failed: {}", parts.method, chain(&error)));
-                return Err(Box::new(error));
+                    .set(format!("{method} {url} failed: {}", chain(&error)));
+                // A request that timed out may succeed later; a refused one will not soon.
+                return if error.is_timeout() {
+                    Attempt::Retry(Box::new(error), None)
+                } else {
+                    Attempt::Done(Err(Box::new(error)))
+                };
             }
         };
         let status = response.status();
         let response_headers = response.headers().clone();
+        let retry_after = response_headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok());
         if !status.is_success() {
-            let retry = response_headers
-                .get(http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
+            let retry = retry_after
                 .map(|v| format!(" (retry-after {v})"))
                 .unwrap_or_default();
             self.failure.set(format!(
-                "{} {url} answered {status}{retry}; the spans of this batch are dropped",
-                parts.method
+                "{method} {url} answered {status}{retry}; the spans of this batch are dropped"
             ));
         }
+        let asked = crate::retry::retry_after(retry_after);
         let bytes = match response.bytes() {
             Ok(bytes) => bytes,
             Err(error) => {
                 self.failure.set(format!(
-                    "{} {url}: reading the answer failed: {}",
-                    parts.method,
+                    "{method} {url}: reading the answer failed: {}",
                     chain(&error)
                 ));
-                return Err(Box::new(error));
+                return Attempt::Done(Err(Box::new(error)));
             }
         };
-        let mut out = Response::builder().status(status).body(bytes)?;
-        *out.headers_mut() = response_headers;
-        Ok(out)
+        let out = Response::builder()
+            .status(status)
+            .body(bytes)
+            .map(|mut out| {
+                *out.headers_mut() = response_headers;
+                out
+            })
+            .map_err(|e| Box::new(e) as HttpError);
+        if crate::retry::retryable_status(status.as_u16()) {
+            // When the retries run out, the failure slot already says what the receiver
+            // answered; the exporter library only needs to see a failure.
+            return Attempt::Retry(
+                Box::new(std::io::Error::other(format!("answered {status}"))),
+                asked,
+            );
+        }
+        Attempt::Done(out)
     }
 }
 

@@ -56,6 +56,7 @@ pub fn zipkin_exporter(settings: &ZipkinSettings) -> Result<ZipkinExporter> {
         keep: Keep::All,
         allow_gzip: false,
         ca_certificate: None,
+        retry: crate::RetryPolicy::default(),
     })?;
     let client = ZipkinClient {
         transport,

@@ -1,4 +1,4 @@
-//! Collectors that misbehave on purpose: refused, black-holed, slow, 5xx, 429, not TLS.
+//! Collectors that misbehave on purpose: refused, black-holed, slow, 5xx, 429, busy, not TLS.
 //!
 //! For each: the traced thread keeps its speed (ending 5,000 spans stays far below what one
 //! blocked export costs), every span is either queued or counted as dropped, the failure is
@@ -12,7 +12,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use rizk_core::config::OtlpProtocol;
-use rizk_exporters::{OtlpSettings, otlp_exporter};
+use rizk_exporters::{OtlpSettings, RetryPolicy, otlp_exporter};
 use support::{Behaviour, Listener, Pipeline, refused_url, small_queue};
 use url::Url;
 
@@ -20,9 +20,12 @@ const SPANS: usize = 5_000;
 const QUEUE: usize = 64;
 const SHUTDOWN: Duration = Duration::from_millis(500);
 
+/// Settings without retries: each scenario checks how one failure is reported (retries of
+/// busy answers have their own test).
 fn settings(url: &str, protocol: OtlpProtocol, timeout: Duration) -> OtlpSettings {
     let mut s = OtlpSettings::new(&Url::parse(url).unwrap(), Some(protocol));
     s.timeout = timeout;
+    s.retry = RetryPolicy::none();
     s
 }
 
@@ -152,6 +155,32 @@ fn server_error_is_reported_with_the_status() {
     );
     let r = reason(&o);
     assert!(r.contains("503") && r.contains("/v1/traces"), "{r}");
+}
+
+#[test]
+fn a_busy_receiver_is_retried_and_gets_every_span() {
+    let listener = Listener::start(Behaviour::BusyFirst(3));
+    let mut s = OtlpSettings::new(
+        &Url::parse(&listener.url()).unwrap(),
+        Some(OtlpProtocol::HttpProtobuf),
+    );
+    s.retry = RetryPolicy {
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        max_elapsed: Duration::from_secs(5),
+    };
+    let exporter = otlp_exporter(&s, "otlp").unwrap();
+    let pipeline = Pipeline::new("busy", exporter, &small_queue(10_000, 100, SHUTDOWN));
+    pipeline.spans(500);
+    pipeline.provider.force_flush().unwrap();
+    let stats = pipeline.stats.snapshot();
+    assert_eq!(stats.exported, 500, "{stats:?}");
+    assert_eq!(stats.export_failed, 0, "{stats:?}");
+    let answered_busy = 3;
+    assert!(
+        listener.requests().len() > answered_busy + 4,
+        "the 503s were retried"
+    );
 }
 
 #[test]

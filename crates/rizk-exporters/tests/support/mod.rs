@@ -33,6 +33,8 @@ pub enum Behaviour {
     BlackHole,
     /// Answers with bytes that are not TLS (for an `https` client).
     NotTls,
+    /// Answers 503 to the first this many requests (a receiver at capacity), then 200.
+    BusyFirst(usize),
 }
 
 /// One request as it arrived.
@@ -207,8 +209,10 @@ fn serve(
             headers,
             body,
         });
+        let seen = requests.lock().unwrap().len();
         let (status, extra) = match behaviour {
             Behaviour::Status(code, extra) => (*code, extra.clone()),
+            Behaviour::BusyFirst(n) if seen <= *n => (503, Vec::new()),
             Behaviour::Slow(delay) => {
                 thread::sleep(*delay);
                 (200, Vec::new())
