@@ -100,6 +100,18 @@ pub(crate) fn content_kind(
     }
 }
 
+/// The span's kind as rizk or OpenInference wrote it (`task`, `LLM`), which decides what some
+/// content keys hold.
+pub(crate) fn span_kind(span: &SpanData) -> Option<String> {
+    span.attributes
+        .iter()
+        .find(|kv| {
+            kv.key.as_str() == semconv::SPAN_KIND
+                || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND
+        })
+        .map(|kv| kv.value.as_str().into_owned())
+}
+
 /// Keys that describe rizk's structure or the infrastructure (a server's address, an HTTP
 /// method), not people or content: the redactor leaves them alone, so that `server.address =
 /// 10.0.0.5` is not mistaken for personal data. Everything else is redacted.
@@ -249,14 +261,7 @@ impl SpanTransform for ContentTransform {
         };
 
         let (marked, _) = take_markers(&mut span.attributes);
-        let span_kind = span
-            .attributes
-            .iter()
-            .find(|kv| {
-                kv.key.as_str() == semconv::SPAN_KIND
-                    || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND
-            })
-            .map(|kv| kv.value.as_str().into_owned());
+        let span_kind = span_kind(span);
         let kinds: Vec<Option<ContentKind>> = span
             .attributes
             .iter()

@@ -20,7 +20,6 @@ use sha2::{Digest, Sha256};
 use crate::config::LimitOptions;
 use crate::content::SpanTransform;
 use crate::content_transform::content_kind;
-use crate::semconv;
 
 /// A bare base64 run shorter than this is left alone: shorter runs are ids, digests and tokens,
 /// not media (a 1,024-character run is 768 bytes, smaller than any real image or audio clip).
@@ -413,14 +412,7 @@ fn map_cow(text: &mut Cow<'static, str>, f: &mut impl FnMut(&str) -> Option<Stri
 /// Which span attributes are content: what the content policy treats as content, plus
 /// `exception.message` (error text often quotes the user's input).
 fn content_mask(span: &SpanData) -> Vec<bool> {
-    let span_kind = span
-        .attributes
-        .iter()
-        .find(|kv| {
-            kv.key.as_str() == semconv::SPAN_KIND
-                || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND
-        })
-        .map(|kv| kv.value.as_str().into_owned());
+    let span_kind = crate::content_transform::span_kind(span);
     span.attributes
         .iter()
         .map(|kv| {
