@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::e2e;
+use crate::{e2e, smoke};
 use crate::util::{self, FEATURES, Result, TestCounts};
 
 /// The cargo-deny version that `deny.toml` is written for.
@@ -22,7 +22,8 @@ pub(crate) enum Step {
     Test,
     /// `cargo doc --workspace --no-deps <features>` with `RUSTDOCFLAGS=-D warnings`.
     Doc,
-    /// `cargo build --workspace --examples <features>`.
+    /// `cargo build --workspace --examples <features>`, then the quickstart against a dead
+    /// collector (it must exit 0 and say what was lost).
     Examples,
     /// `cargo deny check licenses bans sources` (installs cargo-deny if missing).
     Deny,
@@ -190,7 +191,7 @@ fn run_step(step: Step) -> (TestCounts, Result<String>) {
                     .args(FEATURES),
                 "fix the example that does not build (see above)",
             )
-            .map(|()| String::new()),
+            .and_then(|()| smoke::quickstart_with_dead_collector()),
         ),
         Step::Deny => (none, deny().map(|()| String::new())),
         Step::E2e => match e2e::run(None) {

@@ -12,6 +12,7 @@ mod ci;
 mod e2e;
 mod fuzz;
 mod peers;
+mod smoke;
 mod util;
 
 use std::process::ExitCode;

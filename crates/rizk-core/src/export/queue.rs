@@ -571,7 +571,11 @@ fn record(shared: &Shared, count: u64, result: OTelSdkResult) {
         }
         Err(error) => {
             stats.export_failed.fetch_add(count, Ordering::Relaxed);
-            let message = error.to_string();
+            // The exporter's own words, without the SDK's "Operation failed: " in front.
+            let message = match error {
+                OTelSdkError::InternalFailure(text) => text,
+                other => other.to_string(),
+            };
             if !shared.failure_reported.swap(true, Ordering::Relaxed) {
                 // Once, not once per request: a dead collector must not flood stderr.
                 crate::diagnostics::alert(&format!(
