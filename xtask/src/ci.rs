@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{e2e, smoke};
 use crate::util::{self, FEATURES, Result, TestCounts};
+use crate::{e2e, smoke};
 
 /// The cargo-deny version that `deny.toml` is written for.
 const CARGO_DENY_VERSION: &str = "0.20.2";

@@ -38,12 +38,13 @@ pub(crate) fn quickstart_with_dead_collector() -> Result<String> {
     let binary = examples_dir().join("quickstart");
     let port = closed_port()?;
     let mut cmd = Command::new(&binary);
-    cmd.env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{port}"))
-        .env_remove("RIZK_TRACE_DEBUG");
+    cmd.env(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        format!("http://127.0.0.1:{port}"),
+    )
+    .env_remove("RIZK_TRACE_DEBUG");
     let shown = util::display(&cmd);
-    let out = cmd
-        .output()
-        .map_err(|e| util::cannot_start(&shown, &e))?;
+    let out = cmd.output().map_err(|e| util::cannot_start(&shown, &e))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let fix = "the README promises that a dead collector never fails the program and that \
                shutdown says what was lost: see crates/rizk-core/src/runtime.rs (RizkHandle::stop)";
@@ -66,5 +67,8 @@ pub(crate) fn quickstart_with_dead_collector() -> Result<String> {
         ));
     };
     eprintln!("ci: quickstart with a dead collector exited 0 and said: {line}");
-    Ok(format!("quickstart, dead collector: exit 0, \"{}\"", line.trim()))
+    Ok(format!(
+        "quickstart, dead collector: exit 0, \"{}\"",
+        line.trim()
+    ))
 }

@@ -7,30 +7,14 @@
 
 mod e2e_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use e2e_support::{get_json_until, peer, unique};
+use e2e_support::{get_json_until, peer, unique, wait_exported};
 use rizk::Rizk;
 use rizk::prelude::*;
 
 /// One pipeline per process: the tests of this file take turns.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Waits until every span that ended has been exported or lost, or `limit` passes.
-fn wait_exported(expected: u64, limit: Duration) -> rizk::TracingMetrics {
-    let start = Instant::now();
-    loop {
-        let m = rizk::get_tracing_metrics();
-        let settled = m.spans_exported
-            + m.dropped_queue_full
-            + m.dropped_export_failure
-            + m.dropped_after_shutdown;
-        if settled >= expected || start.elapsed() > limit {
-            return m;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// A 300 KB prompt, different per call so no layer can deduplicate it.
 fn big_prompt(i: usize) -> String {

@@ -296,3 +296,66 @@ pub fn check_phoenix(base: &str, project: &str, trace_id: &str) {
         }
     }
 }
+
+#[workflow(name = "burst")]
+fn burst(i: usize) -> usize {
+    burst_step(i) + burst_helper(i)
+}
+
+#[task(name = "step")]
+fn burst_step(i: usize) -> usize {
+    i % 7
+}
+
+#[agent(name = "helper")]
+fn burst_helper(i: usize) -> usize {
+    burst_lookup(i) + 1
+}
+
+#[tool(name = "lookup")]
+fn burst_lookup(i: usize) -> usize {
+    i % 3
+}
+
+/// Spans per workflow of [`run_burst`].
+pub const BURST_SPANS_PER_WORKFLOW: u64 = 4;
+
+/// Runs `workflows` four-span workflows as fast as `threads` threads can; returns the spans
+/// made and how long it took.
+pub fn run_burst(threads: usize, workflows: usize) -> (u64, Duration) {
+    let start = std::time::Instant::now();
+    let per_thread = workflows / threads;
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            std::thread::spawn(move || {
+                (0..per_thread)
+                    .map(|i| burst(t * per_thread + i))
+                    .sum::<usize>()
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    (
+        (threads * per_thread) as u64 * BURST_SPANS_PER_WORKFLOW,
+        start.elapsed(),
+    )
+}
+
+/// Waits until every span that ended has been exported or lost, or `limit` passes; returns
+/// the metrics then.
+pub fn wait_exported(expected: u64, limit: Duration) -> rizk::TracingMetrics {
+    let start = std::time::Instant::now();
+    loop {
+        let m = rizk::get_tracing_metrics();
+        let settled = m.spans_exported
+            + m.dropped_queue_full
+            + m.dropped_export_failure
+            + m.dropped_after_shutdown;
+        if settled >= expected || start.elapsed() > limit {
+            return m;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
