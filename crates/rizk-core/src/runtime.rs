@@ -556,6 +556,10 @@ fn settings_of(c: &Config) -> Vec<Setting> {
             c.trace_sampling_rate.value.to_string(),
             c.trace_sampling_rate.source,
         ),
+    ]);
+    // The sampling policies next to the rate they refine or replace.
+    out.extend(c.sampling.settings(&c.trace_sampling_rate));
+    out.extend([
         s(
             "trace_debug",
             c.trace_debug.value.to_string(),
@@ -575,6 +579,16 @@ fn settings_of(c: &Config) -> Vec<Setting> {
             "max_queue_size",
             c.export.max_queue_size.value.to_string(),
             c.export.max_queue_size.source,
+        ),
+        s(
+            "max_export_batch_size",
+            c.export.max_export_batch_size.value.to_string(),
+            c.export.max_export_batch_size.source,
+        ),
+        s(
+            "scheduled_delay",
+            format!("{:?}", c.export.scheduled_delay.value),
+            c.export.scheduled_delay.source,
         ),
         s(
             "shutdown_timeout",
@@ -861,6 +875,8 @@ pub fn update_config(update: ConfigUpdate) -> Result<()> {
     }
     if let Some(policy) = update.intelligent_sampling {
         config.sampling.intelligent = policy;
+        // get_trace_config() reports where the policy in force came from.
+        config.sampling.intelligent_source = Source::Runtime;
     }
     Ok(())
 }
