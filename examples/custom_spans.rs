@@ -7,7 +7,7 @@
 
 #![allow(clippy::print_stdout)] // an example prints its result
 
-use opentelemetry::trace::{Span as _, Status, TraceContextExt as _, Tracer as _};
+use rizk::opentelemetry::trace::{Span as _, Status, TraceContextExt as _, Tracer as _};
 use rizk::prelude::*;
 
 #[workflow(

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use opentelemetry::trace::{
+use rizk::opentelemetry::trace::{
     FutureExt as _, Span as _, SpanKind, TraceContextExt as _, Tracer as _,
 };
 use rizk::prelude::*;
@@ -101,11 +101,11 @@ async fn call_llm(question: &str, context: &str) -> String {
         KeyValue::new(semconv::GEN_AI_OPERATION_NAME, "chat"),
         KeyValue::new(semconv::GEN_AI_REQUEST_MODEL, "gpt-4o-mini"),
     ]);
-    let cx = opentelemetry::Context::current_with_span(span);
+    let cx = rizk::opentelemetry::Context::current_with_span(span);
     async {
         tokio::time::sleep(Duration::from_millis(25)).await;
         let answer = format!("Based on {context}: open Settings > Security > Reset password.");
-        let span = opentelemetry::Context::current();
+        let span = rizk::opentelemetry::Context::current();
         let span = span.span();
         span.set_attribute(KeyValue::new(
             "llm.token_count.prompt",

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use opentelemetry::trace::{
+use rizk::opentelemetry::trace::{
     FutureExt as _, Span as _, SpanKind, TraceContextExt as _, Tracer as _,
 };
 use rizk::prelude::*;
@@ -61,11 +61,11 @@ async fn call_model(prompt: &str) -> String {
         KeyValue::new(semconv::LLM_MODEL_NAME, "gpt-4o-mini"),
         KeyValue::new(semconv::INPUT_VALUE, prompt.to_owned()),
     ]);
-    let cx = opentelemetry::Context::current_with_span(span);
+    let cx = rizk::opentelemetry::Context::current_with_span(span);
     async {
         tokio::time::sleep(Duration::from_millis(10)).await;
         let answer = "Three sources agree.".to_owned();
-        let cx = opentelemetry::Context::current();
+        let cx = rizk::opentelemetry::Context::current();
         let span = cx.span();
         span.set_attribute(KeyValue::new(semconv::OUTPUT_VALUE, answer.clone()));
         span.set_attribute(KeyValue::new("llm.token_count.prompt", 120_i64));

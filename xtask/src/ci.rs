@@ -1,7 +1,9 @@
 //! `cargo xtask ci`: every check, in order, failing fast, with a timing summary.
 //!
 //! Every cargo step uses the same profile (dev/test) and the same [`FEATURES`], so clippy, tests,
-//! docs, examples and e2e share one build of the dependencies. No release builds.
+//! docs, examples and e2e share one build of the dependencies. No release builds. The one
+//! exception is `default-features`, which tests each library crate with its own default
+//! features, the way a user of that crate alone builds it.
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,8 @@ pub(crate) enum Step {
     Clippy,
     /// `cargo test --workspace <features>` (unit, integration and doc tests).
     Test,
+    /// `cargo test -p <crate>` for each library crate in turn, with its default features.
+    DefaultFeatures,
     /// `cargo doc --workspace --no-deps <features>` with `RUSTDOCFLAGS=-D warnings`.
     Doc,
     /// `cargo build --workspace --examples <features>`, then the quickstart against a dead
@@ -33,10 +37,11 @@ pub(crate) enum Step {
 
 impl Step {
     /// Every step, in order.
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Fmt,
         Self::Clippy,
         Self::Test,
+        Self::DefaultFeatures,
         Self::Doc,
         Self::Examples,
         Self::Deny,
@@ -49,6 +54,7 @@ impl Step {
             Self::Fmt => "fmt",
             Self::Clippy => "clippy",
             Self::Test => "test",
+            Self::DefaultFeatures => "default-features",
             Self::Doc => "doc",
             Self::Examples => "examples",
             Self::Deny => "deny",
@@ -164,6 +170,7 @@ fn run_step(step: Step) -> (TestCounts, Result<String>) {
             );
             (counts, result.map(|()| note))
         }
+        Step::DefaultFeatures => default_feature_tests(),
         Step::Doc => {
             let mut flags = std::env::var("RUSTDOCFLAGS").unwrap_or_default();
             if !flags.is_empty() {
@@ -200,6 +207,53 @@ fn run_step(step: Step) -> (TestCounts, Result<String>) {
             Err(e) => (none, Err(e)),
         },
     }
+}
+
+/// Runs `cargo test -p <crate>` for every library crate, one invocation per crate.
+///
+/// One invocation per crate on purpose: `cargo test -p a -p b` unifies the features of a and b
+/// (and of their dev-dependencies), so a crate's tests could lean on a feature only the other
+/// crate turns on, which is the very thing this step is there to catch. Every crate runs even
+/// after one fails, so a single run names all of them.
+fn default_feature_tests() -> (TestCounts, Result<String>) {
+    let crates = match util::library_crates() {
+        Ok(crates) => crates,
+        Err(e) => return (TestCounts::default(), Err(e)),
+    };
+    let mut total = TestCounts::default();
+    let mut failed = Vec::new();
+    for name in &crates {
+        eprintln!("\nci: default features of {name}");
+        let mut cmd = util::cargo();
+        cmd.args(["test", "-p", name]);
+        let (counts, result) = util::run_tests(&mut cmd, &[], "");
+        total = total.plus(counts);
+        if result.is_err() {
+            failed.push(name.as_str());
+        }
+    }
+    let note = format!(
+        "{} crates: {} passed, {} failed, {} ignored",
+        crates.len(),
+        total.passed,
+        total.failed,
+        total.ignored
+    );
+    if failed.is_empty() {
+        return (total, Ok(note));
+    }
+    let err = util::Error::new(
+        format!(
+            "the tests of {} fail with their default features",
+            failed.join(", ")
+        ),
+        format!(
+            "rerun one with `cargo test -p {}`; a test that needs a feature gets \
+             `required-features` in its crate's `[[test]]` entry, or `#![cfg(feature = \"...\")]`",
+            failed[0]
+        ),
+    );
+    (total, Err(err))
 }
 
 /// Runs `cargo deny check licenses bans sources`, installing cargo-deny first if it is missing.

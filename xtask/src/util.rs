@@ -66,6 +66,32 @@ pub(crate) fn root() -> PathBuf {
         .map_or_else(|| xtask_dir.to_path_buf(), Path::to_path_buf)
 }
 
+/// The library crates of the workspace, sorted: every `crates/<name>/` with a `Cargo.toml` and a
+/// `src/lib.rs` (the workspace's `members = ["crates/*"]`, xtask left out). The directory name
+/// is the package name, as everywhere in this workspace.
+pub(crate) fn library_crates() -> Result<Vec<String>> {
+    let dir = root().join("crates");
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        Error::new(
+            format!("cannot list {}: {e}", dir.display()),
+            "run xtask from a checkout of the rizk workspace",
+        )
+    })?;
+    let mut crates: Vec<String> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.join("Cargo.toml").is_file() && path.join("src/lib.rs").is_file())
+        .filter_map(|path| Some(path.file_name()?.to_str()?.to_owned()))
+        .collect();
+    crates.sort();
+    if crates.is_empty() {
+        return Err(Error::new(
+            format!("no library crate under {}", dir.display()),
+            "run xtask from a checkout of the rizk workspace",
+        ));
+    }
+    Ok(crates)
+}
+
 /// True when running under CI (`CI=true` or `CI=1`).
 pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
@@ -331,6 +357,18 @@ mod tests {
     fn root_holds_the_workspace_manifest() {
         assert!(root().join("Cargo.toml").is_file());
         assert!(root().join("xtask").is_dir());
+    }
+
+    #[test]
+    fn library_crates_are_the_workspace_crates_without_xtask() {
+        let crates = library_crates().expect("lists crates/");
+        for name in ["rizk", "rizk-core", "rizk-macros", "rizk-exporters"] {
+            assert!(crates.iter().any(|c| c == name), "{name} in {crates:?}");
+        }
+        assert!(!crates.iter().any(|c| c == "xtask"), "{crates:?}");
+        let mut sorted = crates.clone();
+        sorted.sort();
+        assert_eq!(crates, sorted);
     }
 
     #[test]

@@ -716,6 +716,10 @@ fn settings_of(c: &Config) -> Vec<Setting> {
             c.trace_sampling_rate.value.to_string(),
             c.trace_sampling_rate.source,
         ),
+    ]);
+    // The sampling policies next to the rate they refine or replace.
+    out.extend(c.sampling.settings(&c.trace_sampling_rate));
+    out.extend([
         s(
             "trace_debug",
             c.trace_debug.value.to_string(),
@@ -1002,6 +1006,8 @@ pub fn update_config(update: ConfigUpdate) -> Result<()> {
     }
     if let Some(policy) = update.intelligent_sampling {
         config.sampling.intelligent = policy;
+        // get_trace_config() reports where the policy in force came from.
+        config.sampling.intelligent_source = Source::Runtime;
     }
     Ok(())
 }

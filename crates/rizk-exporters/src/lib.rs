@@ -21,8 +21,8 @@
 //! rizk opens no connection to anything you did not configure: no telemetry about itself, no
 //! call home.
 
-use rizk_core::config::DEFAULT_MAX_REQUEST_BYTES;
 use rizk_core::config::{Config, Source, TraceExporter};
+use rizk_core::config::DEFAULT_MAX_REQUEST_BYTES;
 use rizk_core::export::{ConsoleExporter, ExporterSet, QueueOptions};
 use rizk_core::{Result, RizkError};
 use url::Url;
@@ -122,81 +122,92 @@ impl Destination {
         }
     }
 
-    /// Builds the exporter and adds it to `set`, behind a queue of its own.
-    pub fn add_to(&self, set: &mut ExporterSet) -> Result<()> {
+    /// The feature of `rizk` this destination needs, and whether this build has it. The one
+    /// rule by which [`Destination::add_to`] refuses a destination it cannot serve, so every
+    /// exporter without its feature is refused the same way (`jaeger` included, although it
+    /// sends OTLP that the `otlp` feature could carry: its propagator would be missing).
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let config = RizkBuilder::new()
+    ///     .app_name("svc")
+    ///     .trace_exporter(TraceExporter::Jaeger)
+    ///     .ignore_environment()
+    ///     .build_config()
+    ///     .unwrap();
+    /// let plan = rizk_exporters::plan(&config).unwrap();
+    /// assert_eq!(plan[0].required_feature(), ("jaeger", cfg!(feature = "jaeger")));
+    /// ```
+    pub fn required_feature(&self) -> (&'static str, bool) {
         match &self.target {
-            Target::Otlp { name, settings } => add_otlp(set, &self.description, name, settings),
-            Target::Zipkin(settings) => add_zipkin(set, &self.description, settings),
-            Target::Datadog(settings) => add_datadog(set, &self.description, settings),
-            Target::Console(target) => {
-                set.add(self.description.clone(), ConsoleExporter::new(*target));
-                Ok(())
-            }
+            Target::Otlp { name: "jaeger", .. } => ("jaeger", cfg!(feature = "jaeger")),
+            Target::Otlp { .. } => ("otlp", cfg!(feature = "otlp")),
+            Target::Zipkin(_) => ("zipkin", cfg!(feature = "zipkin")),
+            Target::Datadog(_) => ("datadog", cfg!(feature = "datadog")),
+            Target::Console(_) => ("", true),
         }
     }
-}
 
-#[cfg(feature = "otlp")]
-fn add_otlp(
-    set: &mut ExporterSet,
-    description: &str,
-    name: &str,
-    settings: &OtlpSettings,
-) -> Result<()> {
-    set.add_with(
-        description.to_owned(),
-        otlp_exporter(settings, name)?,
-        QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
-    );
-    Ok(())
-}
+    /// Builds the exporter and adds it to `set`, behind a queue of its own. Refuses, with the
+    /// feature to enable, a destination this build has no exporter for
+    /// ([`Destination::required_feature`]).
+    pub fn add_to(&self, set: &mut ExporterSet) -> Result<()> {
+        if !self.required_feature().1 {
+            return Err(self.missing_feature());
+        }
+        match &self.target {
+            #[cfg(feature = "otlp")]
+            Target::Otlp { name, settings } => {
+                set.add_with(
+                    self.description.clone(),
+                    otlp_exporter(settings, name)?,
+                    QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
+                );
+            }
+            #[cfg(feature = "zipkin")]
+            Target::Zipkin(settings) => {
+                set.add_with(
+                    self.description.clone(),
+                    zipkin_exporter(settings)?,
+                    QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
+                );
+            }
+            #[cfg(feature = "datadog")]
+            Target::Datadog(settings) => {
+                set.add_with(
+                    self.description.clone(),
+                    datadog_exporter(settings)?,
+                    QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
+                );
+            }
+            Target::Console(target) => {
+                set.add(self.description.clone(), ConsoleExporter::new(*target));
+            }
+            // Only the kinds whose feature is off land here, and they were refused above.
+            #[allow(unreachable_patterns)]
+            _ => return Err(self.missing_feature()),
+        }
+        Ok(())
+    }
 
-#[cfg(not(feature = "otlp"))]
-fn add_otlp(_: &mut ExporterSet, _: &str, name: &str, settings: &OtlpSettings) -> Result<()> {
-    Err(missing_feature(name, "otlp", &settings.url))
-}
-
-#[cfg(feature = "zipkin")]
-fn add_zipkin(set: &mut ExporterSet, description: &str, settings: &ZipkinSettings) -> Result<()> {
-    set.add_with(
-        description.to_owned(),
-        zipkin_exporter(settings)?,
-        QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
-    );
-    Ok(())
-}
-
-#[cfg(not(feature = "zipkin"))]
-fn add_zipkin(_: &mut ExporterSet, _: &str, settings: &ZipkinSettings) -> Result<()> {
-    Err(missing_feature("zipkin", "zipkin", &settings.endpoint))
-}
-
-#[cfg(feature = "datadog")]
-fn add_datadog(set: &mut ExporterSet, description: &str, settings: &DatadogSettings) -> Result<()> {
-    set.add_with(
-        description.to_owned(),
-        datadog_exporter(settings)?,
-        QueueOptions::network(DEFAULT_MAX_REQUEST_BYTES),
-    );
-    Ok(())
-}
-
-#[cfg(not(feature = "datadog"))]
-fn add_datadog(_: &mut ExporterSet, _: &str, settings: &DatadogSettings) -> Result<()> {
-    Err(missing_feature(
-        "datadog",
-        "datadog",
-        &settings.agent_endpoint,
-    ))
-}
-
-#[allow(dead_code)] // used only when a feature is off
-fn missing_feature(exporter: &str, feature: &str, url: &Url) -> RizkError {
-    RizkError::Exporter {
-        exporter: exporter.to_owned(),
-        reason: format!(
-            "spans are configured to go to {url}, but this build has no {exporter} exporter; enable the `{feature}` feature of rizk (features = [\"{feature}\"])"
-        ),
+    /// The refusal of a destination whose feature this build lacks.
+    fn missing_feature(&self) -> RizkError {
+        let (feature, _) = self.required_feature();
+        let kind = self.kind();
+        let url = match &self.target {
+            Target::Otlp { settings, .. } => settings.url.to_string(),
+            Target::Zipkin(settings) => settings.endpoint.to_string(),
+            Target::Datadog(settings) => settings.agent_endpoint.to_string(),
+            Target::Console(target) => format!("the console ({target:?})"),
+        };
+        RizkError::Exporter {
+            exporter: kind.to_owned(),
+            reason: format!(
+                "spans are configured to go to {url}, but this build has no {kind} exporter; enable the `{feature}` feature of rizk (features = [\"{feature}\"])"
+            ),
+        }
     }
 }
 

@@ -317,3 +317,38 @@ fn datadog_intake_urls_are_refused_with_the_agent_explained() {
     let err = plan_err(&c);
     assert!(err.contains("not a Datadog Agent"), "{err}");
 }
+
+/// `RIZK_TRACE_EXPORTER=jaeger` was accepted without the `jaeger` feature while zipkin and
+/// datadog were refused: every remote exporter now follows one rule, checked here for whatever
+/// features this test is built with.
+#[test]
+fn every_exporter_without_its_feature_is_refused_the_same_way() {
+    for (name, compiled) in [
+        ("otlp", cfg!(feature = "otlp")),
+        ("jaeger", cfg!(feature = "jaeger")),
+        ("zipkin", cfg!(feature = "zipkin")),
+        ("datadog", cfg!(feature = "datadog")),
+    ] {
+        let c = with_env(&[("RIZK_TRACE_EXPORTER", name)]);
+        let plan = plan(&c).unwrap();
+        assert_eq!(plan.len(), 1, "{name}: {plan:?}");
+        assert_eq!(plan[0].required_feature(), (name, compiled));
+        let mut set = ExporterSet::new(c.export.clone(), Vec::new());
+        let result = install(&c, &mut set);
+        if compiled {
+            assert!(result.is_ok(), "{name}: {result:?}");
+        } else {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(&err, RizkError::Exporter { exporter, .. } if exporter == name),
+                "{name}: {err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("this build has no {name} exporter"))
+                    && text.contains(&format!("enable the `{name}` feature of rizk")),
+                "{text}"
+            );
+        }
+    }
+}

@@ -29,7 +29,8 @@
 //! ```
 //!
 //! Configure with [`Rizk::builder`] or `RIZK_*` / `OTEL_*` environment variables (the builder
-//! wins); see `docs/configuration.md`. Custom spans come from [`get_tracer`]; attributes that
+//! wins); see `docs/configuration.md`. Custom spans come from [`get_tracer`], with the
+//! OpenTelemetry traits imported from [`rizk::opentelemetry`](opentelemetry); attributes that
 //! every descendant inherits from [`set_span_context`]; spawned work stays in its trace with
 //! [`spawn`], [`spawn_thread`] or [`PropagateExt::in_current_trace`].
 //!
@@ -52,7 +53,22 @@
 //! | `rig` | no | `rig`: rig agents, tools and model calls as rizk spans (Rust 1.95) |
 //! | `http` | no | `http`: propagation across services (`OTEL_PROPAGATORS`: W3C, B3, Jaeger, Datadog), a reqwest-middleware client middleware, a tower server layer |
 
-pub use opentelemetry::{self, Key, KeyValue, Value};
+/// The OpenTelemetry API rizk is built on (the 0.32 line), for custom spans: import its traits
+/// from here and no `opentelemetry` dependency is needed. An `opentelemetry` of another version
+/// added to your `Cargo.toml` is a separate crate: its context and tracers are invisible to
+/// rizk's spans (see `docs/macros.md`).
+///
+/// ```
+/// use rizk::KeyValue;
+/// use rizk::opentelemetry::trace::{Span as _, TraceContextExt as _, Tracer as _};
+///
+/// let tracer = rizk::get_tracer("business_logic");
+/// tracer.in_span("business_logic.complex_operation", |cx| {
+///     cx.span().set_attribute(KeyValue::new("operation.type", "data_processing"));
+/// });
+/// ```
+pub use opentelemetry;
+pub use opentelemetry::{Key, KeyValue, Value};
 pub use rizk_core::config::{self, ConsoleTarget};
 pub use rizk_core::content;
 pub use rizk_core::export::{self, InMemoryExporter};

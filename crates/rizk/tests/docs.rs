@@ -74,3 +74,109 @@ fn every_rizk_variable_is_documented() {
         );
     }
 }
+
+/// Where `opentelemetry::` starts a path of its own (not `rizk::opentelemetry::`, not part of
+/// a longer name such as `tracing_opentelemetry::`).
+fn bare_opentelemetry_paths(line: &str) -> bool {
+    line.match_indices("opentelemetry::").any(|(at, _)| {
+        let before = &line[..at];
+        !before.ends_with("rizk::")
+            && !before
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+fn files_under(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+}
+
+/// Code copied from an example or a page must build in an application whose only dependency is
+/// rizk: OpenTelemetry comes through `rizk::opentelemetry`, never a bare `opentelemetry::`.
+#[test]
+fn examples_and_docs_import_opentelemetry_through_rizk() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut offenders = Vec::new();
+    let mut check = |path: &std::path::Path, code_lines: Vec<(usize, &str)>| {
+        for (n, line) in code_lines {
+            if bare_opentelemetry_paths(line) {
+                offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    };
+
+    let mut rust = Vec::new();
+    files_under(&root.join("examples"), "rs", &mut rust);
+    for path in &rust {
+        let text = std::fs::read_to_string(path).unwrap();
+        check(path, text.lines().enumerate().collect());
+    }
+
+    // The facade's doc comments (its code may use its own dependency).
+    let mut facade = Vec::new();
+    files_under(&root.join("crates/rizk/src"), "rs", &mut facade);
+    for path in &facade {
+        let text = std::fs::read_to_string(path).unwrap();
+        let docs = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                let l = l.trim_start();
+                l.starts_with("///") || l.starts_with("//!")
+            })
+            .collect();
+        check(path, docs);
+    }
+
+    // The Rust blocks of every page.
+    let mut pages = vec![root.join("README.md")];
+    files_under(&root.join("docs"), "md", &mut pages);
+    for path in &pages {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut in_rust = false;
+        let mut code = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let fence = line.trim_start();
+            if fence.starts_with("```") {
+                in_rust = !in_rust && fence.trim_start_matches('`').trim().starts_with("rust");
+            } else if in_rust {
+                code.push((n, line));
+            }
+        }
+        check(path, code);
+    }
+
+    assert!(
+        rust.len() > 3 && pages.len() > 3,
+        "the scan found too few files: {rust:?} {pages:?}"
+    );
+    assert!(
+        offenders.is_empty(),
+        "import OpenTelemetry through rizk::opentelemetry:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn bare_opentelemetry_paths_are_told_apart() {
+    assert!(bare_opentelemetry_paths(
+        "use opentelemetry::trace::Tracer;"
+    ));
+    assert!(bare_opentelemetry_paths(
+        "let cx = opentelemetry::Context::current();"
+    ));
+    assert!(!bare_opentelemetry_paths(
+        "use rizk::opentelemetry::trace::Tracer;"
+    ));
+    assert!(!bare_opentelemetry_paths(
+        "use tracing_opentelemetry::OpenTelemetryLayer;"
+    ));
+}

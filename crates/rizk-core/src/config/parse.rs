@@ -490,8 +490,7 @@ fn check_unknown_rizk_vars(env: &dyn EnvSource) -> Result<()> {
         .map(|known| (edit_distance(&name, known), known))
         .filter(|(d, _)| *d <= 3)
         .min()
-        .map(|(_, known)| format!(", did you mean {known}?"))
-        .unwrap_or_default();
+        .map(|(_, known)| known.to_owned());
     Err(RizkError::UnknownEnvVar { name, suggestion })
 }
 

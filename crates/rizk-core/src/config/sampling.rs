@@ -4,10 +4,13 @@
 //! This file owns them end to end: the builder methods (an `impl RizkBuilder` block), the
 //! `RIZK_*` variables they read ([`ENV_VARS`]), and their validation ([`resolve`]).
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{EnvSource, HeadSampling, RizkBuilder, Source, Sourced};
+use crate::Setting;
 use crate::error::{Result, RizkError};
 use crate::sampling::CustomSampler;
 
@@ -22,6 +25,8 @@ pub(crate) struct SamplingInput {
     operation_rates: Vec<(String, f64)>,
     intelligent: Option<IntelligentSampling>,
     custom: Option<Arc<dyn CustomSampler>>,
+    /// The custom sampler's type, for `get_trace_config()` (the trait has no name method).
+    custom_type: Option<&'static str>,
 }
 
 impl std::fmt::Debug for SamplingInput {
@@ -156,29 +161,252 @@ impl IntelligentSampling {
 /// ```
 /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment().build_config().unwrap();
 /// assert!(config.sampling.intelligent.is_none());
+/// assert!(config.sampling.environment_rates.is_none());
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SamplingOptions {
     /// The deployment environment (`RIZK_ENVIRONMENT`, else `ENVIRONMENT`).
     pub environment: Option<Sourced<String>>,
+    /// The rate of each environment (`environment_sampling_rates` /
+    /// `RIZK_ENVIRONMENT_SAMPLING_RATES`); the one named by `environment` becomes the head rate
+    /// unless `trace_sampling_rate` is set explicitly.
+    pub environment_rates: Option<Sourced<Vec<(String, f64)>>>,
     /// Head rules: `(operation, rate)` for root spans of these operations (entity or span name,
     /// `*` wildcards), first match wins.
     pub operation_rates: Vec<(String, f64)>,
     /// Tail sampling, when configured.
     pub intelligent: Option<IntelligentSampling>,
+    /// Where `intelligent` was set: [`Source::Builder`] at init, [`Source::Runtime`] after
+    /// `configure_intelligent_sampling` / `update_config`, [`Source::Default`] when never set.
+    pub intelligent_source: Source,
     /// A sampler of your own, consulted for root spans instead of the rate.
     pub custom: Option<Arc<dyn CustomSampler>>,
+    /// The custom sampler's type name, for `get_trace_config()`.
+    custom_type: Option<&'static str>,
+}
+
+impl Default for SamplingOptions {
+    fn default() -> Self {
+        SamplingOptions {
+            environment: None,
+            environment_rates: None,
+            operation_rates: Vec::new(),
+            intelligent: None,
+            intelligent_source: Source::Default,
+            custom: None,
+            custom_type: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for SamplingOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SamplingOptions")
             .field("environment", &self.environment)
+            .field("environment_rates", &self.environment_rates)
             .field("operation_rates", &self.operation_rates)
             .field("intelligent", &self.intelligent)
+            .field("intelligent_source", &self.intelligent_source)
             .field("custom", &self.custom.as_ref().map(|_| "CustomSampler"))
             .finish()
+    }
+}
+
+impl SamplingOptions {
+    /// These options as lines of `get_trace_config()`, each with its source: the environment,
+    /// the environment rates (and whether one applied to `head`), the per-operation rates, the
+    /// custom sampler, the intelligent (tail) sampling policy, and `root_sampling`, which says
+    /// what actually decides a new trace. An option that is set but not consulted says so.
+    ///
+    /// `head` is the effective `trace_sampling_rate` (an environment rate applies only when
+    /// that rate was not set explicitly).
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new()
+    ///     .app_name("svc")
+    ///     .environment("production")
+    ///     .environment_sampling_rates([("production", 0.01)])
+    ///     .operation_sampling_rate("health_*", 0.0)
+    ///     .ignore_environment()
+    ///     .build_config()
+    ///     .unwrap();
+    /// let lines = config.sampling.settings(&config.trace_sampling_rate);
+    /// let line = |name: &str| lines.iter().find(|s| s.name == name).unwrap().clone();
+    /// assert_eq!(line("environment").value, "production");
+    /// assert!(line("environment_sampling_rates").value.starts_with("production=0.01"));
+    /// assert_eq!(line("operation_sampling_rate").value, "health_*=0");
+    /// assert_eq!(line("intelligent_sampling").value, "off");
+    /// ```
+    pub fn settings(&self, head: &Sourced<HeadSampling>) -> Vec<Setting> {
+        let line = |name: &'static str, value: String, source: Source| Setting {
+            name,
+            value,
+            source,
+        };
+        let tail_on = self.intelligent.is_some();
+        let mut out = Vec::new();
+        out.push(match &self.environment {
+            Some(e) => line("environment", e.value.clone(), e.source),
+            None => line("environment", "unset".into(), Source::Default),
+        });
+        out.push(match &self.environment_rates {
+            Some(rates) => {
+                let mut value = join_rates(&rates.value);
+                let env = self.environment.as_ref().map(|e| e.value.as_str());
+                let matched = rates.value.iter().find(|(n, _)| Some(n.as_str()) == env);
+                match (env, matched) {
+                    (Some(env), Some(_)) if head.source == Source::Derived => {
+                        let _ = write!(value, "; applied: {env} sets trace_sampling_rate");
+                    }
+                    (Some(_), Some(_)) => {
+                        let _ = write!(
+                            value,
+                            "; not applied: trace_sampling_rate is set ({})",
+                            head.source
+                        );
+                    }
+                    (Some(env), None) => {
+                        let _ = write!(value, "; not applied: no rate for environment {env:?}");
+                    }
+                    (None, _) => value.push_str("; not applied: no environment is set"),
+                }
+                line("environment_sampling_rates", value, rates.source)
+            }
+            None => line(
+                "environment_sampling_rates",
+                "unset".into(),
+                Source::Default,
+            ),
+        });
+        out.push(if self.operation_rates.is_empty() {
+            line("operation_sampling_rate", "none".into(), Source::Default)
+        } else {
+            let mut value = join_rates(&self.operation_rates);
+            if tail_on {
+                value.push_str(" (not consulted: intelligent_sampling decides)");
+            } else if self.custom.is_some() {
+                value.push_str(" (not consulted: custom_sampler decides)");
+            }
+            // Only the builder sets them.
+            line("operation_sampling_rate", value, Source::Builder)
+        });
+        out.push(match (&self.custom, self.custom_type) {
+            (Some(_), name) => {
+                let mut value = name.unwrap_or("a CustomSampler").to_owned();
+                if tail_on {
+                    value.push_str(" (not consulted: intelligent_sampling decides)");
+                }
+                line("custom_sampler", value, Source::Builder)
+            }
+            (None, _) => line("custom_sampler", "none".into(), Source::Default),
+        });
+        out.push(match &self.intelligent {
+            Some(policy) => line(
+                "intelligent_sampling",
+                describe_policy(policy),
+                self.intelligent_source,
+            ),
+            None => line(
+                "intelligent_sampling",
+                "off".into(),
+                self.intelligent_source,
+            ),
+        });
+        let root = if tail_on {
+            "intelligent_sampling: every trace is recorded, then kept or dropped when its root \
+             ends"
+                .to_owned()
+        } else if self.custom.is_some() {
+            format!(
+                "custom_sampler {}",
+                self.custom_type.unwrap_or("(a CustomSampler)")
+            )
+        } else if !self.operation_rates.is_empty() {
+            format!(
+                "operation_sampling_rate rules, else trace_sampling_rate {}",
+                head.value
+            )
+        } else {
+            format!("trace_sampling_rate {}", head.value)
+        };
+        out.push(line("root_sampling", root, Source::Derived));
+        out
+    }
+}
+
+/// `name=rate,name=rate`.
+fn join_rates(rates: &[(String, f64)]) -> String {
+    rates
+        .iter()
+        .map(|(name, rate)| format!("{name}={rate}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The whole tail policy on one line, defaults included (they are in effect too).
+fn describe_policy(p: &IntelligentSampling) -> String {
+    let list = |ops: &[(String, f64)]| {
+        if ops.is_empty() {
+            "none".to_owned()
+        } else {
+            join_rates(ops)
+        }
+    };
+    format!(
+        "errors {}, slow (>= {:?}) {}, high priority {}, low priority {}, others {}, \
+         buffers {} spans / {} traces, decision wait {:?}",
+        p.error_sampling_rate,
+        p.slow_request_threshold,
+        p.slow_request_sampling_rate,
+        list(&p.high_priority_operations),
+        list(&p.low_priority_operations),
+        p.default_rate
+            .map_or_else(|| "as trace_sampling_rate".to_owned(), |r| r.to_string()),
+        p.max_buffered_spans,
+        p.max_buffered_traces,
+        p.decision_wait,
+    )
+}
+
+/// The warnings already given, so that each mismatch is reported once per process however
+/// often the configuration is resolved.
+static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+fn warn_once(message: String) {
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    if warned.insert(message.clone()) {
+        drop(warned);
+        crate::diagnostics::alert(&message);
+    }
+}
+
+/// Why no environment rate applies although rates are configured, if that is so: the
+/// environment names none of them, or no environment is set. Rates that silently match
+/// nothing would sample everything at the default rate.
+fn environment_mismatch(
+    environment: Option<&Sourced<String>>,
+    rates: &[(String, f64)],
+    rates_origin: Source,
+) -> Option<String> {
+    let names = rates
+        .iter()
+        .map(|(name, _)| format!("{name:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match environment {
+        Some(env) if rates.iter().any(|(name, _)| *name == env.value) => None,
+        Some(env) => Some(format!(
+            "environment {:?} ({}) has no rate in environment_sampling_rates ({rates_origin}), \
+             which names {names}; trace_sampling_rate applies instead. Fix the environment's \
+             name or add a rate for it (names match exactly)",
+            env.value, env.source
+        )),
+        None => Some(format!(
+            "environment_sampling_rates ({rates_origin}) is set, but no environment is; \
+             trace_sampling_rate applies instead. Set RIZK_ENVIRONMENT (or ENVIRONMENT, or \
+             .environment(..)) to one of {names}"
+        )),
     }
 }
 
@@ -239,6 +467,9 @@ pub(super) fn resolve(
                 );
             }
         }
+        if let Some(message) = environment_mismatch(environment.as_ref(), rates, *origin) {
+            warn_once(message);
+        }
     }
     for (operation, rate) in &input.operation_rates {
         super::parse::check_rate(*rate, Source::Builder).map_err(|_| {
@@ -255,9 +486,16 @@ pub(super) fn resolve(
     }
     Ok(SamplingOptions {
         environment,
+        environment_rates: rates.map(|(rates, origin)| Sourced::new(rates, origin)),
         operation_rates: input.operation_rates.clone(),
+        intelligent_source: if input.intelligent.is_some() {
+            Source::Builder
+        } else {
+            Source::Default
+        },
         intelligent: input.intelligent.clone(),
         custom: input.custom.clone(),
+        custom_type: input.custom_type,
     })
 }
 
@@ -336,9 +574,17 @@ impl RizkBuilder {
 
     /// Decides root spans with your own [`CustomSampler`] instead of the rate.
     pub fn custom_sampler(mut self, sampler: impl CustomSampler) -> Self {
+        self.sampling_input.custom_type =
+            Some(short_type_name(std::any::type_name_of_val(&sampler)));
         self.sampling_input.custom = Some(Arc::new(sampler));
         self
     }
+}
+
+/// `my_app::sampling::KeepVip` → `KeepVip` (the last path segment before any generics).
+fn short_type_name(full: &'static str) -> &'static str {
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
 }
 
 #[cfg(test)]
@@ -385,5 +631,245 @@ mod tests {
             ..Default::default()
         };
         assert!(bad.validate().is_err());
+    }
+
+    struct KeepAll;
+    impl CustomSampler for KeepAll {
+        fn should_sample(
+            &self,
+            _: &crate::sampling::SamplingContext<'_>,
+            _: &str,
+            _: &[opentelemetry::KeyValue],
+        ) -> bool {
+            true
+        }
+    }
+
+    fn lines_of(config: &super::super::Config) -> Vec<Setting> {
+        config.sampling.settings(&config.trace_sampling_rate)
+    }
+
+    fn line(lines: &[Setting], name: &str) -> Setting {
+        lines
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {lines:?}"))
+            .clone()
+    }
+
+    #[test]
+    fn settings_show_every_policy_with_its_source() {
+        let env = std::collections::BTreeMap::from([
+            ("RIZK_ENVIRONMENT".to_owned(), "production".to_owned()),
+            (
+                "RIZK_ENVIRONMENT_SAMPLING_RATES".to_owned(),
+                "development=1.0,production=0.25".to_owned(),
+            ),
+        ]);
+        let config = RizkBuilder::new()
+            .app_name("svc")
+            .env(env)
+            .operation_sampling_rate("health_*", 0.01)
+            .custom_sampler(KeepAll)
+            .intelligent_sampling(IntelligentSampling {
+                high_priority_operations: vec![("pay".into(), 1.0)],
+                default_rate: Some(0.1),
+                ..IntelligentSampling::default()
+            })
+            .build_config()
+            .unwrap();
+        let lines = lines_of(&config);
+
+        let environment = line(&lines, "environment");
+        assert_eq!(environment.value, "production");
+        assert_eq!(environment.source, Source::Env("RIZK_ENVIRONMENT"));
+
+        let rates = line(&lines, "environment_sampling_rates");
+        assert_eq!(
+            rates.value,
+            "development=1,production=0.25; applied: production sets trace_sampling_rate"
+        );
+        assert_eq!(rates.source, Source::Env("RIZK_ENVIRONMENT_SAMPLING_RATES"));
+
+        let operations = line(&lines, "operation_sampling_rate");
+        assert!(
+            operations.value.starts_with("health_*=0.01"),
+            "{operations:?}"
+        );
+        assert!(operations.value.contains("not consulted"), "{operations:?}");
+        assert_eq!(operations.source, Source::Builder);
+
+        let custom = line(&lines, "custom_sampler");
+        assert!(custom.value.starts_with("KeepAll"), "{custom:?}");
+        assert!(custom.value.contains("not consulted"), "{custom:?}");
+        assert_eq!(custom.source, Source::Builder);
+
+        let tail = line(&lines, "intelligent_sampling");
+        for part in [
+            "errors 1",
+            "slow (>= 1s) 1",
+            "high priority pay=1",
+            "others 0.1",
+        ] {
+            assert!(tail.value.contains(part), "{part} in {tail:?}");
+        }
+        assert_eq!(tail.source, Source::Builder);
+
+        let root = line(&lines, "root_sampling");
+        assert!(root.value.starts_with("intelligent_sampling"), "{root:?}");
+        assert_eq!(root.source, Source::Derived);
+    }
+
+    #[test]
+    fn settings_say_what_decides_without_tail_sampling() {
+        let config = RizkBuilder::new()
+            .app_name("svc")
+            .custom_sampler(KeepAll)
+            .ignore_environment()
+            .build_config()
+            .unwrap();
+        let lines = lines_of(&config);
+        assert_eq!(
+            line(&lines, "root_sampling").value,
+            "custom_sampler KeepAll"
+        );
+        assert_eq!(line(&lines, "custom_sampler").value, "KeepAll");
+        let tail = line(&lines, "intelligent_sampling");
+        assert_eq!((tail.value.as_str(), tail.source), ("off", Source::Default));
+
+        let config = RizkBuilder::new()
+            .app_name("svc")
+            .trace_sampling_rate(0.5)
+            .environment("staging")
+            .environment_sampling_rates([("staging", 0.1)])
+            .operation_sampling_rate("checkout", 1.0)
+            .ignore_environment()
+            .build_config()
+            .unwrap();
+        let lines = lines_of(&config);
+        assert_eq!(
+            line(&lines, "environment_sampling_rates").value,
+            "staging=0.1; not applied: trace_sampling_rate is set (builder)"
+        );
+        assert_eq!(
+            line(&lines, "root_sampling").value,
+            "operation_sampling_rate rules, else trace_sampling_rate parentbased_traceidratio(0.5)"
+        );
+    }
+
+    /// Captures the messages of `rizk` warnings.
+    #[derive(Default)]
+    struct Capture(Mutex<Vec<String>>);
+
+    impl tracing::Subscriber for Capture {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            struct Message<'a>(&'a mut String);
+            impl tracing::field::Visit for Message<'_> {
+                fn record_debug(
+                    &mut self,
+                    field: &tracing::field::Field,
+                    value: &dyn std::fmt::Debug,
+                ) {
+                    if field.name() == "message" {
+                        *self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            if event.metadata().target() == "rizk"
+                && *event.metadata().level() == tracing::Level::WARN
+            {
+                let mut message = String::new();
+                event.record(&mut Message(&mut message));
+                self.0.lock().unwrap().push(message);
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    /// The warnings `build` gives, captured.
+    fn warnings_of(build: impl Fn()) -> Vec<String> {
+        let capture = Arc::new(Capture::default());
+        tracing::subscriber::with_default(capture.clone(), build);
+        capture.0.lock().unwrap().clone()
+    }
+
+    #[test]
+    fn an_environment_without_a_rate_warns_once_naming_the_configured_ones() {
+        // A name no other test uses: the warning is given once per process.
+        let env = std::collections::BTreeMap::from([
+            (
+                "RIZK_ENVIRONMENT".to_owned(),
+                "prod-mismatch-test".to_owned(),
+            ),
+            (
+                "RIZK_ENVIRONMENT_SAMPLING_RATES".to_owned(),
+                "development=1.0,production=0.01".to_owned(),
+            ),
+        ]);
+        let build = || {
+            let config = RizkBuilder::new()
+                .app_name("svc")
+                .env(env.clone())
+                .build_config()
+                .unwrap();
+            assert_eq!(config.trace_sampling_rate.source, Source::Default);
+            assert!(
+                line(&lines_of(&config), "environment_sampling_rates")
+                    .value
+                    .ends_with("not applied: no rate for environment \"prod-mismatch-test\"")
+            );
+        };
+        let warnings = warnings_of(build);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let warning = &warnings[0];
+        for part in [
+            "\"prod-mismatch-test\"",
+            "environment variable RIZK_ENVIRONMENT",
+            "\"development\", \"production\"",
+            "environment variable RIZK_ENVIRONMENT_SAMPLING_RATES",
+            "trace_sampling_rate applies",
+        ] {
+            assert!(warning.contains(part), "{part} in {warning}");
+        }
+        // Once: resolving the same configuration again stays quiet.
+        assert!(warnings_of(build).is_empty());
+    }
+
+    #[test]
+    fn rates_without_any_environment_warn_and_a_match_does_not() {
+        let warnings = warnings_of(|| {
+            RizkBuilder::new()
+                .app_name("svc")
+                .environment_sampling_rates([("no-env-test", 0.5)])
+                .ignore_environment()
+                .build_config()
+                .unwrap();
+        });
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("no environment is") && warnings[0].contains("\"no-env-test\""),
+            "{warnings:?}"
+        );
+
+        let warnings = warnings_of(|| {
+            let config = RizkBuilder::new()
+                .app_name("svc")
+                .environment("matching-test")
+                .environment_sampling_rates([("matching-test", 0.5)])
+                .ignore_environment()
+                .build_config()
+                .unwrap();
+            assert_eq!(config.trace_sampling_rate.value.rate, 0.5);
+        });
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 }
