@@ -90,7 +90,7 @@ enum Task {
 
 /// The soak's default production rate, spans/s: what the recorded run sustained with zero
 /// loss on the project's 2-core machine (docs/performance.md).
-const SOAK_RATE: u64 = 100_000;
+const SOAK_RATE: u64 = 50_000;
 
 /// What `peers` does.
 #[derive(Debug, Subcommand)]
