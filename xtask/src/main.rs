@@ -6,6 +6,8 @@
 //! - `cargo xtask peers install|start|stop|status [PEER...]`: those backends, by hand.
 //! - `cargo xtask bench [ARGS...]`: `cargo bench` over the workspace.
 //! - `cargo xtask fuzz [TARGET]`: the cargo-fuzz targets (nightly; not part of `ci`).
+//! - `cargo xtask soak`: a million spans through the full pipeline into a loopback receiver,
+//!   release mode; fails on any loss (not part of `ci`).
 //!
 //! `docs/development.md` describes every command.
 
@@ -14,6 +16,7 @@ mod e2e;
 mod fuzz;
 mod peers;
 mod smoke;
+mod soak;
 mod util;
 
 use std::process::ExitCode;
@@ -72,7 +75,25 @@ enum Task {
     },
     /// Run `cargo deny check licenses bans sources` alone (installs cargo-deny if missing).
     Deny,
+    /// Build and run examples/soak.rs in release mode: SPANS spans from TASKS tokio tasks
+    /// through redaction and tail sampling into a loopback OTLP/HTTP receiver; fails on any loss.
+    Soak {
+        /// Spans in all (four-span workflows).
+        #[arg(long, default_value_t = 1_000_000)]
+        spans: u64,
+        /// Concurrent tokio tasks producing them.
+        #[arg(long, default_value_t = 64)]
+        tasks: u64,
+        /// Spans per second, all tasks together (0: as fast as they run). The default is the
+        /// rate recorded in docs/performance.md.
+        #[arg(long, default_value_t = SOAK_RATE)]
+        rate: u64,
+    },
 }
+
+/// The soak's default production rate, spans/s: what the recorded run sustained with zero
+/// loss on the project's 2-core machine (docs/performance.md).
+const SOAK_RATE: u64 = 50_000;
 
 /// What `peers` does.
 #[derive(Debug, Subcommand)]
@@ -155,6 +176,7 @@ fn run(cli: Cli) -> Result<()> {
             libfuzzer_args,
         } => fuzz::run(target.as_deref(), time, &libfuzzer_args),
         Task::Deny => ci::deny(),
+        Task::Soak { spans, tasks, rate } => soak::run(soak::Soak { spans, tasks, rate }),
     }
 }
 
@@ -197,6 +219,15 @@ mod tests {
             assert!(matches!(cli.command, Task::Bench { .. }), "{cli:?}");
             assert_eq!(args_after("bench", argv).expect("found"), args);
         }
+    }
+
+    #[test]
+    fn soak_defaults_to_the_recorded_run() {
+        let cli = Cli::try_parse_from(["xtask", "soak"]).expect("parses");
+        let Task::Soak { spans, tasks, rate } = cli.command else {
+            panic!("not soak: {cli:?}");
+        };
+        assert_eq!((spans, tasks, rate), (1_000_000, 64, SOAK_RATE));
     }
 
     #[test]
