@@ -130,8 +130,8 @@ pub struct TracingMetrics {
     pub oversized_spans: u64,
     /// Spans ended per second over the last 10 complete seconds.
     pub spans_per_second: f64,
-    /// Spans waiting in the export queues (or in requests under way) now, summed over
-    /// exporters.
+    /// Spans waiting now: for the stage thread, in the exporters' queues (summed over
+    /// exporters) and in requests under way.
     pub queue_depth: u64,
     /// Bytes of span data the export path holds now (see `max_queue_bytes`).
     pub queue_bytes: u64,

@@ -39,6 +39,8 @@ pub(crate) struct Runtime {
     /// Drops before the exporters' queues (the memory budget).
     intake: Arc<QueueStats>,
     budget: Arc<crate::export::MemoryBudget>,
+    /// Spans waiting for the stage thread.
+    intake_pending: Arc<std::sync::atomic::AtomicU64>,
     limits: Arc<crate::export::LimitStats>,
     queues: Vec<(String, Arc<QueueStats>)>,
     stages: Vec<Arc<StageStats>>,
@@ -268,6 +270,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     let pipeline = ExportPipeline::start(set, stages, processors, metrics.clone());
     let (intake, queues) = pipeline.stats();
     let budget = pipeline.budget();
+    let intake_pending = pipeline.pending();
     let provider = SdkTracerProvider::builder()
         .with_resource(resource)
         .with_sampler(sampler)
@@ -315,6 +318,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
         redactor: redactor_slot,
         intake,
         budget,
+        intake_pending,
         limits: limit_stats,
         queues,
         stages: stage_stats,
@@ -547,7 +551,11 @@ fn final_metrics() -> MutexGuard<'static, Option<TracingMetrics>> {
 impl Runtime {
     /// The pipeline's counters now.
     fn metrics_now(&self) -> TracingMetrics {
-        let mut queues: Vec<QueueSnapshot> = vec![self.intake.snapshot()];
+        let intake = QueueSnapshot {
+            waiting: self.intake_pending.load(Ordering::Relaxed),
+            ..self.intake.snapshot()
+        };
+        let mut queues: Vec<QueueSnapshot> = vec![intake];
         queues.extend(self.queues.iter().map(|(_, q)| q.snapshot()));
         let stages: Vec<_> = self.stages.iter().map(|s| s.snapshot()).collect();
         let mut metrics = crate::metrics::collect(

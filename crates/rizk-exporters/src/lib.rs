@@ -21,8 +21,8 @@
 //! rizk opens no connection to anything you did not configure: no telemetry about itself, no
 //! call home.
 
-use rizk_core::config::{Config, Source, TraceExporter};
 use rizk_core::config::DEFAULT_MAX_REQUEST_BYTES;
+use rizk_core::config::{Config, Source, TraceExporter};
 use rizk_core::export::{ConsoleExporter, ExporterSet, QueueOptions};
 use rizk_core::{Result, RizkError};
 use url::Url;

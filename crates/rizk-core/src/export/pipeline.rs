@@ -63,7 +63,7 @@ type Queues = Arc<Vec<(String, ExportQueue)>>;
 pub struct ExportPipeline {
     ingress: Sender<(SpanData, usize)>,
     control: SyncSender<Control>,
-    /// Spans sent and not yet taken by the stage thread.
+    /// Spans sent and not yet taken by the stage thread (also the intake's `waiting` count).
     pending: Arc<AtomicU64>,
     /// An `ExportNow` is on its way; the stage thread clears it when it takes the spans.
     wake_sent: Arc<AtomicBool>,
@@ -164,6 +164,11 @@ impl ExportPipeline {
             .map(|(name, q)| (name.clone(), q.stats()))
             .collect();
         (self.stats.clone(), per_exporter)
+    }
+
+    /// Spans ended and not yet taken by the stage thread.
+    pub(crate) fn pending(&self) -> Arc<AtomicU64> {
+        self.pending.clone()
     }
 
     /// The memory budget the whole path shares.
