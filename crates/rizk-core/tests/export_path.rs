@@ -235,3 +235,30 @@ fn shutdown_is_bounded_and_counts_what_it_could_not_send() {
     assert_eq!(s.dropped_shutdown_timeout, 90, "{s:?}");
     assert_eq!(s.exported, 0, "{s:?}");
 }
+
+#[test]
+fn spans_ended_from_many_threads_are_all_counted_and_exported() {
+    // The stage thread takes spans while application threads are still counting them: the
+    // count must never run below zero (in a debug build that was a panic on the application's
+    // thread).
+    let recorder = Recorder::default();
+    let mut s = settings();
+    s.max_export_batch_size = Sourced::new(1, Source::Builder);
+    let mut set = ExporterSet::new(s);
+    set.add_with("otlp", recorder.clone(), QueueOptions::network(1 << 22));
+    let pipeline = set.into_processor();
+    let (intake, _) = pipeline.stats();
+    let provider = Arc::new(provider(pipeline));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let provider = provider.clone();
+            std::thread::spawn(move || spans(&provider, 20_000, 1))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    provider.force_flush().unwrap();
+    assert_eq!(intake.snapshot().enqueued, 80_000);
+    assert_eq!(recorder.spans(), 80_000);
+}

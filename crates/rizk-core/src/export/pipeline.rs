@@ -234,13 +234,16 @@ impl SpanProcessor for ExportPipeline {
             self.report_full();
             return;
         }
+        // Counted before it is sent: the stage thread subtracts what it takes, and must never
+        // see a span it could subtract before it was added.
+        let pending = self.pending.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
         if self.ingress.send((span, bytes)).is_err() {
+            self.pending.fetch_sub(1, Ordering::Relaxed);
             self.budget.release(1, bytes);
             self.stats.count_after_shutdown(1);
             return;
         }
         self.stats.count_enqueued(1);
-        let pending = self.pending.fetch_add(1, Ordering::Relaxed) + 1;
         if pending >= self.batch_size && !self.wake_sent.swap(true, Ordering::AcqRel) {
             let _ = self.control.try_send(Control::ExportNow);
         }
