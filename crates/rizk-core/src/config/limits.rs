@@ -436,13 +436,7 @@ mod tests {
         resolve(&LimitsInput::default(), &env)
     }
 
-    fn field_and_message(err: RizkError) -> (String, String) {
-        let message = err.to_string();
-        match err {
-            RizkError::InvalidConfig { field, .. } => (field, message),
-            other => panic!("expected InvalidConfig, got {other:?}"),
-        }
-    }
+    use crate::config::tests::field_and_message;
 
     #[test]
     fn defaults_are_the_documented_ones() {

@@ -483,13 +483,7 @@ mod tests {
             .map(|c| c.propagation)
     }
 
-    fn field_and_message(err: RizkError) -> (String, String) {
-        let message = err.to_string();
-        match err {
-            RizkError::InvalidConfig { field, .. } => (field, message),
-            other => panic!("expected InvalidConfig, got {other:?}"),
-        }
-    }
+    use crate::config::tests::field_and_message;
 
     #[test]
     fn default_is_w3c_trace_context_and_baggage() {

@@ -403,3 +403,13 @@ fn bad_limits_are_refused_naming_the_variable() {
         .to_string();
     assert!(err.contains("RIZK_MAX_CONTENT_LENGTH"), "{err}");
 }
+
+/// The field and message of an `InvalidConfig` error (panics on any other error): the option
+/// groups' tests check both.
+pub(super) fn field_and_message(err: RizkError) -> (String, String) {
+    let message = err.to_string();
+    match err {
+        RizkError::InvalidConfig { field, .. } => (field, message),
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    }
+}
