@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::semconv::EntityKind;
 use opentelemetry_sdk::trace::SpanData;
 
 pub use crate::content_transform::content_hash;
@@ -105,6 +106,42 @@ impl ContentKind {
         ContentKind::ErrorMessage,
         ContentKind::TracingField,
     ];
+
+    /// What a span's input (`input.value`) holds, by the span's kind: a workflow's is what the
+    /// user sent, an LLM call's the whole conversation, any other span's its function's
+    /// arguments. The one rule, read by the macros when they capture an input and by the
+    /// content policy when it treats one.
+    ///
+    /// ```
+    /// use rizk_core::content::ContentKind;
+    /// use rizk_core::semconv::EntityKind;
+    /// assert_eq!(ContentKind::of_input(Some(EntityKind::Workflow)), ContentKind::UserInput);
+    /// assert_eq!(ContentKind::of_input(Some(EntityKind::Llm)), ContentKind::Conversation);
+    /// assert_eq!(ContentKind::of_input(None), ContentKind::FunctionInput);
+    /// ```
+    pub fn of_input(span_kind: Option<EntityKind>) -> ContentKind {
+        match span_kind {
+            Some(EntityKind::Workflow) => ContentKind::UserInput,
+            Some(EntityKind::Llm) => ContentKind::Conversation,
+            _ => ContentKind::FunctionInput,
+        }
+    }
+
+    /// What a span's output (`output.value`) holds: an LLM call's is the model's completion,
+    /// any other span's its function's return value.
+    ///
+    /// ```
+    /// use rizk_core::content::ContentKind;
+    /// use rizk_core::semconv::EntityKind;
+    /// assert_eq!(ContentKind::of_output(Some(EntityKind::Llm)), ContentKind::LlmOutput);
+    /// assert_eq!(ContentKind::of_output(Some(EntityKind::Tool)), ContentKind::FunctionOutput);
+    /// ```
+    pub fn of_output(span_kind: Option<EntityKind>) -> ContentKind {
+        match span_kind {
+            Some(EntityKind::Llm) => ContentKind::LlmOutput,
+            _ => ContentKind::FunctionOutput,
+        }
+    }
 }
 
 /// The status description a failed span carries when the content policy withholds its error

@@ -15,7 +15,7 @@ use crate::content::{
     CONTENT_EVENT_NAME_KEY, CONTENT_FIELDS_KEY, ContentKind, ContentPolicy, ContentRedactor,
     SpanTransform, Treatment, WITHHELD_ERROR_DESCRIPTION,
 };
-use crate::semconv;
+use crate::semconv::{self, EntityKind};
 
 /// The redactor in force; `configure_content_redaction` swaps it at run time.
 pub(crate) type RedactorSlot = Arc<ArcSwapOption<Box<dyn ContentRedactor>>>;
@@ -54,21 +54,12 @@ pub fn content_hash(text: &str) -> String {
 /// for flattened OpenInference messages); `None` for attributes that are not content.
 pub(crate) fn content_kind(
     key: &str,
-    span_kind: Option<&str>,
+    span_kind: Option<EntityKind>,
     attributes: &[KeyValue],
 ) -> Option<ContentKind> {
-    let is_llm = span_kind == Some("llm") || span_kind == Some("LLM");
     match key {
-        semconv::INPUT_VALUE => Some(match span_kind {
-            Some("workflow") => ContentKind::UserInput,
-            _ if is_llm => ContentKind::Conversation,
-            _ => ContentKind::FunctionInput,
-        }),
-        semconv::OUTPUT_VALUE => Some(if is_llm {
-            ContentKind::LlmOutput
-        } else {
-            ContentKind::FunctionOutput
-        }),
+        semconv::INPUT_VALUE => Some(ContentKind::of_input(span_kind)),
+        semconv::OUTPUT_VALUE => Some(ContentKind::of_output(span_kind)),
         "gen_ai.prompt" => Some(ContentKind::LlmInput),
         "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::Conversation),
         "gen_ai.system_instructions" => Some(ContentKind::SystemPrompt),
@@ -102,14 +93,14 @@ pub(crate) fn content_kind(
 
 /// The span's kind as rizk or OpenInference wrote it (`task`, `LLM`), which decides what some
 /// content keys hold.
-pub(crate) fn span_kind(span: &SpanData) -> Option<String> {
+pub(crate) fn span_kind(span: &SpanData) -> Option<EntityKind> {
     span.attributes
         .iter()
         .find(|kv| {
             kv.key.as_str() == semconv::SPAN_KIND
                 || kv.key.as_str() == semconv::OPENINFERENCE_SPAN_KIND
         })
-        .map(|kv| kv.value.as_str().into_owned())
+        .and_then(|kv| EntityKind::from_attribute(&kv.value.as_str()))
 }
 
 /// Keys that describe rizk's structure or the infrastructure (a server's address, an HTTP
@@ -267,7 +258,7 @@ impl SpanTransform for ContentTransform {
             .iter()
             .map(|kv| {
                 let key = kv.key.as_str();
-                content_kind(key, span_kind.as_deref(), &span.attributes).or_else(|| {
+                content_kind(key, span_kind, &span.attributes).or_else(|| {
                     marked
                         .iter()
                         .any(|m| m == key)
@@ -312,15 +303,15 @@ mod tests {
     fn keys_map_to_content_kinds() {
         let none: &[KeyValue] = &[];
         assert_eq!(
-            content_kind("input.value", Some("workflow"), none),
+            content_kind("input.value", Some(EntityKind::Workflow), none),
             Some(ContentKind::UserInput)
         );
         assert_eq!(
-            content_kind("input.value", Some("task"), none),
+            content_kind("input.value", Some(EntityKind::Task), none),
             Some(ContentKind::FunctionInput)
         );
         assert_eq!(
-            content_kind("output.value", Some("LLM"), none),
+            content_kind("output.value", Some(EntityKind::Llm), none),
             Some(ContentKind::LlmOutput)
         );
         assert_eq!(
@@ -332,13 +323,17 @@ mod tests {
         assert_eq!(
             content_kind(
                 "llm.input_messages.0.message.content",
-                Some("LLM"),
+                Some(EntityKind::Llm),
                 &messages
             ),
             Some(ContentKind::SystemPrompt)
         );
         assert_eq!(
-            content_kind("llm.input_messages.0.message.role", Some("LLM"), &messages),
+            content_kind(
+                "llm.input_messages.0.message.role",
+                Some(EntityKind::Llm),
+                &messages
+            ),
             None
         );
     }

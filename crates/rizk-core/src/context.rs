@@ -9,8 +9,7 @@
 
 use opentelemetry::trace::{TraceContextExt, TraceId};
 use opentelemetry::{Context, Key, KeyValue, StringValue, Value};
-use opentelemetry_sdk::trace::Span;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::semconv;
@@ -30,8 +29,6 @@ impl Frame {
 
 thread_local! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
-    /// Set while a rizk span is being built: its attributes already include what it inherits.
-    static BUILDING_RIZK_SPAN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The innermost frame on this thread, if it belongs to `trace_id`.
@@ -48,14 +45,6 @@ pub(crate) fn current_frame_for(trace_id: TraceId) -> Option<Frame> {
 /// The innermost frame on this thread, whatever its trace.
 pub(crate) fn current_frame() -> Option<Frame> {
     FRAMES.with(|frames| frames.borrow().last().cloned())
-}
-
-/// Runs `build` with the marker that tells [`InheritanceProcessor`] to leave the span alone.
-pub(crate) fn building_rizk_span<R>(build: impl FnOnce() -> R) -> R {
-    BUILDING_RIZK_SPAN.with(|flag| flag.set(true));
-    let result = build();
-    BUILDING_RIZK_SPAN.with(|flag| flag.set(false));
-    result
 }
 
 /// A frame pushed on this thread's stack; popping writes back what `set_span_context` changed.
@@ -198,20 +187,6 @@ pub fn inherited_attributes() -> Vec<KeyValue> {
     current_frame_for(trace_id)
         .map(|f| f.inherited().to_vec())
         .unwrap_or_default()
-}
-
-/// Stamps inherited attributes on a span that rizk's macros did not build: spans from
-/// [`crate::get_tracer`], from the `opentelemetry` API, and from framework bridges. Called by
-/// the pipeline's processor when a span starts.
-pub(crate) fn stamp_inherited(span: &mut Span, parent: &Context) {
-    if BUILDING_RIZK_SPAN.with(Cell::get) {
-        return;
-    }
-    let parent_trace = parent.span().span_context().trace_id();
-    if let Some(frame) = current_frame_for(parent_trace) {
-        use opentelemetry::trace::Span as _;
-        span.set_attributes(frame.inherited().iter().cloned());
-    }
 }
 
 #[cfg(test)]

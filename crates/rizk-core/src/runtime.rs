@@ -29,8 +29,7 @@ use crate::semconv;
 pub(crate) struct Runtime {
     pub(crate) tracer: SdkTracer,
     provider: SdkTracerProvider,
-    head: Arc<arc_swap::ArcSwap<HeadState>>,
-    counters: Arc<SamplingCounters>,
+    pub(crate) head: HeadSampler,
     pub(crate) metrics: Arc<RuntimeMetrics>,
     tail_stage_installed: bool,
     /// The content policy, packed (see `ContentPolicy::to_bits`).
@@ -49,20 +48,6 @@ pub(crate) struct Runtime {
 impl Runtime {
     pub(crate) fn content_policy(&self) -> ContentPolicy {
         ContentPolicy::from_bits(self.content.load(Ordering::Relaxed))
-    }
-
-    /// Whether a span under an unsampled local parent is surely dropped, and whether a root is
-    /// surely dropped: then the macros build no attributes for it.
-    pub(crate) fn surely_dropped(&self, parent_valid: bool, parent_sampled: bool) -> bool {
-        let state = self.head.load();
-        if parent_valid && state.head.parent_based {
-            !parent_sampled
-        } else {
-            state.custom.is_none()
-                && state.tail.is_none()
-                && state.operation_rates.is_empty()
-                && state.head.rate <= 0.0
-        }
     }
 }
 
@@ -273,7 +258,8 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     let intake_pending = pipeline.pending();
     let provider = SdkTracerProvider::builder()
         .with_resource(resource)
-        .with_sampler(sampler)
+        .with_sampler(sampler.clone())
+        .with_id_generator(crate::sampling::Ids)
         .with_span_limits(config.limits.sdk_span_limits())
         .with_span_processor(pipeline)
         .build();
@@ -310,8 +296,7 @@ pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
     RUNTIME.store(Some(Arc::new(Runtime {
         tracer,
         provider,
-        head: head_state,
-        counters,
+        head: sampler,
         metrics,
         tail_stage_installed: builder.tail_stage.is_some(),
         content: content_bits,
@@ -560,8 +545,8 @@ impl Runtime {
         let stages: Vec<_> = self.stages.iter().map(|s| s.snapshot()).collect();
         let mut metrics = crate::metrics::collect(
             &self.metrics,
-            self.counters.started.load(Ordering::Relaxed),
-            self.counters.sampled.load(Ordering::Relaxed),
+            self.head.counters.started.load(Ordering::Relaxed),
+            self.head.counters.sampled.load(Ordering::Relaxed),
             &queues,
             &stages,
         );
@@ -975,7 +960,7 @@ pub fn update_config(update: ConfigUpdate) -> Result<()> {
             ));
         }
     }
-    rt.head.rcu(|state| {
+    rt.head.state.rcu(|state| {
         let mut next = (**state).clone();
         if let Some(rate) = update.trace_sampling_rate {
             next.head.rate = rate;

@@ -131,6 +131,26 @@ impl EntityKind {
         }
     }
 
+    /// The kind a span attribute names: rizk's `rizk.span.kind` (`task`) or OpenInference's
+    /// `openinference.span.kind` (`LLM`). OpenInference's `CHAIN` covers workflows and tasks
+    /// alike, and reads as a task.
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// assert_eq!(EntityKind::from_attribute("workflow"), Some(EntityKind::Workflow));
+    /// assert_eq!(EntityKind::from_attribute("LLM"), Some(EntityKind::Llm));
+    /// assert_eq!(EntityKind::from_attribute("CHAIN"), Some(EntityKind::Task));
+    /// assert_eq!(EntityKind::from_attribute("RETRIEVER"), None);
+    /// ```
+    pub fn from_attribute(value: &str) -> Option<EntityKind> {
+        if value == "CHAIN" {
+            return Some(EntityKind::Task);
+        }
+        EntityKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(value))
+    }
+
     /// The OpenInference span kind Phoenix shows.
     pub const fn openinference_kind(self) -> &'static str {
         match self {

@@ -13,7 +13,9 @@ use std::sync::atomic::Ordering;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
-use opentelemetry::trace::{Span as _, SpanBuilder, Status, TraceContextExt, Tracer as _};
+use opentelemetry::trace::{
+    Span as _, SpanBuilder, SpanContext, Status, TraceContextExt, Tracer as _,
+};
 use opentelemetry::{Context, Key, KeyValue, Value};
 
 use crate::content::ContentKind;
@@ -21,6 +23,7 @@ use crate::context::{self, Frame, FrameGuard};
 use crate::metrics::TIMING_SAMPLE;
 use crate::probe::{Captured, CapturedError};
 use crate::runtime;
+use crate::sampling::{self, Early};
 use crate::semconv::{self, EntityKind};
 
 /// What a macro knows about its function at compile time. Built as a `static` by the macro.
@@ -152,40 +155,48 @@ impl EntitySpan {
         };
         rt.metrics.macro_spans.fetch_add(1, Ordering::Relaxed);
         let parent = Context::current();
-        let (parent_trace, parent_valid, parent_sampled, parent_remote) = {
-            let parent_span = parent.span();
-            let sc = parent_span.span_context();
-            (
-                sc.trace_id(),
-                sc.is_valid(),
-                sc.is_sampled(),
-                sc.is_remote(),
-            )
+        let parent_span = parent.span();
+        let parent_sc = Some(parent_span.span_context()).filter(|sc| sc.is_valid());
+        let root = parent_sc.is_none_or(SpanContext::is_remote).then(|| {
+            let timed_root = ROOT_TICK.with(|tick| {
+                let n = tick.get().wrapping_add(1);
+                tick.set(n);
+                n % TIMING_SAMPLE == 1
+            });
+            timed_root.then(Instant::now)
+        });
+        let root_trace = match rt.head.decide_early(parent_sc, meta.span_name, meta.name) {
+            // Nothing is built for a dropped span: its context alone tells its children so.
+            Early::Dropped(sc) => {
+                let trace_id = sc.trace_id();
+                return EntitySpan {
+                    active: Some(Active {
+                        cx: parent.with_remote_span_context(sc),
+                        frame: Frame {
+                            trace_id: Some(trace_id),
+                            inherited: None,
+                        },
+                        recording: false,
+                        capture_input: false,
+                        capture_output: false,
+                        start_cost: started.map(|t| t.elapsed()),
+                        root,
+                    }),
+                };
+            }
+            Early::Build { root_trace } => root_trace,
         };
-        let mut builder = SpanBuilder::from_name(meta.span_name);
-        // A parent-based sampler drops the child of an unsampled parent: skip the attributes.
-        let surely_dropped = rt.surely_dropped(parent_valid, parent_sampled);
-        let parent_frame = if parent_valid {
-            context::current_frame_for(parent_trace)
-        } else {
-            None
-        };
+        let parent_frame = parent_sc.and_then(|sc| context::current_frame_for(sc.trace_id()));
         let inheritable = meta.inheritable();
-        if !surely_dropped {
-            let inherited = parent_frame.as_ref().map(Frame::inherited).unwrap_or(&[]);
-            let mut attrs = Vec::with_capacity(inherited.len() + 14);
-            let own_keys = || inheritable.iter().flatten().map(|kv| &kv.key);
-            attrs.extend(
-                inherited
-                    .iter()
-                    .filter(|kv| !own_keys().any(|k| *k == kv.key))
-                    .cloned(),
-            );
-            attrs.extend(inheritable.iter().flatten().cloned());
-            meta.own_attributes(&mut attrs);
-            builder.attributes = Some(attrs);
-        }
-        let span = context::building_rizk_span(|| rt.tracer.build_with_context(builder, &parent));
+        // What it inherits the sampler adds (the one place inheritance happens).
+        let mut attrs = Vec::with_capacity(14);
+        attrs.extend(inheritable.iter().flatten().cloned());
+        meta.own_attributes(&mut attrs);
+        let mut builder = SpanBuilder::from_name(meta.span_name);
+        builder.attributes = Some(attrs);
+        let span = sampling::build_root_of(root_trace, || {
+            rt.tracer.build_with_context(builder, &parent)
+        });
         let recording = span.is_recording();
         let trace_id = span.span_context().trace_id();
         let frame = if recording {
@@ -197,11 +208,6 @@ impl EntitySpan {
             }
         };
         let policy = rt.content_policy();
-        let input_kind = if meta.kind == EntityKind::Workflow {
-            ContentKind::UserInput
-        } else {
-            ContentKind::FunctionInput
-        };
         // An unsampled span only has to tell its children so: its span context is enough, and
         // costs one allocation instead of two.
         let cx = if recording {
@@ -209,14 +215,6 @@ impl EntitySpan {
         } else {
             parent.with_remote_span_context(span.span_context().clone())
         };
-        let root = (!parent_valid || parent_remote).then(|| {
-            let timed_root = ROOT_TICK.with(|tick| {
-                let n = tick.get().wrapping_add(1);
-                tick.set(n);
-                n % TIMING_SAMPLE == 1
-            });
-            timed_root.then(Instant::now)
-        });
         EntitySpan {
             active: Some(Active {
                 cx,
@@ -224,7 +222,9 @@ impl EntitySpan {
                 recording,
                 capture_input: recording
                     && meta.capture_input
-                    && policy.treatment(input_kind).captures(),
+                    && policy
+                        .treatment(ContentKind::of_input(Some(meta.kind)))
+                        .captures(),
                 capture_output: recording
                     && meta.capture_output
                     && policy.treatment(ContentKind::FunctionOutput).captures(),

@@ -417,7 +417,7 @@ fn content_mask(span: &SpanData) -> Vec<bool> {
         .iter()
         .map(|kv| {
             kv.key.as_str() == "exception.message"
-                || content_kind(kv.key.as_str(), span_kind.as_deref(), &span.attributes).is_some()
+                || content_kind(kv.key.as_str(), span_kind, &span.attributes).is_some()
         })
         .collect()
 }

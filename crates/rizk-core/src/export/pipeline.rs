@@ -27,7 +27,6 @@ pub(crate) use super::budget::MemoryBudget;
 use super::queue::{ExportQueue, QueueStats};
 use super::size::memory_size;
 use super::stages::Stages;
-use crate::context;
 use crate::metrics::RuntimeMetrics;
 
 enum Control {
@@ -214,7 +213,6 @@ impl ExportPipeline {
 
 impl SpanProcessor for ExportPipeline {
     fn on_start(&self, span: &mut Span, cx: &Context) {
-        context::stamp_inherited(span, cx);
         for processor in &self.processors {
             processor.on_start(span, cx);
         }

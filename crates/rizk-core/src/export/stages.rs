@@ -3,8 +3,9 @@
 //! A span's whole path, for reference (the first two run on the application thread, at the
 //! span's start, inside the SDK; everything here runs once per span on the export thread):
 //!
-//! 1. head sampling (`sampling::HeadSampler`), at start;
-//! 2. inheritance of `set_span_context` attributes (`context::stamp_inherited`), at start;
+//! 1. head sampling (`sampling::HeadSampler`), at start, which also gives a kept span the
+//!    attributes it inherits (`set_span_context`, organization, workflow, agent);
+//! 2. the exporters' memory budget (`pipeline.rs`), at end;
 //! 3. **holds**: tail sampling keeps a trace until its root ends, then keeps or drops it whole;
 //! 4. **transforms**, in this order:
 //!    1. inline media (base64 images, audio) replaced by a placeholder, before anything scans it;
