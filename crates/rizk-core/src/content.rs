@@ -4,8 +4,7 @@ use std::borrow::Cow;
 
 use crate::semconv::EntityKind;
 use opentelemetry_sdk::trace::SpanData;
-
-pub use crate::content_transform::content_hash;
+use sha2::{Digest, Sha256};
 
 /// Rewrites text that may carry content (prompts, completions, inputs, outputs) before it leaves
 /// the process. `rizk-redaction` implements it; anything else can too.
@@ -363,6 +362,19 @@ impl ContentPolicy {
             content_redaction_enabled: bits >> 11 & 1 != 0,
         }
     }
+}
+
+/// `sha256:<hex>` of `text`: equal content gives equal digests, and the digest gives nothing
+/// of the text away.
+///
+/// ```
+/// assert_eq!(
+///     rizk_core::content::content_hash("hello"),
+///     "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+/// );
+/// ```
+pub fn content_hash(text: &str) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())))
 }
 
 #[cfg(test)]

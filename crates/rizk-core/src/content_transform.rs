@@ -9,11 +9,10 @@ use arc_swap::ArcSwapOption;
 use opentelemetry::trace::Status;
 use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
-use sha2::{Digest, Sha256};
 
 use crate::content::{
     CONTENT_EVENT_NAME_KEY, CONTENT_FIELDS_KEY, ContentKind, ContentPolicy, ContentRedactor,
-    SpanTransform, Treatment, WITHHELD_ERROR_DESCRIPTION,
+    SpanTransform, Treatment, WITHHELD_ERROR_DESCRIPTION, content_hash,
 };
 use crate::semconv::{self, EntityKind};
 
@@ -35,19 +34,6 @@ impl std::fmt::Debug for ContentTransform {
             )
             .finish_non_exhaustive()
     }
-}
-
-/// `sha256:<hex>` of `text`: equal content gives equal digests, and the digest gives nothing
-/// of the text away.
-///
-/// ```
-/// assert_eq!(
-///     rizk_core::content::content_hash("hello"),
-///     "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-/// );
-/// ```
-pub fn content_hash(text: &str) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())))
 }
 
 /// The content kind of an attribute, from its key (and the span's kind and sibling role keys

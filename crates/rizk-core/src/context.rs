@@ -162,9 +162,11 @@ where
     }
     let cx = Context::current();
     let span = cx.span();
-    if span.is_recording() {
-        span.set_attributes(attrs.iter().cloned());
+    // An unsampled span records nothing and passes nothing on.
+    if !span.is_recording() {
+        return;
     }
+    span.set_attributes(attrs.iter().cloned());
     let trace_id = span.span_context().trace_id();
     FRAMES.with(|frames| {
         if let Some(top) = frames.borrow_mut().last_mut()

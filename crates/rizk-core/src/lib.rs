@@ -4,7 +4,7 @@
 //! Applications use the `rizk` facade crate, which re-exports this one together with the
 //! macros and exporters. This crate has no HTTP, regex or exporter dependency: the other crates
 //! plug in through [`content::ContentRedactor`], [`content::SpanTransform`],
-//! [`config::ExporterFactory`] and any OpenTelemetry `SpanExporter`.
+//! [`install::ExporterFactory`] and any OpenTelemetry `SpanExporter`.
 //!
 //! ```
 //! use rizk_core::{RizkBuilder, export::InMemoryExporter, semconv::EntityKind};
@@ -30,6 +30,7 @@
 //! assert_eq!(spans.spans()[0].name, "workflow.order_processing");
 //! ```
 
+mod builder;
 pub mod config;
 pub mod content;
 mod content_transform;
@@ -38,29 +39,31 @@ mod current;
 mod diagnostics;
 mod error;
 pub mod export;
+pub mod install;
 mod metrics;
 pub mod probe;
-mod propagation;
 pub mod resource;
 mod runtime;
 pub mod sampling;
 mod secret;
 pub mod semconv;
 pub mod span;
+mod spawn;
 
-pub use config::RizkBuilder;
+pub use builder::{RizkBuilder, install};
+pub use config::Setting;
 pub use context::{inherited_attributes, set_span_context};
 pub use current::{CurrentSpan, current_span};
 pub use error::{Result, RizkError};
 pub use metrics::TracingMetrics;
-#[cfg(feature = "tokio")]
-pub use propagation::spawn;
-pub use propagation::{PropagateExt, Propagated, ensure_context_propagation, spawn_thread};
 pub use resource::ResourceUsage;
 pub use runtime::{
-    ConfigUpdate, RizkHandle, Setting, ShutdownReport, TraceConfig, configure_intelligent_sampling,
+    ConfigUpdate, RizkHandle, ShutdownReport, TraceConfig, configure_intelligent_sampling,
     content_policy, content_tracing_enabled, export_stats, get_trace_config, get_tracer,
-    get_tracing_metrics, install, set_content_redactor, update_config,
+    get_tracing_metrics, set_content_redactor, update_config,
 };
 pub use sampling::{CustomSampler, SamplingContext};
 pub use secret::Secret;
+#[cfg(feature = "tokio")]
+pub use spawn::spawn;
+pub use spawn::{PropagateExt, Propagated, ensure_context_propagation, spawn_thread};

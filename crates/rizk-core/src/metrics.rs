@@ -38,7 +38,7 @@ impl RuntimeMetrics {
     }
 
     /// Spans ended per second over the last complete [`WINDOW_SECONDS`] seconds.
-    fn spans_per_second(&self, now: SystemTime) -> f64 {
+    pub(crate) fn spans_per_second(&self, now: SystemTime) -> f64 {
         let current = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         let mut total = 0;
         for back in 1..=WINDOW_SECONDS {
@@ -57,19 +57,26 @@ impl RuntimeMetrics {
             .fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
     }
 
-    /// Counts a local root; `duration` is given for the roots whose time was measured.
-    pub(crate) fn record_root(&self, duration: Option<Duration>) {
-        self.roots.fetch_add(1, Ordering::Relaxed);
-        if let Some(duration) = duration {
-            self.timed_roots.fetch_add(1, Ordering::Relaxed);
-            self.timed_root_ns
-                .fetch_add(duration.as_nanos() as u64, Ordering::Relaxed);
-        }
+    /// Counts `n` macro spans: the span path counts them [`TIMING_SAMPLE`] at a time.
+    pub(crate) fn count_macro_spans(&self, n: u64) {
+        self.macro_spans.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts `n` local roots, like [`RuntimeMetrics::count_macro_spans`].
+    pub(crate) fn count_roots(&self, n: u64) {
+        self.roots.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds the duration of a timed local root.
+    pub(crate) fn record_root(&self, duration: Duration) {
+        self.timed_roots.fetch_add(1, Ordering::Relaxed);
+        self.timed_root_ns
+            .fetch_add(duration.as_nanos() as u64, Ordering::Relaxed);
     }
 
     /// rizk's estimated time on application threads over the time of the traced operations:
     /// (mean measured cost per span x macro spans) / (mean measured root duration x roots).
-    fn overhead_percentage(&self) -> f64 {
+    pub(crate) fn overhead_percentage(&self) -> f64 {
         let timed = self.timed_spans.load(Ordering::Relaxed);
         let timed_roots = self.timed_roots.load(Ordering::Relaxed);
         let root_ns = self.timed_root_ns.load(Ordering::Relaxed);
@@ -155,45 +162,6 @@ pub struct TracingMetrics {
     pub last_export_error: Option<String>,
 }
 
-/// Assembles [`TracingMetrics`] from the runtime's counters.
-pub(crate) fn collect(
-    metrics: &RuntimeMetrics,
-    started: u64,
-    sampled: u64,
-    queues: &[crate::export::QueueSnapshot],
-    stages: &[crate::export::StageSnapshot],
-) -> TracingMetrics {
-    let mut out = TracingMetrics {
-        spans_started: started,
-        spans_sampled: sampled,
-        spans_ended: metrics.ended.load(Ordering::Relaxed),
-        dropped_sampling: started.saturating_sub(sampled),
-        spans_per_second: metrics.spans_per_second(SystemTime::now()),
-        overhead_percentage: metrics.overhead_percentage(),
-        ..TracingMetrics::default()
-    };
-    for q in queues {
-        out.spans_exported += q.exported;
-        out.dropped_queue_full += q.dropped_queue_full;
-        out.dropped_export_failure += q.export_failed;
-        out.dropped_after_shutdown += q.dropped_after_shutdown;
-        out.dropped_shutdown_timeout += q.dropped_shutdown_timeout;
-        out.export_requests += q.requests;
-        out.oversized_spans += q.oversized;
-        out.queue_depth += q.waiting;
-        if q.last_error.is_some() {
-            out.last_export_error.clone_from(&q.last_error);
-        }
-    }
-    for s in stages {
-        out.dropped_tail_policy += s.dropped_by_policy;
-        out.tail_buffered_spans += s.buffered_spans;
-        out.tail_buffered_traces += s.buffered_traces;
-        out.tail_forced_decisions += s.forced_decisions;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,9 +193,9 @@ mod tests {
         metrics.macro_spans.store(1000, Ordering::Relaxed);
         metrics.record_timing(Duration::from_nanos(500));
         metrics.record_timing(Duration::from_nanos(1500));
-        metrics.record_root(Some(Duration::from_millis(10)));
-        metrics.record_root(None);
-        metrics.record_root(Some(Duration::from_millis(10)));
+        metrics.count_roots(3);
+        metrics.record_root(Duration::from_millis(10));
+        metrics.record_root(Duration::from_millis(10));
         // 1000 spans x 1 µs = 1 ms, over 3 roots of 10 ms (two measured, one extrapolated).
         assert!((metrics.overhead_percentage() - 100.0 / 30.0).abs() < 1e-9);
     }

@@ -3,46 +3,38 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::{InstrumentationScope, KeyValue};
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use url::Url;
 
-use crate::config::{Config, RizkBuilder, Source};
+use crate::config::{Config, Setting, Source};
 use crate::content::{ContentKind, ContentPolicy, ContentRedactor};
-use crate::content_transform::{ContentTransform, RedactorSlot};
+use crate::content_transform::RedactorSlot;
 use crate::error::{Result, RizkError};
-use crate::export::{
-    ConsoleExporter, ExportPipeline, ExportStage, ExporterSet, QueueSnapshot, QueueStats,
-    StageParts, StageStats, Stages,
-};
+use crate::export::{QueueSnapshot, QueueStats, StageSnapshot, StageStats};
 use crate::metrics::{RuntimeMetrics, TracingMetrics};
-use crate::sampling::{HeadSampler, HeadState, SamplingCounters, SamplingPolicy};
-use crate::semconv;
+use crate::sampling::HeadSampler;
 
 /// What the macros need on every call, swapped atomically as a whole.
 pub(crate) struct Runtime {
     pub(crate) tracer: SdkTracer,
-    provider: SdkTracerProvider,
+    pub(crate) provider: SdkTracerProvider,
     pub(crate) head: HeadSampler,
     pub(crate) metrics: Arc<RuntimeMetrics>,
-    tail_stage_installed: bool,
+    pub(crate) tail_stage_installed: bool,
     /// The content policy, packed (see `ContentPolicy::to_bits`).
-    content: Arc<AtomicU32>,
-    redactor: RedactorSlot,
+    pub(crate) content: Arc<AtomicU32>,
+    pub(crate) redactor: RedactorSlot,
     /// Drops before the exporters' queues (the memory budget).
-    intake: Arc<QueueStats>,
-    budget: Arc<crate::export::MemoryBudget>,
+    pub(crate) intake: Arc<QueueStats>,
+    pub(crate) budget: Arc<crate::export::MemoryBudget>,
     /// Spans waiting for the stage thread.
-    intake_pending: Arc<std::sync::atomic::AtomicU64>,
-    limits: Arc<crate::export::LimitStats>,
-    queues: Vec<(String, Arc<QueueStats>)>,
-    stages: Vec<Arc<StageStats>>,
+    pub(crate) intake_pending: Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) limits: Arc<crate::export::LimitStats>,
+    pub(crate) queues: Vec<(String, Arc<QueueStats>)>,
+    pub(crate) stages: Vec<Arc<StageStats>>,
 }
 
 impl Runtime {
@@ -58,15 +50,31 @@ static RUNTIME: ArcSwapOption<Runtime> = ArcSwapOption::const_empty();
 /// `get_trace_config()` and to refuse a second `init`.
 static INSTALLED: Mutex<Option<Installed>> = Mutex::new(None);
 
-struct Installed {
-    config: Config,
-    exporters: Vec<String>,
+/// What `init` installed: its configuration and the exporters' names.
+pub(crate) struct Installed {
+    pub(crate) config: Config,
+    pub(crate) exporters: Vec<String>,
 }
 
-fn installed() -> MutexGuard<'static, Option<Installed>> {
+pub(crate) fn installed() -> MutexGuard<'static, Option<Installed>> {
     INSTALLED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Makes `runtime` the pipeline every macro and API call uses (`None`: tracing is disabled)
+/// and records what was installed, in the slot `installed()` locked.
+pub(crate) fn publish(
+    slot: &mut MutexGuard<'static, Option<Installed>>,
+    runtime: Option<Runtime>,
+    installed: Installed,
+) {
+    if let Some(runtime) = runtime {
+        RUNTIME.store(Some(Arc::new(runtime)));
+        *final_metrics() = None;
+        ENABLED.store(true, Ordering::Release);
+    }
+    **slot = Some(installed);
 }
 
 #[inline]
@@ -77,268 +85,6 @@ pub(crate) fn is_enabled() -> bool {
 #[inline]
 pub(crate) fn current() -> arc_swap::Guard<Option<Arc<Runtime>>> {
     RUNTIME.load()
-}
-
-/// Validates the configuration and installs the pipeline: the `init` behind `Rizk::init` and
-/// `RizkBuilder::init`.
-///
-/// Fails with [`RizkError::AlreadyInitialized`] while another pipeline is installed, and with
-/// the error of the first invalid option otherwise. With tracing disabled nothing is installed
-/// and every macro is a no-op, but the configuration is still validated and reported.
-pub fn install(mut builder: RizkBuilder) -> Result<RizkHandle> {
-    let mut slot = installed();
-    if let Some(existing) = slot.as_ref() {
-        return Err(RizkError::AlreadyInitialized {
-            app_name: existing.config.app_name.value.clone(),
-        });
-    }
-    let config = builder.build_config()?;
-    let timeout = config.export.shutdown_timeout.value;
-    if !config.tracing_enabled.value {
-        *slot = Some(Installed {
-            config,
-            exporters: Vec::new(),
-        });
-        return Ok(RizkHandle {
-            live: true,
-            timeout,
-        });
-    }
-
-    let head = config.trace_sampling_rate.value;
-    let head_state = Arc::new(arc_swap::ArcSwap::from_pointee(HeadState {
-        head,
-        operation_rates: config.sampling.operation_rates.clone(),
-        custom: config.sampling.custom.clone(),
-        tail: config.sampling.intelligent.clone().map(Arc::new),
-    }));
-    let redactor = builder.redactor.take();
-    if redactor.is_none()
-        && config
-            .content
-            .content_redaction_enabled
-            .as_ref()
-            .is_some_and(|s| s.value)
-    {
-        return Err(RizkError::invalid(
-            "content_redaction_enabled",
-            config
-                .content
-                .content_redaction_enabled
-                .as_ref()
-                .map_or(Source::Default, |s| s.source),
-            "no redactor is installed",
-            "initialise through rizk::Rizk::builder() with the `redaction` feature (on by default), or pass one with content_redactor(..)",
-        ));
-    }
-    let content_bits = Arc::new(AtomicU32::new(
-        ContentPolicy::from_config(&config, redactor.is_some()).to_bits(),
-    ));
-    let redactor_slot: RedactorSlot = Arc::new(ArcSwapOption::new(redactor.map(Arc::new)));
-    // The export-side stages, by role; export/stages.rs puts them in their one order.
-    let limit_stats = Arc::new(crate::export::LimitStats::default());
-    let media =
-        crate::export::InlineMediaTransform::from_options(&config.limits, limit_stats.clone())
-            .map(|t| Arc::new(t) as Arc<dyn crate::content::SpanTransform>);
-    let limits = crate::export::LimitTransform::from_options(&config.limits, limit_stats.clone())
-        .map(|t| Arc::new(t) as Arc<dyn crate::content::SpanTransform>);
-    let content = Arc::new(ContentTransform {
-        policy: content_bits.clone(),
-        redactor: redactor_slot.clone(),
-    });
-    let mut tail: Option<Box<dyn ExportStage>> = None;
-    let mut stage_stats = Vec::new();
-    match builder.tail_stage {
-        Some(make) => {
-            let stats = Arc::new(StageStats::default());
-            let factory = make(SamplingPolicy {
-                state: head_state.clone(),
-            });
-            tail = Some(factory(stats.clone()));
-            stage_stats.push(stats);
-        }
-        None if config.sampling.intelligent.is_some() => {
-            return Err(RizkError::invalid(
-                "intelligent_sampling",
-                Source::Builder,
-                "this build has no tail-sampling stage",
-                "initialise through rizk::Rizk::builder() with the `sampling` feature (on by default)",
-            ));
-        }
-        None => {}
-    }
-    let stages = Stages::new(StageParts {
-        tail,
-        media,
-        content,
-        limits,
-        user: std::mem::take(&mut builder.transforms),
-    });
-    let mut set = ExporterSet::new(config.export.clone());
-    if config.console_exporter.value {
-        let why = match config.console_exporter.source {
-            Source::Derived if config.trace_debug.value => " (debug mode)",
-            Source::Derived => " (default: no endpoint or api_key configured)",
-            _ => "",
-        };
-        let target = config.console_target.value;
-        set.add(
-            format!("console {target:?}{why}"),
-            ConsoleExporter::new(target),
-        );
-    }
-    if let Some(path) = &config.trace_file {
-        let exporter = crate::export::JsonLinesExporter::create(&path.value).map_err(|e| {
-            RizkError::invalid(
-                "trace_file",
-                path.source,
-                format!(
-                    "{} cannot be opened for appending ({e})",
-                    path.value.display()
-                ),
-                "give a path in a directory that exists and is writable",
-            )
-        })?;
-        set.add(format!("file {}", path.value.display()), exporter);
-    }
-    match builder.exporter_factory.take() {
-        Some(factory) => factory(&config, &mut set)?,
-        None => {
-            if config.opentelemetry_endpoint.is_some() || config.api_key.is_some() {
-                return Err(RizkError::Exporter {
-                    exporter: "otlp".into(),
-                    reason: "an endpoint or api_key is configured, but rizk-core alone has no OTLP exporter; initialise through the `rizk` crate (feature `otlp`, on by default)".into(),
-                });
-            }
-        }
-    }
-    for add in builder.exporters.drain(..) {
-        add(&mut set);
-    }
-
-    // Built before anything is installed, so that a bad propagator setting installs nothing.
-    let propagator = match builder.propagator_factory.take() {
-        Some(factory) => Some(factory(&config)?),
-        None if !config.propagation.propagators_are_default()
-            || !config.propagation.baggage_attributes.value.is_empty() =>
-        {
-            return Err(RizkError::invalid(
-                "propagators",
-                config.propagation.propagators.source,
-                "propagators or baggage_attributes are configured, but this build has no propagator factory",
-                "enable the `http` feature of rizk, or remove the setting to keep W3C Trace Context and Baggage",
-            ));
-        }
-        None => None,
-    };
-    let app_name = config.app_name.value.clone();
-    let resource = Resource::builder()
-        .with_service_name(app_name.clone())
-        .with_attribute(KeyValue::new(semconv::OPENINFERENCE_PROJECT_NAME, app_name))
-        .build();
-    let counters = Arc::new(SamplingCounters::default());
-    let sampler = HeadSampler {
-        state: head_state.clone(),
-        counters: counters.clone(),
-    };
-    let metrics = Arc::new(RuntimeMetrics::default());
-    let mut exporters = set
-        .names()
-        .into_iter()
-        .map(str::to_owned)
-        .collect::<Vec<_>>();
-    let mut processors = Vec::new();
-    for (description, processor) in builder.processors.drain(..) {
-        exporters.push(description);
-        processors.push(processor);
-    }
-    let pipeline = ExportPipeline::start(set, stages, processors, metrics.clone());
-    let (intake, queues) = pipeline.stats();
-    let budget = pipeline.budget();
-    let intake_pending = pipeline.pending();
-    let provider = SdkTracerProvider::builder()
-        .with_resource(resource)
-        .with_sampler(sampler.clone())
-        .with_id_generator(crate::sampling::Ids)
-        .with_span_limits(config.limits.sdk_span_limits())
-        .with_span_processor(pipeline)
-        .build();
-    let scope = InstrumentationScope::builder("rizk")
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .build();
-    let tracer = provider.tracer_with_scope(scope);
-
-    opentelemetry::global::set_tracer_provider(provider.clone());
-    match propagator {
-        Some(propagator) => {
-            opentelemetry::global::set_text_map_propagator(BoxedPropagator(propagator))
-        }
-        None => opentelemetry::global::set_text_map_propagator(
-            opentelemetry::propagation::TextMapCompositePropagator::new(vec![
-                Box::new(TraceContextPropagator::new()),
-                Box::new(BaggagePropagator::new()),
-            ]),
-        ),
-    }
-
-    crate::diagnostics::set_debug_mode(config.trace_debug.value);
-    crate::diagnostics::debug(&format!(
-        "tracing {:?}: sampling {}, content {}, exporters: {}",
-        config.app_name.value,
-        head,
-        if config.trace_content.value {
-            "on"
-        } else {
-            "off"
-        },
-        exporters.join(", ")
-    ));
-    RUNTIME.store(Some(Arc::new(Runtime {
-        tracer,
-        provider,
-        head: sampler,
-        metrics,
-        tail_stage_installed: builder.tail_stage.is_some(),
-        content: content_bits,
-        redactor: redactor_slot,
-        intake,
-        budget,
-        intake_pending,
-        limits: limit_stats,
-        queues,
-        stages: stage_stats,
-    })));
-    *final_metrics() = None;
-    ENABLED.store(true, Ordering::Release);
-    *slot = Some(Installed { config, exporters });
-    Ok(RizkHandle {
-        live: true,
-        timeout,
-    })
-}
-
-/// Lets a boxed propagator be installed as the global one.
-#[derive(Debug)]
-struct BoxedPropagator(Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>);
-
-impl opentelemetry::propagation::TextMapPropagator for BoxedPropagator {
-    fn inject_context(
-        &self,
-        cx: &opentelemetry::Context,
-        injector: &mut dyn opentelemetry::propagation::Injector,
-    ) {
-        self.0.inject_context(cx, injector);
-    }
-    fn extract_with_context(
-        &self,
-        cx: &opentelemetry::Context,
-        extractor: &dyn opentelemetry::propagation::Extractor,
-    ) -> opentelemetry::Context {
-        self.0.extract_with_context(cx, extractor)
-    }
-    fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
-        self.0.fields()
-    }
 }
 
 /// The running pipeline. Flushes and shuts down within the configured bound when dropped.
@@ -364,6 +110,14 @@ pub struct RizkHandle {
 }
 
 impl RizkHandle {
+    /// The handle of a pipeline just installed, whose flush and shutdown wait `timeout` at most.
+    pub(crate) fn new(timeout: Duration) -> Self {
+        RizkHandle {
+            live: true,
+            timeout,
+        }
+    }
+
     /// Applies a run-time change; see [`update_config`].
     pub fn update_config(&self, update: ConfigUpdate) -> Result<()> {
         update_config(update)
@@ -543,7 +297,7 @@ impl Runtime {
         let mut queues: Vec<QueueSnapshot> = vec![intake];
         queues.extend(self.queues.iter().map(|(_, q)| q.snapshot()));
         let stages: Vec<_> = self.stages.iter().map(|s| s.snapshot()).collect();
-        let mut metrics = crate::metrics::collect(
+        let mut metrics = collect(
             &self.metrics,
             self.head.counters.started.load(Ordering::Relaxed),
             self.head.counters.sampled.load(Ordering::Relaxed),
@@ -555,17 +309,6 @@ impl Runtime {
         metrics.max_queue_bytes = self.budget.max_bytes() as u64;
         metrics
     }
-}
-
-/// One line of [`TraceConfig`]: an option, its effective value (secrets masked) and its source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Setting {
-    /// The option's builder name.
-    pub name: &'static str,
-    /// Its value, secrets masked.
-    pub value: String,
-    /// Where the value came from.
-    pub source: Source,
 }
 
 /// The effective configuration, as `get_trace_config()` reports it.
@@ -1046,4 +789,43 @@ pub fn set_content_redactor(redactor: impl ContentRedactor) -> Result<()> {
         ..content_policy().unwrap_or_default()
     };
     update_config(ConfigUpdate::new().content_policy(policy))
+}
+
+/// Assembles [`TracingMetrics`] from the runtime's counters.
+fn collect(
+    metrics: &RuntimeMetrics,
+    started: u64,
+    sampled: u64,
+    queues: &[QueueSnapshot],
+    stages: &[StageSnapshot],
+) -> TracingMetrics {
+    let mut out = TracingMetrics {
+        spans_started: started,
+        spans_sampled: sampled,
+        spans_ended: metrics.ended.load(Ordering::Relaxed),
+        dropped_sampling: started.saturating_sub(sampled),
+        spans_per_second: metrics.spans_per_second(SystemTime::now()),
+        overhead_percentage: metrics.overhead_percentage(),
+        ..TracingMetrics::default()
+    };
+    for q in queues {
+        out.spans_exported += q.exported;
+        out.dropped_queue_full += q.dropped_queue_full;
+        out.dropped_export_failure += q.export_failed;
+        out.dropped_after_shutdown += q.dropped_after_shutdown;
+        out.dropped_shutdown_timeout += q.dropped_shutdown_timeout;
+        out.export_requests += q.requests;
+        out.oversized_spans += q.oversized;
+        out.queue_depth += q.waiting;
+        if q.last_error.is_some() {
+            out.last_export_error.clone_from(&q.last_error);
+        }
+    }
+    for s in stages {
+        out.dropped_tail_policy += s.dropped_by_policy;
+        out.tail_buffered_spans += s.buffered_spans;
+        out.tail_buffered_traces += s.buffered_traces;
+        out.tail_forced_decisions += s.forced_decisions;
+    }
+    out
 }

@@ -9,7 +9,6 @@ use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -117,15 +116,35 @@ struct Active {
     capture_output: bool,
     /// For one span in [`TIMING_SAMPLE`]: what starting it cost (see `TracingMetrics`).
     start_cost: Option<Duration>,
-    /// For a local root: counted in the traced time, and timed when this span is `timed`.
-    root: Option<Option<Instant>>,
+    /// For one local root in [`TIMING_SAMPLE`]: when it started (see `TracingMetrics`).
+    root_started: Option<Instant>,
+}
+
+/// Which spans and roots of this thread are timed for `TracingMetrics::overhead_percentage`:
+/// one in [`TIMING_SAMPLE`] of each, counted [`TIMING_SAMPLE`] at a time, so that the other
+/// calls touch no shared counter.
+struct Ticks {
+    spans: Cell<u64>,
+    /// Roots have their own tick: with one shared tick, a fixed number of spans per request
+    /// could make every timed span a child and no root ever timed.
+    roots: Cell<u64>,
+}
+
+impl Ticks {
+    fn next(counter: &Cell<u64>, fires_at: u64) -> bool {
+        let n = counter.get().wrapping_add(1);
+        counter.set(n);
+        n % TIMING_SAMPLE == fires_at
+    }
 }
 
 thread_local! {
-    static TIMING_TICK: Cell<u64> = const { Cell::new(0) };
-    /// Roots have their own tick: with one shared tick, a fixed number of spans per request
-    /// could make every timed span a child and no root ever timed.
-    static ROOT_TICK: Cell<u64> = const { Cell::new(0) };
+    static TICKS: Ticks = const {
+        Ticks {
+            spans: Cell::new(0),
+            roots: Cell::new(0),
+        }
+    };
 }
 
 impl EntitySpan {
@@ -143,28 +162,28 @@ impl EntitySpan {
 
     #[inline(never)]
     fn start_enabled(meta: &'static SpanMeta) -> EntitySpan {
-        let timed = TIMING_TICK.with(|tick| {
-            let n = tick.get().wrapping_add(1);
-            tick.set(n);
-            n % TIMING_SAMPLE == 0
-        });
-        let started = timed.then(Instant::now);
         let guard = runtime::current();
         let Some(rt) = guard.as_ref() else {
             return EntitySpan { active: None };
         };
-        rt.metrics.macro_spans.fetch_add(1, Ordering::Relaxed);
         let parent = Context::current();
         let parent_span = parent.span();
         let parent_sc = Some(parent_span.span_context()).filter(|sc| sc.is_valid());
-        let root = parent_sc.is_none_or(SpanContext::is_remote).then(|| {
-            let timed_root = ROOT_TICK.with(|tick| {
-                let n = tick.get().wrapping_add(1);
-                tick.set(n);
-                n % TIMING_SAMPLE == 1
-            });
-            timed_root.then(Instant::now)
+        let is_root = parent_sc.is_none_or(SpanContext::is_remote);
+        let (timed, timed_root) = TICKS.with(|ticks| {
+            (
+                Ticks::next(&ticks.spans, 0),
+                is_root && Ticks::next(&ticks.roots, 1),
+            )
         });
+        if timed {
+            rt.metrics.count_macro_spans(TIMING_SAMPLE);
+        }
+        if timed_root {
+            rt.metrics.count_roots(TIMING_SAMPLE);
+        }
+        let started = timed.then(Instant::now);
+        let root_started = timed_root.then(Instant::now);
         let root_trace = match rt.head.decide_early(parent_sc, meta.span_name, meta.name) {
             // Nothing is built for a dropped span: its context alone tells its children so.
             Early::Dropped(sc) => {
@@ -180,7 +199,7 @@ impl EntitySpan {
                         capture_input: false,
                         capture_output: false,
                         start_cost: started.map(|t| t.elapsed()),
-                        root,
+                        root_started,
                     }),
                 };
             }
@@ -229,7 +248,7 @@ impl EntitySpan {
                     && meta.capture_output
                     && policy.treatment(ContentKind::FunctionOutput).captures(),
                 start_cost: started.map(|t| t.elapsed()),
-                root,
+                root_started,
             }),
         }
     }
@@ -291,8 +310,7 @@ impl EntitySpan {
             }
             Err(payload) => {
                 active.record_panic(payload.as_ref());
-                active.cx.span().end();
-                active.account();
+                active.end_on_panic();
                 resume_unwind(payload)
             }
         }
@@ -316,9 +334,11 @@ impl EntitySpan {
 
 impl Active {
     fn enter(&mut self) -> Entered<'_> {
+        // An unsampled span passes nothing on: its context alone tells its children so.
+        let recording = self.recording;
         Entered {
             _cx: self.cx.clone().attach(),
-            _frame: FrameGuard::push(&mut self.frame),
+            _frame: recording.then(|| FrameGuard::push(&mut self.frame)),
         }
     }
 
@@ -326,8 +346,8 @@ impl Active {
         let ending = self.start_cost.map(|_| Instant::now());
         if self.recording {
             describe(value, &mut Outcome { active: self });
+            self.cx.span().end();
         }
-        self.cx.span().end();
         if let (Some(cost), Some(ending)) = (self.start_cost.as_mut(), ending) {
             *cost += ending.elapsed();
         }
@@ -335,7 +355,14 @@ impl Active {
     }
 
     fn account(&self) {
-        account(self.start_cost, self.root);
+        account(self.start_cost, self.root_started);
+    }
+
+    fn end_on_panic(&self) {
+        if self.recording {
+            self.cx.span().end();
+        }
+        self.account();
     }
 
     fn record_error(&self, error: CapturedError) {
@@ -358,9 +385,9 @@ impl Active {
     }
 }
 
-/// Adds a span's measured cost and, for a root, its duration to the metrics.
-fn account(start_cost: Option<Duration>, root: Option<Option<Instant>>) {
-    if start_cost.is_none() && root.is_none() {
+/// Adds a timed span's measured cost and a timed root's duration to the metrics.
+fn account(start_cost: Option<Duration>, root_started: Option<Instant>) {
+    if start_cost.is_none() && root_started.is_none() {
         return;
     }
     let guard = runtime::current();
@@ -368,15 +395,15 @@ fn account(start_cost: Option<Duration>, root: Option<Option<Instant>>) {
     if let Some(cost) = start_cost {
         rt.metrics.record_timing(cost);
     }
-    if let Some(started) = root {
-        rt.metrics.record_root(started.map(|t| t.elapsed()));
+    if let Some(started) = root_started {
+        rt.metrics.record_root(started.elapsed());
     }
 }
 
 /// The span's context and frame, entered on this thread until dropped.
 struct Entered<'a> {
     // Field order matters: the frame is popped before the context guard is dropped.
-    _frame: FrameGuard<'a>,
+    _frame: Option<FrameGuard<'a>>,
     _cx: opentelemetry::ContextGuard,
 }
 
@@ -490,11 +517,11 @@ pin_project_lite::pin_project! {
     impl<F, D> PinnedDrop for Instrumented<F, D> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(active) = this.active.take() {
+            if let Some(active) = this.active.take()
+                && active.recording
+            {
                 let span = active.cx.span();
-                if active.recording {
-                    span.set_attribute(KeyValue::new(semconv::CANCELLED, Value::Bool(true)));
-                }
+                span.set_attribute(KeyValue::new(semconv::CANCELLED, Value::Bool(true)));
                 span.end();
             }
         }
@@ -542,8 +569,7 @@ where
             Err(payload) => {
                 if let Some(active) = this.active.take() {
                     active.record_panic(payload.as_ref());
-                    active.cx.span().end();
-                    active.account();
+                    active.end_on_panic();
                 }
                 resume_unwind(payload)
             }

@@ -1,6 +1,6 @@
 //! Exporters of [rizk](https://docs.rs/rizk), each behind its own feature.
 //!
-//! [`install`] is the [`rizk_core::config::ExporterFactory`] the facade plugs into core: it adds
+//! [`install`] is the [`rizk_core::install::ExporterFactory`] the facade plugs into core: it adds
 //! an exporter for every destination the configuration names and refuses any it cannot serve,
 //! so that no option is silently ignored. [`plan`] says what it would add, without building
 //! anything.
@@ -212,7 +212,7 @@ impl Destination {
 }
 
 /// Adds the exporters `config` asks for to `set`: the facade's
-/// [`ExporterFactory`](rizk_core::config::ExporterFactory).
+/// [`ExporterFactory`](rizk_core::install::ExporterFactory).
 ///
 /// ```
 /// use rizk_core::RizkBuilder;

@@ -66,7 +66,8 @@ pub use redact::{REDACTED, redact_url};
 pub use server::{ServerFuture, ServerLayer, ServerService};
 pub use stats::{MalformedHeaders, malformed_headers};
 
-use rizk_core::config::{Config, PropagatorFactory};
+use rizk_core::config::Config;
+use rizk_core::install::PropagatorFactory;
 
 /// The propagators a configuration asks for: `propagation.propagators`, plus Jaeger's when
 /// `trace_exporter` includes `jaeger` and the propagators were left at their default.

@@ -7,7 +7,7 @@
 //! [`crate::content::ContentPolicy::treatment`].
 
 use super::parse::parse_bool;
-use super::{EnvSource, RizkBuilder, Source, Sourced};
+use super::{EnvSource, Source, Sourced};
 use crate::error::{Result, RizkError};
 
 /// The `RIZK_*` variables these options read.
@@ -24,13 +24,13 @@ pub(super) const ENV_VARS: &[&str] = &[
 /// What the builder was given for these options.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ContentInput {
-    trace_llm_inputs: Option<bool>,
-    trace_llm_outputs: Option<bool>,
-    trace_user_inputs: Option<bool>,
-    trace_system_prompts: Option<bool>,
-    trace_metadata_only: Option<bool>,
-    trace_content_hashes: Option<bool>,
-    content_redaction_enabled: Option<bool>,
+    pub(crate) trace_llm_inputs: Option<bool>,
+    pub(crate) trace_llm_outputs: Option<bool>,
+    pub(crate) trace_user_inputs: Option<bool>,
+    pub(crate) trace_system_prompts: Option<bool>,
+    pub(crate) trace_metadata_only: Option<bool>,
+    pub(crate) trace_content_hashes: Option<bool>,
+    pub(crate) content_redaction_enabled: Option<bool>,
 }
 
 /// The validated content flags. `None` means "as `trace_content` says".
@@ -113,50 +113,4 @@ pub(super) fn resolve(input: &ContentInput, env: &dyn EnvSource) -> Result<Conte
             "RIZK_CONTENT_REDACTION_ENABLED",
         )?,
     })
-}
-
-impl RizkBuilder {
-    /// Whether prompts sent to models may be recorded (default: as `trace_content`).
-    pub fn trace_llm_inputs(mut self, enabled: bool) -> Self {
-        self.content_input.trace_llm_inputs = Some(enabled);
-        self
-    }
-
-    /// Whether model completions may be recorded (default: as `trace_content`).
-    pub fn trace_llm_outputs(mut self, enabled: bool) -> Self {
-        self.content_input.trace_llm_outputs = Some(enabled);
-        self
-    }
-
-    /// Whether what users send (workflow inputs, user messages) may be recorded (default: as
-    /// `trace_content`).
-    pub fn trace_user_inputs(mut self, enabled: bool) -> Self {
-        self.content_input.trace_user_inputs = Some(enabled);
-        self
-    }
-
-    /// Whether system prompts may be recorded (default: as `trace_llm_inputs`).
-    pub fn trace_system_prompts(mut self, enabled: bool) -> Self {
-        self.content_input.trace_system_prompts = Some(enabled);
-        self
-    }
-
-    /// Records metadata only: no content at all, whatever the other flags say.
-    pub fn trace_metadata_only(mut self, enabled: bool) -> Self {
-        self.content_input.trace_metadata_only = Some(enabled);
-        self
-    }
-
-    /// Replaces content that may not be recorded by `sha256:<hex>` of it, so equal prompts can be
-    /// matched without being readable.
-    pub fn trace_content_hashes(mut self, enabled: bool) -> Self {
-        self.content_input.trace_content_hashes = Some(enabled);
-        self
-    }
-
-    /// Redacts PII, financial data and secrets in recorded content before export (default on).
-    pub fn content_redaction_enabled(mut self, enabled: bool) -> Self {
-        self.content_input.content_redaction_enabled = Some(enabled);
-        self
-    }
 }

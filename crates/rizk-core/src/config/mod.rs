@@ -10,13 +10,13 @@ mod exporters;
 mod limits;
 mod parse;
 mod propagation;
+mod resolve;
 mod sampling;
 mod source;
 
 use std::fmt;
 use std::time::Duration;
 
-use opentelemetry_sdk::trace::SpanProcessor;
 use url::Url;
 
 pub use content::ContentOptions;
@@ -28,14 +28,12 @@ pub use exporters::{
 pub use limits::{DEFAULT_MAX_CONTENT_LENGTH, LimitOptions};
 pub(crate) use parse::check_rate;
 pub use propagation::{PropagationOptions, Propagator, baggage_attribute_problem};
+pub(crate) use resolve::resolve;
 pub use sampling::{IntelligentSampling, SamplingOptions};
-pub use source::{Source, Sourced};
+pub use source::{Setting, Source, Sourced};
 
-use crate::content::SpanTransform;
-use crate::error::Result;
 #[cfg(test)]
 use crate::error::RizkError;
-use crate::export::ExporterSet;
 use crate::secret::Secret;
 
 /// Every `RIZK_*` variable this version reads: the core ones and those of the option groups.
@@ -225,9 +223,9 @@ pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 impl ExportSettings {
     /// The lines `get_trace_config()` shows for these settings.
-    pub fn settings(&self) -> Vec<crate::Setting> {
-        fn line(name: &'static str, value: String, source: Source) -> crate::Setting {
-            crate::Setting {
+    pub fn settings(&self) -> Vec<Setting> {
+        fn line(name: &'static str, value: String, source: Source) -> Setting {
+            Setting {
                 name,
                 value,
                 source,
@@ -293,330 +291,32 @@ impl Default for ExportSettings {
     }
 }
 
-/// Adds the exporters that live outside core (OTLP, Zipkin, ...) for a configuration.
-///
-/// The facade crate installs one that knows every exporter crate compiled in; core itself only
-/// knows the console view. It must return an error for any configured destination it cannot
-/// serve, so that no option is silently ignored.
-pub type ExporterFactory = Box<dyn FnOnce(&Config, &mut ExporterSet) -> Result<()> + Send>;
-
-/// Builds the process's text-map propagator (W3C, B3, Jaeger, Datadog, ...) from the
-/// configuration; the facade installs one. Without it rizk installs W3C Trace Context and
-/// Baggage.
-pub type PropagatorFactory = Box<
-    dyn FnOnce(
-            &Config,
-        )
-            -> Result<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>>
-        + Send,
->;
-
-/// Adds one exporter given to [`RizkBuilder::with_exporter`].
-type ExporterSlot = Box<dyn FnOnce(&mut ExporterSet) + Send>;
-
-/// Configures and starts rizk.
-///
-/// Every option has a builder method and an environment variable; the builder wins. Nothing is
-/// validated until [`RizkBuilder::build_config`] (or `init`), which returns a [`crate::RizkError`] naming
-/// the field and the fix.
-///
-/// ```
-/// use rizk_core::RizkBuilder;
-///
-/// let config = RizkBuilder::new()
-///     .app_name("support-bot")
-///     .trace_content(false)
-///     .trace_sampling_rate(0.1)
-///     .ignore_environment()
-///     .build_config()
-///     .unwrap();
-/// assert!(!config.trace_content.value);
-/// ```
-#[must_use = "a builder does nothing until init() or build_config() is called"]
+/// What the builder was given, before the environment and validation: the input of
+/// [`resolve`](resolve::resolve).
 #[derive(Default)]
-pub struct RizkBuilder {
-    app_name: Option<String>,
-    api_key: Option<Secret>,
-    tracing_enabled: Option<bool>,
-    opentelemetry_endpoint: Option<String>,
-    otlp_headers: Vec<(String, Secret)>,
-    trace_content: Option<bool>,
-    trace_sampling_rate: Option<f64>,
-    trace_debug: Option<bool>,
-    console_exporter: Option<bool>,
-    console_target: Option<ConsoleTarget>,
-    trace_file: Option<std::path::PathBuf>,
-    shutdown_timeout: Option<Duration>,
-    max_queue_size: Option<usize>,
-    max_queue_bytes: Option<usize>,
-    max_concurrent_exports: Option<usize>,
-    max_export_request_bytes: Option<usize>,
-    ignore_environment: bool,
-    env: Option<Box<dyn EnvSource + Send>>,
-    pub(crate) exporter_input: exporters::ExporterInput,
-    pub(crate) content_input: content::ContentInput,
-    pub(crate) sampling_input: sampling::SamplingInput,
-    pub(crate) propagation_input: propagation::PropagationInput,
-    pub(crate) limits_input: limits::LimitsInput,
-    pub(crate) processors: Vec<(String, Box<dyn SpanProcessor>)>,
-    pub(crate) exporters: Vec<ExporterSlot>,
-    pub(crate) transforms: Vec<std::sync::Arc<dyn SpanTransform>>,
-    pub(crate) exporter_factory: Option<ExporterFactory>,
-    pub(crate) tail_stage: Option<crate::sampling::TailStageMaker>,
-    pub(crate) propagator_factory: Option<PropagatorFactory>,
-    pub(crate) redactor: Option<Box<dyn crate::content::ContentRedactor>>,
-}
-
-impl fmt::Debug for RizkBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RizkBuilder")
-            .field("app_name", &self.app_name)
-            .field("api_key", &self.api_key)
-            .field("tracing_enabled", &self.tracing_enabled)
-            .field("opentelemetry_endpoint", &self.opentelemetry_endpoint)
-            .field("otlp_headers", &self.otlp_headers)
-            .field("trace_content", &self.trace_content)
-            .field("trace_sampling_rate", &self.trace_sampling_rate)
-            .field("trace_debug", &self.trace_debug)
-            .field("console_exporter", &self.console_exporter)
-            .field("processors", &self.processors.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl RizkBuilder {
-    /// A builder with nothing set: everything comes from the environment or defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The application's name: `service.name` and the Phoenix project. Required (here, or in
-    /// `RIZK_APP_NAME` / `OTEL_SERVICE_NAME`).
-    pub fn app_name(mut self, name: impl Into<String>) -> Self {
-        self.app_name = Some(name.into());
-        self
-    }
-
-    /// The Rizk API key. Never printed; `Debug` shows `***`.
-    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-
-    /// Turns tracing on or off. Off makes every macro and API call a no-op.
-    pub fn tracing_enabled(mut self, enabled: bool) -> Self {
-        self.tracing_enabled = Some(enabled);
-        self
-    }
-
-    /// An OTLP endpoint (`http://collector:4318`), validated as a URL at init.
-    pub fn opentelemetry_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.opentelemetry_endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// Adds a header to every OTLP export (New Relic's `api-key`, for example). Replaces the
-    /// headers from `OTEL_EXPORTER_OTLP_HEADERS` as a whole.
-    pub fn otlp_header(mut self, name: impl Into<String>, value: impl Into<Secret>) -> Self {
-        self.otlp_headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Whether function inputs and outputs may be recorded (`input.value`, `output.value`).
-    pub fn trace_content(mut self, enabled: bool) -> Self {
-        self.trace_content = Some(enabled);
-        self
-    }
-
-    /// Keeps this fraction of new traces (`0.0..=1.0`), decided from the trace id; child spans
-    /// follow their parent so traces are kept or dropped whole.
-    pub fn trace_sampling_rate(mut self, rate: f64) -> Self {
-        self.trace_sampling_rate = Some(rate);
-        self
-    }
-
-    /// Debug mode: turns the console view on and reports rizk's own problems on stderr.
-    pub fn trace_debug(mut self, enabled: bool) -> Self {
-        self.trace_debug = Some(enabled);
-        self
-    }
-
-    /// Prints every finished trace as a tree. On by default when no endpoint or API key is set.
-    pub fn console_exporter(mut self, enabled: bool) -> Self {
-        self.console_exporter = Some(enabled);
-        self
-    }
-
-    /// Where the console view writes (standard error by default).
-    pub fn console_target(mut self, target: ConsoleTarget) -> Self {
-        self.console_target = Some(target);
-        self
-    }
-
-    /// Appends every span to this file as one JSON object per line (for tooling), in addition
-    /// to the other destinations.
-    pub fn trace_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.trace_file = Some(path.into());
-        self
-    }
-
-    /// Bound on `flush()` and `shutdown()`, also on drop of the handle.
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.shutdown_timeout = Some(timeout);
-        self
-    }
-
-    /// Spans the export path holds before new ones are dropped and counted: a count bound on
-    /// top of [`max_queue_bytes`](Self::max_queue_bytes) (none by default).
-    pub fn max_queue_size(mut self, size: usize) -> Self {
-        self.max_queue_size = Some(size);
-        self
-    }
-
-    /// Memory the export path may hold, in bytes of span data, before new spans are dropped
-    /// and counted ([`DEFAULT_MAX_QUEUE_BYTES`], 256 MiB, by default).
-    ///
-    /// ```
-    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
-    ///     .max_queue_bytes(64 << 20).build_config().unwrap();
-    /// assert_eq!(config.export.max_queue_bytes.value, 64 << 20);
-    /// ```
-    pub fn max_queue_bytes(mut self, bytes: usize) -> Self {
-        self.max_queue_bytes = Some(bytes);
-        self
-    }
-
-    /// Requests a network exporter may have under way at once (2 by default).
-    ///
-    /// ```
-    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
-    ///     .max_concurrent_exports(4).build_config().unwrap();
-    /// assert_eq!(config.export.max_concurrent_exports.value, 4);
-    /// ```
-    pub fn max_concurrent_exports(mut self, requests: usize) -> Self {
-        self.max_concurrent_exports = Some(requests);
-        self
-    }
-
-    /// The largest request a network exporter sends, in encoded bytes (each exporter's own
-    /// default otherwise: [`DEFAULT_MAX_REQUEST_BYTES`] for OTLP). Batches are split to stay
-    /// under it; a single span larger than it has its largest values truncated.
-    ///
-    /// ```
-    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
-    ///     .max_export_request_bytes(1 << 20).build_config().unwrap();
-    /// assert_eq!(config.export.max_export_request_bytes.unwrap().value, 1 << 20);
-    /// ```
-    pub fn max_export_request_bytes(mut self, bytes: usize) -> Self {
-        self.max_export_request_bytes = Some(bytes);
-        self
-    }
-
-    /// Reads no environment variable at all (for tests and embedders).
-    pub fn ignore_environment(mut self) -> Self {
-        self.ignore_environment = true;
-        self
-    }
-
-    /// Reads variables from `env` instead of the process environment.
-    ///
-    /// ```
-    /// use std::collections::BTreeMap;
-    /// use rizk_core::RizkBuilder;
-    ///
-    /// let env = BTreeMap::from([("OTEL_SERVICE_NAME".to_owned(), "from-otel".to_owned())]);
-    /// let config = RizkBuilder::new().env(env).build_config().unwrap();
-    /// assert_eq!(config.app_name.value, "from-otel");
-    /// ```
-    pub fn env(mut self, env: impl EnvSource + Send + 'static) -> Self {
-        self.env = Some(Box::new(env));
-        self
-    }
-
-    /// Adds an OpenTelemetry span processor of your own (it sees every sampled span).
-    pub fn with_span_processor(mut self, processor: impl SpanProcessor + 'static) -> Self {
-        let name = format!(
-            "custom processor {}",
-            std::any::type_name_of_val(&processor)
-        );
-        self.processors.push((name, Box::new(processor)));
-        self
-    }
-
-    /// Sends spans to `exporter` (any OpenTelemetry [`SpanExporter`]), in addition to the
-    /// configured destinations, through a bounded queue of its own.
-    ///
-    /// ```
-    /// use rizk_core::RizkBuilder;
-    /// use rizk_core::export::InMemoryExporter;
-    ///
-    /// let spans = InMemoryExporter::default();
-    /// let builder = RizkBuilder::new().app_name("test").with_exporter("memory", spans.clone());
-    /// ```
-    ///
-    /// [`SpanExporter`]: opentelemetry_sdk::trace::SpanExporter
-    pub fn with_exporter<E>(mut self, description: impl Into<String>, exporter: E) -> Self
-    where
-        E: opentelemetry_sdk::trace::SpanExporter + 'static,
-    {
-        let description = description.into();
-        self.exporters.push(Box::new(move |set: &mut ExporterSet| {
-            set.add(description, exporter)
-        }));
-        self
-    }
-
-    /// Adds a step every span passes through on the export side before any exporter sees it
-    /// (redaction, hashing). Steps run in the order they were added.
-    pub fn with_span_transform(mut self, transform: impl SpanTransform) -> Self {
-        self.transforms.push(std::sync::Arc::new(transform));
-        self
-    }
-
-    /// Installs the tail-sampling stage (the facade does this when `rizk-sampling` is compiled
-    /// in); without one, `intelligent_sampling` is refused at init.
-    pub fn tail_sampling_stage(mut self, maker: crate::sampling::TailStageMaker) -> Self {
-        self.tail_stage = Some(maker);
-        self
-    }
-
-    /// Redacts recorded content with `redactor` on the export side (the facade installs
-    /// `rizk-redaction`'s by default). With a redactor installed, `content_redaction_enabled`
-    /// defaults to on.
-    pub fn content_redactor(mut self, redactor: impl crate::content::ContentRedactor) -> Self {
-        self.redactor = Some(Box::new(redactor));
-        self
-    }
-
-    /// Installs the factory that builds the propagator (the facade does this).
-    pub fn propagator_factory(mut self, factory: PropagatorFactory) -> Self {
-        self.propagator_factory = Some(factory);
-        self
-    }
-
-    /// Installs the factory that builds exporters living outside core (the facade does this).
-    pub fn exporter_factory(mut self, factory: ExporterFactory) -> Self {
-        self.exporter_factory = Some(factory);
-        self
-    }
-
-    /// Validates the configuration and installs the pipeline; see [`crate::install`].
-    ///
-    /// Prefer `rizk::Rizk::builder()`, which also knows the exporters compiled into the facade.
-    pub fn init(self) -> Result<crate::RizkHandle> {
-        crate::install(self)
-    }
-
-    /// Resolves and validates the configuration without installing anything.
-    pub fn build_config(&self) -> Result<Config> {
-        let empty = std::collections::BTreeMap::new();
-        let env: &dyn EnvSource = match (&self.env, self.ignore_environment) {
-            (_, true) => &empty,
-            (Some(env), false) => env.as_ref(),
-            (None, false) => &ProcessEnv,
-        };
-        parse::resolve(self, env)
-    }
+pub(crate) struct Input {
+    pub(crate) app_name: Option<String>,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) tracing_enabled: Option<bool>,
+    pub(crate) opentelemetry_endpoint: Option<String>,
+    pub(crate) otlp_headers: Vec<(String, Secret)>,
+    pub(crate) trace_content: Option<bool>,
+    pub(crate) trace_sampling_rate: Option<f64>,
+    pub(crate) trace_debug: Option<bool>,
+    pub(crate) console_exporter: Option<bool>,
+    pub(crate) console_target: Option<ConsoleTarget>,
+    pub(crate) trace_file: Option<std::path::PathBuf>,
+    pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) max_queue_size: Option<usize>,
+    pub(crate) max_queue_bytes: Option<usize>,
+    pub(crate) max_concurrent_exports: Option<usize>,
+    pub(crate) max_export_request_bytes: Option<usize>,
+    pub(crate) ignore_environment: bool,
+    pub(crate) exporters: exporters::ExporterInput,
+    pub(crate) content: content::ContentInput,
+    pub(crate) sampling: sampling::SamplingInput,
+    pub(crate) propagation: propagation::PropagationInput,
+    pub(crate) limits: limits::LimitsInput,
 }
 
 #[cfg(test)]

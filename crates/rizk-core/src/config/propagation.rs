@@ -9,10 +9,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::Setting;
 use super::parse::pick;
-use super::{EnvSource, RizkBuilder, Source, Sourced};
+use super::{EnvSource, Source, Sourced};
 use crate::error::{Result, RizkError};
-use crate::runtime::Setting;
 
 /// The `RIZK_*` variables these options read.
 pub(super) const ENV_VARS: &[&str] = &["RIZK_PROPAGATORS", "RIZK_BAGGAGE_ATTRIBUTES"];
@@ -131,8 +131,8 @@ impl FromStr for Propagator {
 /// What the builder was given for these options.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PropagationInput {
-    propagators: Option<Vec<Propagator>>,
-    baggage_attributes: Option<Vec<String>>,
+    pub(crate) propagators: Option<Vec<Propagator>>,
+    pub(crate) baggage_attributes: Option<Vec<String>>,
 }
 
 /// The validated propagation options.
@@ -408,64 +408,9 @@ pub(super) fn resolve(input: &PropagationInput, env: &dyn EnvSource) -> Result<P
     })
 }
 
-impl RizkBuilder {
-    /// The header formats that carry the trace context to and from other services, in order
-    /// (`OTEL_PROPAGATORS`, `RIZK_PROPAGATORS`). Default: W3C Trace Context and Baggage. An
-    /// empty list propagates nothing (`none`). Needs the facade's `http` feature (which builds
-    /// the propagators); without it only the default is available.
-    ///
-    /// ```
-    /// use rizk_core::RizkBuilder;
-    /// use rizk_core::config::Propagator;
-    ///
-    /// let config = RizkBuilder::new()
-    ///     .app_name("gateway")
-    ///     .propagators([Propagator::TraceContext, Propagator::Baggage, Propagator::B3])
-    ///     .ignore_environment()
-    ///     .build_config()
-    ///     .unwrap();
-    /// assert_eq!(config.propagation.propagators.value.len(), 3);
-    /// ```
-    pub fn propagators(mut self, propagators: impl IntoIterator<Item = Propagator>) -> Self {
-        self.propagation_input.propagators = Some(propagators.into_iter().collect());
-        self
-    }
-
-    /// Inherited attributes that travel to other services as W3C baggage
-    /// (`RIZK_BAGGAGE_ATTRIBUTES`, comma-separated). Opt-in: by default none does. Outgoing
-    /// requests carry the listed keys of the current span's inherited attributes
-    /// (`set_span_context`, organization, project, ...); an incoming request's baggage entries
-    /// with these keys become inherited attributes of the server span and everything under it.
-    /// Only identifiers: content keys such as `input.value` are refused at `init`.
-    ///
-    /// ```
-    /// use rizk_core::RizkBuilder;
-    ///
-    /// let config = RizkBuilder::new()
-    ///     .app_name("gateway")
-    ///     .baggage_attributes(["organization.id", "conversation.id"])
-    ///     .ignore_environment()
-    ///     .build_config()
-    ///     .unwrap();
-    /// assert_eq!(config.propagation.baggage_attributes.value, ["organization.id", "conversation.id"]);
-    ///
-    /// let refused = RizkBuilder::new().app_name("gateway").baggage_attributes(["input.value"])
-    ///     .ignore_environment().build_config();
-    /// assert!(refused.is_err());
-    /// ```
-    pub fn baggage_attributes<I, S>(mut self, keys: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.propagation_input.baggage_attributes =
-            Some(keys.into_iter().map(Into::into).collect());
-        self
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::RizkBuilder;
     use std::collections::BTreeMap;
 
     use super::*;

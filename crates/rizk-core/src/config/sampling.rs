@@ -9,10 +9,10 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{EnvSource, HeadSampling, RizkBuilder, Source, Sourced};
-use crate::Setting;
+use super::Setting;
+use super::{EnvSource, HeadSampling, Source, Sourced};
 use crate::error::{Result, RizkError};
-use crate::sampling::CustomSampler;
+use crate::sampling::rules::CustomSampler;
 
 /// The `RIZK_*` variables these options read.
 pub(super) const ENV_VARS: &[&str] = &["RIZK_ENVIRONMENT", "RIZK_ENVIRONMENT_SAMPLING_RATES"];
@@ -20,13 +20,13 @@ pub(super) const ENV_VARS: &[&str] = &["RIZK_ENVIRONMENT", "RIZK_ENVIRONMENT_SAM
 /// What the builder was given for these options.
 #[derive(Clone, Default)]
 pub(crate) struct SamplingInput {
-    environment: Option<String>,
-    environment_rates: Option<Vec<(String, f64)>>,
-    operation_rates: Vec<(String, f64)>,
-    intelligent: Option<IntelligentSampling>,
-    custom: Option<Arc<dyn CustomSampler>>,
+    pub(crate) environment: Option<String>,
+    pub(crate) environment_rates: Option<Vec<(String, f64)>>,
+    pub(crate) operation_rates: Vec<(String, f64)>,
+    pub(crate) intelligent: Option<IntelligentSampling>,
+    pub(crate) custom: Option<Arc<dyn CustomSampler>>,
     /// The custom sampler's type, for `get_trace_config()` (the trait has no name method).
-    custom_type: Option<&'static str>,
+    pub(crate) custom_type: Option<String>,
 }
 
 impl std::fmt::Debug for SamplingInput {
@@ -183,7 +183,7 @@ pub struct SamplingOptions {
     /// A sampler of your own, consulted for root spans instead of the rate.
     pub custom: Option<Arc<dyn CustomSampler>>,
     /// The custom sampler's type name, for `get_trace_config()`.
-    custom_type: Option<&'static str>,
+    custom_type: Option<String>,
 }
 
 impl Default for SamplingOptions {
@@ -291,9 +291,9 @@ impl SamplingOptions {
             // Only the builder sets them.
             line("operation_sampling_rate", value, Source::Builder)
         });
-        out.push(match (&self.custom, self.custom_type) {
+        out.push(match (&self.custom, &self.custom_type) {
             (Some(_), name) => {
-                let mut value = name.unwrap_or("a CustomSampler").to_owned();
+                let mut value = name.as_deref().unwrap_or("a CustomSampler").to_owned();
                 if tail_on {
                     value.push_str(" (not consulted: intelligent_sampling decides)");
                 }
@@ -320,7 +320,7 @@ impl SamplingOptions {
         } else if self.custom.is_some() {
             format!(
                 "custom_sampler {}",
-                self.custom_type.unwrap_or("(a CustomSampler)")
+                self.custom_type.as_deref().unwrap_or("(a CustomSampler)")
             )
         } else if !self.operation_rates.is_empty() {
             format!(
@@ -495,7 +495,7 @@ pub(super) fn resolve(
         },
         intelligent: input.intelligent.clone(),
         custom: input.custom.clone(),
-        custom_type: input.custom_type,
+        custom_type: input.custom_type.clone(),
     })
 }
 
@@ -522,74 +522,10 @@ fn parse_rates(raw: &str) -> Result<Vec<(String, f64)>> {
     Ok(rates)
 }
 
-impl RizkBuilder {
-    /// The deployment environment whose rate [`RizkBuilder::environment_sampling_rates`] picks
-    /// (default: `RIZK_ENVIRONMENT`, else `ENVIRONMENT`).
-    pub fn environment(mut self, name: impl Into<String>) -> Self {
-        self.sampling_input.environment = Some(name.into());
-        self
-    }
-
-    /// A sampling rate per environment, the spec's `{"development": 1.0, "production": 0.01}`.
-    /// Applies when `trace_sampling_rate` is not set explicitly.
-    ///
-    /// ```
-    /// let config = rizk_core::RizkBuilder::new()
-    ///     .app_name("svc")
-    ///     .environment("production")
-    ///     .environment_sampling_rates([("development", 1.0), ("staging", 0.5), ("production", 0.01)])
-    ///     .ignore_environment()
-    ///     .build_config()
-    ///     .unwrap();
-    /// assert_eq!(config.trace_sampling_rate.value.rate, 0.01);
-    /// ```
-    pub fn environment_sampling_rates<I, S>(mut self, rates: I) -> Self
-    where
-        I: IntoIterator<Item = (S, f64)>,
-        S: Into<String>,
-    {
-        self.sampling_input.environment_rates = Some(
-            rates
-                .into_iter()
-                .map(|(name, rate)| (name.into(), rate))
-                .collect(),
-        );
-        self
-    }
-
-    /// A head rate for root spans of one operation (entity or span name; `*` wildcards). First
-    /// matching rule wins; other roots use `trace_sampling_rate`.
-    pub fn operation_sampling_rate(mut self, operation: impl Into<String>, rate: f64) -> Self {
-        self.sampling_input
-            .operation_rates
-            .push((operation.into(), rate));
-        self
-    }
-
-    /// Turns on intelligent (tail) sampling with this policy.
-    pub fn intelligent_sampling(mut self, policy: IntelligentSampling) -> Self {
-        self.sampling_input.intelligent = Some(policy);
-        self
-    }
-
-    /// Decides root spans with your own [`CustomSampler`] instead of the rate.
-    pub fn custom_sampler(mut self, sampler: impl CustomSampler) -> Self {
-        self.sampling_input.custom_type =
-            Some(short_type_name(std::any::type_name_of_val(&sampler)));
-        self.sampling_input.custom = Some(Arc::new(sampler));
-        self
-    }
-}
-
-/// `my_app::sampling::KeepVip` → `KeepVip` (the last path segment before any generics).
-fn short_type_name(full: &'static str) -> &'static str {
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RizkBuilder;
 
     #[test]
     fn environment_rates_parse_and_refuse_bad_members() {
@@ -637,7 +573,7 @@ mod tests {
     impl CustomSampler for KeepAll {
         fn should_sample(
             &self,
-            _: &crate::sampling::SamplingContext<'_>,
+            _: &crate::sampling::rules::SamplingContext<'_>,
             _: &str,
             _: &[opentelemetry::KeyValue],
         ) -> bool {

@@ -59,3 +59,21 @@ impl<T> Sourced<T> {
         Sourced { value, source }
     }
 }
+
+/// One line of `get_trace_config()` ([`crate::TraceConfig`]): an option, its effective value
+/// (secrets masked) and its source.
+///
+/// ```
+/// use rizk_core::config::{Setting, Source};
+/// let line = Setting { name: "trace_sampling_rate", value: "0.1".into(), source: Source::Builder };
+/// assert_eq!(line.source, Source::Builder);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    /// The option's builder name.
+    pub name: &'static str,
+    /// Its value, secrets masked.
+    pub value: String,
+    /// Where the value came from.
+    pub source: Source,
+}

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
+use crate::RizkBuilder;
 
 fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs

@@ -1,13 +1,12 @@
-//! Head sampling at span start: the rate, per-operation rules, a custom sampler, parent-based
-//! decisions, and the switch to "record everything" when tail sampling decides later. The state
+//! The head decision at span start: the rate, per-operation rules, a custom sampler,
+//! parent-based decisions, and "record everything" when tail sampling decides later. Its state
 //! is swapped atomically by `update_config`.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
-use std::cell::Cell;
-
 use opentelemetry::trace::{
     Link, SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId,
 };
@@ -16,104 +15,10 @@ use opentelemetry_sdk::trace::{
     IdGenerator, RandomIdGenerator, SamplingDecision, SamplingResult, ShouldSample,
 };
 
+use super::rules::{CustomSampler, SamplingContext, matches_operation, trace_id_ratio};
 use crate::config::{HeadSampling, IntelligentSampling};
 use crate::context;
 use crate::semconv;
-
-/// The spec's `CustomSampler`: decides whether a new trace is recorded.
-///
-/// It is asked for root spans (and for spans whose parent is in another process when
-/// `parent_based` is off); spans with a local parent follow the parent, so traces stay whole.
-///
-/// ```
-/// use opentelemetry::KeyValue;
-/// use rizk_core::sampling::{CustomSampler, SamplingContext};
-///
-/// struct BusinessLogicSampler;
-///
-/// impl CustomSampler for BusinessLogicSampler {
-///     fn should_sample(&self, cx: &SamplingContext<'_>, operation_name: &str, attributes: &[KeyValue]) -> bool {
-///         let tier = attributes.iter().find(|kv| kv.key.as_str() == "user.tier").map(|kv| kv.value.as_str());
-///         match tier.as_deref() {
-///             Some("premium" | "enterprise") => true,
-///             Some("free") => cx.trace_id_ratio(0.1),
-///             _ if operation_name.starts_with("workflow.financial") => true,
-///             _ => cx.trace_id_ratio(0.05),
-///         }
-///     }
-/// }
-/// ```
-pub trait CustomSampler: Send + Sync + 'static {
-    /// `true` records and exports the trace.
-    fn should_sample(
-        &self,
-        cx: &SamplingContext<'_>,
-        operation_name: &str,
-        attributes: &[KeyValue],
-    ) -> bool;
-}
-
-/// What a [`CustomSampler`] knows about the span being started.
-#[derive(Debug)]
-pub struct SamplingContext<'a> {
-    /// The trace id of the new span.
-    pub trace_id: TraceId,
-    /// The parent's span context, when the parent is in another process.
-    pub remote_parent: Option<&'a SpanContext>,
-}
-
-impl SamplingContext<'_> {
-    /// `true` for a fraction `rate` of trace ids, the same answer in every service that uses
-    /// trace-id ratio sampling: use it instead of a random number so traces stay whole.
-    pub fn trace_id_ratio(&self, rate: f64) -> bool {
-        trace_id_ratio(self.trace_id, rate)
-    }
-}
-
-/// The OpenTelemetry trace-id ratio rule: the low 63 bits of the trace id against the rate.
-pub fn trace_id_ratio(trace_id: TraceId, rate: f64) -> bool {
-    if rate >= 1.0 {
-        return true;
-    }
-    if rate <= 0.0 || rate.is_nan() {
-        return false;
-    }
-    let bound = (rate * (1u64 << 63) as f64) as u64;
-    let bytes = trace_id.to_bytes();
-    let mut low = [0u8; 8];
-    low.copy_from_slice(&bytes[8..]);
-    (u64::from_be_bytes(low) >> 1) < bound
-}
-
-/// Whether `pattern` (with `*` matching any run of characters) matches `name`.
-///
-/// ```
-/// use rizk_core::sampling::matches_operation;
-/// assert!(matches_operation("financial_*", "financial_transactions"));
-/// assert!(matches_operation("health_checks", "health_checks"));
-/// assert!(!matches_operation("auth", "user_authentication"));
-/// ```
-pub fn matches_operation(pattern: &str, name: &str) -> bool {
-    // No allocation: the head sampler calls this for every root span when rules are set.
-    let mut parts = pattern.split('*').peekable();
-    let first = parts.next().unwrap_or_default();
-    let Some(mut rest) = name.strip_prefix(first) else {
-        return false;
-    };
-    if parts.peek().is_none() {
-        return rest.is_empty();
-    }
-    while let Some(part) = parts.next() {
-        if parts.peek().is_none() {
-            return rest.ends_with(part);
-        }
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
 
 /// Everything a head decision depends on, swapped whole.
 #[derive(Clone)]
@@ -352,99 +257,3 @@ impl IdGenerator for Ids {
         RandomIdGenerator::default().new_span_id()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn glob_patterns_match_prefixes_suffixes_and_middles() {
-        assert!(matches_operation("*", "anything"));
-        assert!(matches_operation("health_*", "health_checks"));
-        assert!(matches_operation("*_checks", "health_checks"));
-        assert!(matches_operation("a*c*e", "abcde"));
-        assert!(!matches_operation("a*c*e", "abde"));
-        assert!(!matches_operation("health_*", "healthz"));
-        assert!(
-            !matches_operation("a*a", "a"),
-            "prefix and suffix may not overlap"
-        );
-        assert!(matches_operation("a**b", "ab"));
-    }
-
-    #[test]
-    fn trace_id_ratio_follows_the_rate() {
-        let kept = (0..10_000u128)
-            .filter(|i| {
-                trace_id_ratio(
-                    TraceId::from(i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)),
-                    0.3,
-                )
-            })
-            .count();
-        assert!((2_700..=3_300).contains(&kept), "{kept}");
-        assert!(trace_id_ratio(TraceId::from(1), 1.0));
-        assert!(!trace_id_ratio(TraceId::from(1), 0.0));
-    }
-}
-
-/// The tail-sampling policy in force, for export stages: read it on every decision, since
-/// `update_config` may change it at any time.
-#[derive(Debug, Clone)]
-pub struct TailPolicy {
-    /// The configured policy.
-    pub policy: Arc<IntelligentSampling>,
-    /// The rate of traces that match no rule: `policy.default_rate`, else `trace_sampling_rate`.
-    pub default_rate: f64,
-}
-
-/// A live view of the sampling configuration, handed to export stages.
-///
-/// ```
-/// use rizk_core::sampling::SamplingPolicy;
-/// fn stage_sees(policy: &SamplingPolicy) -> bool {
-///     policy.tail().is_some()
-/// }
-/// ```
-#[derive(Clone)]
-pub struct SamplingPolicy {
-    pub(crate) state: Arc<ArcSwap<HeadState>>,
-}
-
-impl std::fmt::Debug for SamplingPolicy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SamplingPolicy")
-            .field("tail", &self.tail())
-            .finish()
-    }
-}
-
-impl SamplingPolicy {
-    /// The tail policy now, or `None` when intelligent sampling is off.
-    pub fn tail(&self) -> Option<TailPolicy> {
-        let state = self.state.load();
-        state.tail.as_ref().map(|policy| TailPolicy {
-            policy: policy.clone(),
-            default_rate: policy.default_rate.unwrap_or(state.head.rate),
-        })
-    }
-
-    /// A policy fixed at `tail`, for testing stages without a pipeline.
-    pub fn fixed(tail: Option<IntelligentSampling>, base_rate: f64) -> Self {
-        SamplingPolicy {
-            state: Arc::new(ArcSwap::from_pointee(HeadState {
-                head: HeadSampling {
-                    rate: base_rate,
-                    parent_based: true,
-                },
-                operation_rates: Vec::new(),
-                custom: None,
-                tail: tail.map(Arc::new),
-            })),
-        }
-    }
-}
-
-/// Builds the tail-sampling stage from the live policy; `rizk-sampling` provides it and the
-/// facade installs it.
-pub type TailStageMaker = fn(SamplingPolicy) -> crate::export::StageFactory;
