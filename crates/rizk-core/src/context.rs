@@ -133,7 +133,8 @@ fn shareable(kv: KeyValue) -> KeyValue {
 /// started later inside it, on any thread or task its context reaches (see
 /// [`crate::spawn_thread`], [`crate::PropagateExt`]), carry them. Keys of the spec that backends know under other names
 /// are written under those too (`conversation.id` also as `session.id` and
-/// `gen_ai.conversation.id`). Outside any rizk span only the current span gets them.
+/// `gen_ai.conversation.id`). Outside any rizk span only the current span gets them; inside a
+/// span that is not sampled nothing is recorded or passed on.
 ///
 /// ```
 /// use opentelemetry::KeyValue;
