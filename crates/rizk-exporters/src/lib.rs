@@ -57,8 +57,9 @@ pub use zipkin::{ZipkinExporter, zipkin_exporter};
 
 /// Where Zipkin receives spans when `zipkin_endpoint` is not set.
 pub const DEFAULT_ZIPKIN_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
-/// Where the Datadog Agent listens when `datadog_agent_endpoint` is not set.
-pub const DEFAULT_DATADOG_AGENT: &str = "http://localhost:8126";
+/// Where the Datadog Agent listens when `datadog_agent_endpoint` is not set (core's, which
+/// also reads `DD_AGENT_HOST` / `DD_TRACE_AGENT_PORT`).
+pub use rizk_core::config::DEFAULT_DATADOG_AGENT;
 /// The OTLP/HTTP endpoint used when `trace_exporter` selects OTLP but no endpoint is set (the
 /// OpenTelemetry default).
 pub const DEFAULT_OTLP_HTTP_ENDPOINT: &str = "http://localhost:4318";

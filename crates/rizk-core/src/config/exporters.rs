@@ -49,6 +49,17 @@ pub const DEFAULT_DASHBOARD_URL: &str = "https://api.rizk.tools";
 /// The export timeout when none is configured (the OpenTelemetry default).
 pub const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The Datadog Agent's trace port (`DD_TRACE_AGENT_PORT` when only `DD_AGENT_HOST` is set).
+pub const DEFAULT_DATADOG_AGENT_PORT: u16 = 8126;
+
+/// Where the Datadog Agent listens when `datadog_agent_endpoint` is not set.
+///
+/// ```
+/// use rizk_core::config::{DEFAULT_DATADOG_AGENT, DEFAULT_DATADOG_AGENT_PORT};
+/// assert!(DEFAULT_DATADOG_AGENT.ends_with(&format!(":{DEFAULT_DATADOG_AGENT_PORT}")));
+/// ```
+pub const DEFAULT_DATADOG_AGENT: &str = "http://localhost:8126";
+
 /// A destination `trace_exporter` can select (`OTEL_TRACES_EXPORTER` uses the same names).
 ///
 /// ```
@@ -805,7 +816,7 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
                 })
             },
         )?
-        .map_or(8126, |p| p.value);
+        .map_or(DEFAULT_DATADOG_AGENT_PORT, |p| p.value);
         let raw = format!("http://{}:{port}", host.value);
         datadog_agent_endpoint = Some(Sourced::new(
             parse_endpoint(&raw, host.source).map_err(|e| renamed(e, "datadog_agent_endpoint"))?,

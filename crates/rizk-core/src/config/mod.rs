@@ -22,8 +22,8 @@ use url::Url;
 pub use content::ContentOptions;
 pub use env::{EnvSource, ProcessEnv};
 pub use exporters::{
-    DEFAULT_DASHBOARD_URL, DEFAULT_OTLP_TIMEOUT, ExporterOptions, OtlpCompression, OtlpProtocol,
-    TraceExporter,
+    DEFAULT_DASHBOARD_URL, DEFAULT_DATADOG_AGENT, DEFAULT_DATADOG_AGENT_PORT, DEFAULT_OTLP_TIMEOUT,
+    ExporterOptions, OtlpCompression, OtlpProtocol, TraceExporter,
 };
 pub use limits::{DEFAULT_MAX_CONTENT_LENGTH, LimitOptions};
 pub(crate) use parse::check_rate;
