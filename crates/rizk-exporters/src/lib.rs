@@ -21,12 +21,17 @@
 //! rizk opens no connection to anything you did not configure: no telemetry about itself, no
 //! call home.
 
+#[cfg(feature = "_http")]
 use rizk_core::config::DEFAULT_MAX_REQUEST_BYTES;
 use rizk_core::config::{Config, Source, TraceExporter};
-use rizk_core::export::{ConsoleExporter, ExporterSet, QueueOptions};
+#[cfg(feature = "_http")]
+use rizk_core::export::QueueOptions;
+use rizk_core::export::{ConsoleExporter, ExporterSet};
 use rizk_core::{Result, RizkError};
 use url::Url;
 
+// Without a network exporter nothing retries.
+#[cfg_attr(not(feature = "_http"), allow(dead_code))]
 mod retry;
 mod settings;
 #[cfg(feature = "_http")]

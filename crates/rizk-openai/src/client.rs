@@ -1,6 +1,5 @@
 //! The instrumented client and its API groups.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_openai::Client;
@@ -12,33 +11,8 @@ use async_openai::types::chat::{
 use async_openai::types::embeddings::{CreateEmbeddingRequest, CreateEmbeddingResponse};
 use opentelemetry::trace::FutureExt as _;
 
-use crate::span::{self, LlmSpan, Operation};
+use crate::span::{ClientMeta, LlmSpan, Operation};
 use crate::stream::ChatStream;
-
-/// What every span of a client carries, computed once.
-#[derive(Debug)]
-pub(crate) struct ClientMeta {
-    pub(crate) provider: String,
-    pub(crate) chat_span_name: Cow<'static, str>,
-    pub(crate) embeddings_span_name: Cow<'static, str>,
-    pub(crate) server_address: Option<String>,
-    pub(crate) server_port: Option<u16>,
-    pub(crate) stream_usage: bool,
-}
-
-impl ClientMeta {
-    fn new(provider: String, api_base: &str, stream_usage: bool) -> Self {
-        let url = url::Url::parse(api_base).ok();
-        ClientMeta {
-            chat_span_name: span::span_name(&provider, Operation::Chat),
-            embeddings_span_name: span::span_name(&provider, Operation::Embeddings),
-            provider,
-            server_address: url.as_ref().and_then(|u| u.host_str().map(str::to_owned)),
-            server_port: url.as_ref().and_then(url::Url::port_or_known_default),
-            stream_usage,
-        }
-    }
-}
 
 /// An `async_openai::Client` whose chat completions (plain and streaming) and embeddings
 /// produce LLM spans in the current trace.

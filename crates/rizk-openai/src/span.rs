@@ -17,7 +17,6 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 use rizk_core::content::ContentKind;
 use rizk_core::semconv::{self as core_keys, EntityKind};
 
-use crate::client::ClientMeta;
 use crate::semconv as keys;
 
 const SCOPE: &str = "rizk-openai";
@@ -556,6 +555,31 @@ pub(crate) fn span_name(provider: &str, operation: Operation) -> Cow<'static, st
         ("openai", Operation::Embeddings) => Cow::Borrowed("openai.embeddings"),
         (p, Operation::Chat) => Cow::Owned(format!("{p}.chat.completions")),
         (p, Operation::Embeddings) => Cow::Owned(format!("{p}.embeddings")),
+    }
+}
+
+/// What every span of a client carries, computed once.
+#[derive(Debug)]
+pub(crate) struct ClientMeta {
+    pub(crate) provider: String,
+    pub(crate) chat_span_name: Cow<'static, str>,
+    pub(crate) embeddings_span_name: Cow<'static, str>,
+    pub(crate) server_address: Option<String>,
+    pub(crate) server_port: Option<u16>,
+    pub(crate) stream_usage: bool,
+}
+
+impl ClientMeta {
+    pub(crate) fn new(provider: String, api_base: &str, stream_usage: bool) -> Self {
+        let url = url::Url::parse(api_base).ok();
+        ClientMeta {
+            chat_span_name: span_name(&provider, Operation::Chat),
+            embeddings_span_name: span_name(&provider, Operation::Embeddings),
+            provider,
+            server_address: url.as_ref().and_then(|u| u.host_str().map(str::to_owned)),
+            server_port: url.as_ref().and_then(url::Url::port_or_known_default),
+            stream_usage,
+        }
     }
 }
 
