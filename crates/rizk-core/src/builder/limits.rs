@@ -23,7 +23,7 @@ impl RizkBuilder {
     }
 
     /// The longest content value exported, in bytes (default 128 KiB, see
-    /// [`DEFAULT_MAX_CONTENT_LENGTH`]). Longer
+    /// [`DEFAULT_MAX_CONTENT_LENGTH`](crate::config::DEFAULT_MAX_CONTENT_LENGTH)). Longer
     /// prompts, completions, inputs, outputs and error messages are cut at a character
     /// boundary and end with `…[truncated by rizk: 131072 of 300000 bytes kept]`.
     /// `usize::MAX` turns the cap off; 0 is refused.

@@ -289,7 +289,7 @@ impl RizkBuilder {
         self
     }
 
-    /// Validates the configuration and installs the pipeline; see [`install`].
+    /// Validates the configuration and installs the pipeline; see [`install()`](crate::install()).
     ///
     /// Prefer `rizk::Rizk::builder()`, which also knows the exporters compiled into the facade.
     pub fn init(self) -> Result<RizkHandle> {

@@ -1,6 +1,6 @@
-//! Configuration: the builder, environment variables, validation and the effective result.
+//! Configuration: environment variables, validation and the effective result.
 //!
-//! Precedence, highest first: values set on [`RizkBuilder`], then `RIZK_*` environment
+//! Precedence, highest first: values set on [`RizkBuilder`](crate::builder::RizkBuilder), then `RIZK_*` environment
 //! variables, then the standard `OTEL_*` variables, then defaults. Every value remembers its
 //! [`Source`] so that `get_trace_config()` can say where it came from.
 
@@ -132,7 +132,7 @@ impl fmt::Display for HeadSampling {
 
 /// The validated, effective configuration, each value with its [`Source`].
 ///
-/// Built by [`RizkBuilder::build_config`]; read back at run time with `get_trace_config()`.
+/// Built by [`RizkBuilder::build_config`](crate::builder::RizkBuilder::build_config); read back at run time with `get_trace_config()`.
 ///
 /// ```
 /// use rizk_core::RizkBuilder;
