@@ -405,130 +405,71 @@ pub fn get_trace_config() -> TraceConfig {
 }
 
 fn settings_of(c: &Config) -> Vec<Setting> {
-    let s = |name, value: String, source| Setting {
-        name,
-        value,
-        source,
-    };
-    let mut out = vec![
-        s("app_name", c.app_name.value.clone(), c.app_name.source),
-        match &c.api_key {
-            Some(k) => s("api_key", k.value.masked(), k.source),
-            None => s("api_key", "unset".into(), Source::Default),
-        },
-        s(
-            "tracing_enabled",
-            c.tracing_enabled.value.to_string(),
-            c.tracing_enabled.source,
-        ),
-        match &c.opentelemetry_endpoint {
-            Some(e) => s("opentelemetry_endpoint", e.value.to_string(), e.source),
-            None => s("opentelemetry_endpoint", "unset".into(), Source::Default),
-        },
-    ];
+    let unset = "unset";
     let headers: Vec<String> = c
         .otlp_headers
         .value
         .iter()
         .map(|(name, _)| format!("{name}=***"))
         .collect();
-    out.push(s(
-        "otlp_headers",
-        if headers.is_empty() {
-            "none".into()
-        } else {
-            headers.join(",")
-        },
-        c.otlp_headers.source,
-    ));
-    out.extend([
-        s(
-            "trace_content",
-            c.trace_content.value.to_string(),
-            c.trace_content.source,
+    let headers = if headers.is_empty() {
+        "none".to_owned()
+    } else {
+        headers.join(",")
+    };
+    let mut out = vec![
+        Setting::new("app_name", c.app_name.value.clone(), c.app_name.source),
+        Setting::or_absent("api_key", c.api_key.as_ref(), |k| k.masked(), unset),
+        Setting::of("tracing_enabled", &c.tracing_enabled),
+        Setting::or_absent(
+            "opentelemetry_endpoint",
+            c.opentelemetry_endpoint.as_ref(),
+            ToString::to_string,
+            unset,
         ),
-        s(
-            "trace_sampling_rate",
-            c.trace_sampling_rate.value.to_string(),
-            c.trace_sampling_rate.source,
-        ),
-    ]);
+        Setting::new("otlp_headers", headers, c.otlp_headers.source),
+        Setting::of("trace_content", &c.trace_content),
+        Setting::of("trace_sampling_rate", &c.trace_sampling_rate),
+    ];
     // The sampling policies next to the rate they refine or replace.
     out.extend(c.sampling.settings(&c.trace_sampling_rate));
     out.extend([
-        s(
-            "trace_debug",
-            c.trace_debug.value.to_string(),
-            c.trace_debug.source,
-        ),
-        s(
-            "console_exporter",
-            c.console_exporter.value.to_string(),
-            c.console_exporter.source,
-        ),
-        s(
+        Setting::of("trace_debug", &c.trace_debug),
+        Setting::of("console_exporter", &c.console_exporter),
+        Setting::new(
             "console_target",
             format!("{:?}", c.console_target.value),
             c.console_target.source,
         ),
     ]);
     out.extend(c.export.settings());
-    out.push(match &c.trace_file {
-        Some(path) => Setting {
-            name: "trace_file",
-            value: path.value.display().to_string(),
-            source: path.source,
-        },
-        None => Setting {
-            name: "trace_file",
-            value: "unset".into(),
-            source: Source::Default,
-        },
-    });
+    out.push(Setting::or_absent(
+        "trace_file",
+        c.trace_file.as_ref(),
+        |path| path.display().to_string(),
+        unset,
+    ));
     out.extend(c.exporters.settings());
     out.extend(c.propagation.settings());
     out.extend(c.limits.settings());
     let content = &c.content;
-    let tri = |name: &'static str, v: &Option<crate::config::Sourced<bool>>| match v {
-        Some(v) => Setting {
-            name,
-            value: v.value.to_string(),
-            source: v.source,
-        },
-        None => Setting {
-            name,
-            value: "as trace_content".into(),
-            source: Source::Default,
-        },
+    let as_policy = |name, flag: &Option<crate::config::Sourced<bool>>| {
+        Setting::or_absent(name, flag.as_ref(), bool::to_string, "as trace_content")
     };
-    out.push(match &content.content_redaction_enabled {
-        Some(v) => Setting {
-            name: "content_redaction_enabled",
-            value: v.value.to_string(),
-            source: v.source,
-        },
-        None => Setting {
-            name: "content_redaction_enabled",
-            value: "on when a redactor is installed".into(),
-            source: Source::Default,
-        },
-    });
     out.extend([
-        tri("trace_llm_inputs", &content.trace_llm_inputs),
-        tri("trace_llm_outputs", &content.trace_llm_outputs),
-        tri("trace_user_inputs", &content.trace_user_inputs),
-        tri("trace_system_prompts", &content.trace_system_prompts),
+        Setting::or_absent(
+            "content_redaction_enabled",
+            content.content_redaction_enabled.as_ref(),
+            bool::to_string,
+            "on when a redactor is installed",
+        ),
+        as_policy("trace_llm_inputs", &content.trace_llm_inputs),
+        as_policy("trace_llm_outputs", &content.trace_llm_outputs),
+        as_policy("trace_user_inputs", &content.trace_user_inputs),
+        as_policy("trace_system_prompts", &content.trace_system_prompts),
+        Setting::of("trace_metadata_only", &content.trace_metadata_only),
+        Setting::of("trace_content_hashes", &content.trace_content_hashes),
     ]);
-    for (name, flag) in [
-        ("trace_metadata_only", &content.trace_metadata_only),
-        ("trace_content_hashes", &content.trace_content_hashes),
-    ] {
-        out.push(Setting {
-            name,
-            value: flag.value.to_string(),
-            source: flag.source,
-        });
-    }
     out
 }
 

@@ -620,45 +620,49 @@ fn check_datadog_agent(url: &Url, config: &Config) -> Result<()> {
 /// refuse them with the fix.
 fn check_unselected(config: &Config, list: &[TraceExporter]) -> Result<()> {
     let o = &config.exporters;
-    let checks: [(&str, Option<Source>, TraceExporter); 8] = [
+    // Where each option was set (`None` when it was not), and the exporter it belongs to.
+    fn set_by<T>(setting: &Option<rizk_core::config::Sourced<T>>) -> Option<Source> {
+        setting.as_ref().map(|s| s.source)
+    }
+    let checks = [
         (
             "zipkin_endpoint",
-            o.zipkin_endpoint.as_ref().map(|v| v.source),
+            set_by(&o.zipkin_endpoint),
             TraceExporter::Zipkin,
         ),
         (
             "zipkin_service_name",
-            o.zipkin_service_name.as_ref().map(|v| v.source),
+            set_by(&o.zipkin_service_name),
             TraceExporter::Zipkin,
         ),
         (
             "datadog_agent_endpoint",
-            o.datadog_agent_endpoint.as_ref().map(|v| v.source),
+            set_by(&o.datadog_agent_endpoint),
             TraceExporter::Datadog,
         ),
         (
             "datadog_service",
-            o.datadog_service.as_ref().map(|v| v.source),
+            set_by(&o.datadog_service),
             TraceExporter::Datadog,
         ),
         (
             "datadog_env",
-            o.datadog_env.as_ref().map(|v| v.source),
+            set_by(&o.datadog_env),
             TraceExporter::Datadog,
         ),
         (
             "jaeger_agent_host",
-            o.jaeger_agent_host.as_ref().map(|v| v.source),
+            set_by(&o.jaeger_agent_host),
             TraceExporter::Jaeger,
         ),
         (
             "jaeger_agent_port",
-            o.jaeger_agent_port.as_ref().map(|v| v.source),
+            set_by(&o.jaeger_agent_port),
             TraceExporter::Jaeger,
         ),
         (
             "jaeger_service_name",
-            o.jaeger_service_name.as_ref().map(|v| v.source),
+            set_by(&o.jaeger_service_name),
             TraceExporter::Jaeger,
         ),
     ];

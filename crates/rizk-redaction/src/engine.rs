@@ -58,6 +58,35 @@ struct Detector {
     first: ByteSet,
 }
 
+impl Detector {
+    fn new(
+        kind: EntityKind,
+        validator: Option<Validator>,
+        hir: &Hir,
+        config: &RedactionConfig,
+    ) -> Detector {
+        Detector {
+            kind,
+            validator,
+            replacement: replacement(config, kind),
+            first: ByteSet::of(hir),
+        }
+    }
+}
+
+/// What replaces a match of `kind`: the replacement text, labelled with the kind when
+/// `label_entities` is on (`[REDACTED]` becomes `[REDACTED:EMAIL]`).
+fn replacement(config: &RedactionConfig, kind: EntityKind) -> Box<str> {
+    if !config.label_entities {
+        return config.replacement_text.as_str().into();
+    }
+    let text = &config.replacement_text;
+    match text.strip_suffix(']') {
+        Some(head) => format!("{head}:{}]", kind.label()).into(),
+        None => format!("{text}:{}", kind.label()).into(),
+    }
+}
+
 /// A set of bytes.
 #[derive(Clone, Debug)]
 struct ByteSet([u64; 4]);
@@ -198,29 +227,16 @@ impl Redactor {
         let mut hirs: Vec<Hir> = Vec::new();
         let mut detectors: Vec<Detector> = Vec::new();
         let mut warnings = Vec::new();
-        let replacement = |kind: EntityKind| -> Box<str> {
-            if !config.label_entities {
-                return config.replacement_text.as_str().into();
-            }
-            let text = &config.replacement_text;
-            match text.strip_suffix(']') {
-                Some(head) => format!("{head}:{}]", kind.label()).into(),
-                None => format!("{text}:{}", kind.label()).into(),
-            }
-        };
-
         // 1. Custom patterns: first, so they win over a built-in that matches at the same start.
         for (index, pattern) in config.custom_patterns.iter().enumerate() {
             let (hir, warning) = compile_custom(index, pattern, &config)?;
             warnings.extend(warning);
-            let kind = EntityKind::Custom(index);
-            let first = ByteSet::of(&hir);
-            detectors.push(Detector {
-                kind,
-                validator: None,
-                replacement: replacement(kind),
-                first,
-            });
+            detectors.push(Detector::new(
+                EntityKind::Custom(index),
+                None,
+                &hir,
+                &config,
+            ));
             hirs.push(hir);
         }
 
@@ -255,14 +271,7 @@ impl Redactor {
                 .map_err(|e| RedactionError::Build {
                     message: format!("keywords: {e}"),
                 })?;
-            let kind = EntityKind::Keyword;
-            let first = ByteSet::of(&hir);
-            detectors.push(Detector {
-                kind,
-                validator: None,
-                replacement: replacement(kind),
-                first,
-            });
+            detectors.push(Detector::new(EntityKind::Keyword, None, &hir, &config));
             hirs.push(hir);
         }
 
@@ -287,12 +296,12 @@ impl Redactor {
                 .map_err(|e| RedactionError::Build {
                     message: format!("built-in {} pattern: {e}", builtin.kind),
                 })?;
-            detectors.push(Detector {
-                kind: builtin.kind,
-                validator: builtin.validator,
-                replacement: replacement(builtin.kind),
-                first: ByteSet::of(&hir),
-            });
+            detectors.push(Detector::new(
+                builtin.kind,
+                builtin.validator,
+                &hir,
+                &config,
+            ));
             hirs.push(hir);
         }
 

@@ -225,12 +225,7 @@ impl TailSampler {
         }
         if let Some(keep) = self.decided.get(trace_id) {
             // A span that ended after its trace was decided follows the decision.
-            if keep {
-                self.tally.kept += 1;
-                out.push(span);
-            } else {
-                self.tally.dropped += 1;
-            }
+            self.pass_or_drop(keep, span, out);
             return;
         }
         if root {
@@ -243,12 +238,7 @@ impl TailSampler {
                 Evidence::Root(0),
             );
             self.remember(tail, trace_id, keep, now);
-            if keep {
-                self.tally.kept += 1;
-                out.push(span);
-            } else {
-                self.tally.dropped += 1;
-            }
+            self.pass_or_drop(keep, span, out);
             return;
         }
         let seq = self.next_seq();
@@ -262,6 +252,16 @@ impl TailSampler {
             first_seen: now,
         });
         self.enforce_bounds(tail, now, out);
+    }
+
+    /// Passes one span on when its trace is kept, and counts it either way.
+    fn pass_or_drop(&mut self, keep: bool, span: SpanData, out: &mut Vec<SpanData>) {
+        if keep {
+            self.tally.kept += 1;
+            out.push(span);
+        } else {
+            self.tally.dropped += 1;
+        }
     }
 
     fn next_seq(&mut self) -> u64 {

@@ -200,6 +200,18 @@ impl<'a> FieldVisitor<'a> {
         self.push(name, Value::String(StringValue::from(value)));
     }
 
+    /// An unsigned or 128-bit integer: as an `i64` where it fits, else as its decimal text
+    /// (OpenTelemetry attributes have no wider integer).
+    fn wide_int<T: TryInto<i64> + ToString + Copy>(&mut self, name: &'static str, value: T) {
+        if !self.admits(name) {
+            return;
+        }
+        match value.try_into() {
+            Ok(v) => self.int(name, v),
+            Err(_) => self.push(name, Value::String(value.to_string().into())),
+        }
+    }
+
     fn int(&mut self, name: &'static str, value: i64) {
         match name {
             keys::INPUT_TOKENS => {
@@ -233,33 +245,15 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if !self.admits(field.name()) {
-            return;
-        }
-        match i64::try_from(value) {
-            Ok(v) => self.int(field.name(), v),
-            Err(_) => self.push(field.name(), Value::String(value.to_string().into())),
-        }
+        self.wide_int(field.name(), value);
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
-        if !self.admits(field.name()) {
-            return;
-        }
-        match i64::try_from(value) {
-            Ok(v) => self.int(field.name(), v),
-            Err(_) => self.push(field.name(), Value::String(value.to_string().into())),
-        }
+        self.wide_int(field.name(), value);
     }
 
     fn record_u128(&mut self, field: &Field, value: u128) {
-        if !self.admits(field.name()) {
-            return;
-        }
-        match i64::try_from(value) {
-            Ok(v) => self.int(field.name(), v),
-            Err(_) => self.push(field.name(), Value::String(value.to_string().into())),
-        }
+        self.wide_int(field.name(), value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {

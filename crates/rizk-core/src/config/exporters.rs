@@ -392,22 +392,12 @@ impl ExporterOptions {
 
     /// These options as lines of `get_trace_config()`: value (secrets masked) and source.
     pub fn settings(&self) -> Vec<Setting> {
-        fn line(name: &'static str, value: String, source: Source) -> Setting {
-            Setting {
-                name,
-                value,
-                source,
-            }
-        }
         fn opt<T: fmt::Display>(name: &'static str, v: &Option<Sourced<T>>) -> Setting {
-            match v {
-                Some(v) => line(name, v.value.to_string(), v.source),
-                None => line(name, "unset".into(), Source::Default),
-            }
+            Setting::or_absent(name, v.as_ref(), ToString::to_string, "unset")
         }
         let mut out = Vec::new();
         out.push(match &self.trace_exporter {
-            Some(list) => line(
+            Some(list) => Setting::new(
                 "trace_exporter",
                 list.value
                     .iter()
@@ -416,26 +406,26 @@ impl ExporterOptions {
                     .join(","),
                 list.source,
             ),
-            None => line(
+            None => Setting::new(
                 "trace_exporter",
                 "derived (otlp when an endpoint is set)".into(),
                 Source::Default,
             ),
         });
         out.push(match &self.otlp_protocol {
-            Some(p) => line("otlp_protocol", p.value.to_string(), p.source),
-            None => line(
+            Some(p) => Setting::new("otlp_protocol", p.value.to_string(), p.source),
+            None => Setting::new(
                 "otlp_protocol",
                 "from the endpoint's port (4317: grpc, else http/protobuf)".into(),
                 Source::Default,
             ),
         });
-        out.push(line(
+        out.push(Setting::new(
             "otlp_compression",
             self.otlp_compression.value.to_string(),
             self.otlp_compression.source,
         ));
-        out.push(line(
+        out.push(Setting::new(
             "otlp_timeout",
             format!("{:?}", self.otlp_timeout.value),
             self.otlp_timeout.source,
@@ -449,16 +439,20 @@ impl ExporterOptions {
                 .iter()
                 .map(|(n, _)| format!("{n}=***"))
                 .collect();
-            out.push(line("otlp_traces_headers", names.join(","), headers.source));
+            out.push(Setting::new(
+                "otlp_traces_headers",
+                names.join(","),
+                headers.source,
+            ));
         }
         if let Some(path) = &self.otlp_certificate {
-            out.push(line(
+            out.push(Setting::new(
                 "otlp_certificate",
                 path.value.display().to_string(),
                 path.source,
             ));
         }
-        out.push(line(
+        out.push(Setting::new(
             "dashboard_url",
             self.dashboard_url.value.to_string(),
             self.dashboard_url.source,

@@ -136,11 +136,7 @@ impl LimitOptions {
     /// assert_eq!(cap.value, "131072 bytes");
     /// ```
     pub fn settings(&self) -> Vec<Setting> {
-        let line = |name, value, source| Setting {
-            name,
-            value,
-            source,
-        };
+        let line = Setting::new;
         let count = |name, v: &Sourced<u32>| line(name, v.value.to_string(), v.source);
         vec![
             line(

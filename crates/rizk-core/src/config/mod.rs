@@ -224,42 +224,35 @@ pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 impl ExportSettings {
     /// The lines `get_trace_config()` shows for these settings.
     pub fn settings(&self) -> Vec<Setting> {
-        fn line(name: &'static str, value: String, source: Source) -> Setting {
-            Setting {
-                name,
-                value,
-                source,
-            }
-        }
         let mib = |bytes: usize| format!("{bytes} bytes ({:.1} MiB)", bytes as f64 / 1048576.0);
         vec![
-            line(
+            Setting::new(
                 "max_queue_bytes",
                 mib(self.max_queue_bytes.value),
                 self.max_queue_bytes.source,
             ),
             match &self.max_queue_size {
-                Some(n) => line("max_queue_size", n.value.to_string(), n.source),
-                None => line("max_queue_size", "no count bound".into(), Source::Default),
+                Some(n) => Setting::new("max_queue_size", n.value.to_string(), n.source),
+                None => Setting::new("max_queue_size", "no count bound".into(), Source::Default),
             },
-            line(
+            Setting::new(
                 "max_export_batch_size",
                 self.max_export_batch_size.value.to_string(),
                 self.max_export_batch_size.source,
             ),
-            line(
+            Setting::new(
                 "scheduled_delay",
                 format!("{:?}", self.scheduled_delay.value),
                 self.scheduled_delay.source,
             ),
-            line(
+            Setting::new(
                 "max_concurrent_exports",
                 self.max_concurrent_exports.value.to_string(),
                 self.max_concurrent_exports.source,
             ),
             match &self.max_export_request_bytes {
-                Some(n) => line("max_export_request_bytes", mib(n.value), n.source),
-                None => line(
+                Some(n) => Setting::new("max_export_request_bytes", mib(n.value), n.source),
+                None => Setting::new(
                     "max_export_request_bytes",
                     format!(
                         "each exporter's default ({})",
@@ -268,7 +261,7 @@ impl ExportSettings {
                     Source::Default,
                 ),
             },
-            line(
+            Setting::new(
                 "shutdown_timeout",
                 format!("{:?}", self.shutdown_timeout.value),
                 self.shutdown_timeout.source,

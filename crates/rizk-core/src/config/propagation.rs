@@ -198,16 +198,12 @@ impl PropagationOptions {
             join(self.baggage_attributes.value.iter().map(String::as_str))
         };
         vec![
-            Setting {
-                name: "propagators",
-                value: propagators,
-                source: self.propagators.source,
-            },
-            Setting {
-                name: "baggage_attributes",
-                value: attributes,
-                source: self.baggage_attributes.source,
-            },
+            Setting::new("propagators", propagators, self.propagators.source),
+            Setting::new(
+                "baggage_attributes",
+                attributes,
+                self.baggage_attributes.source,
+            ),
         ]
     }
 }

@@ -239,11 +239,7 @@ impl SamplingOptions {
     /// assert_eq!(line("intelligent_sampling").value, "off");
     /// ```
     pub fn settings(&self, head: &Sourced<HeadSampling>) -> Vec<Setting> {
-        let line = |name: &'static str, value: String, source: Source| Setting {
-            name,
-            value,
-            source,
-        };
+        let line = Setting::new;
         let tail_on = self.intelligent.is_some();
         let mut out = Vec::new();
         out.push(match &self.environment {

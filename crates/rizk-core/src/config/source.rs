@@ -77,3 +77,52 @@ pub struct Setting {
     /// Where the value came from.
     pub source: Source,
 }
+
+impl Setting {
+    /// A line from its parts.
+    ///
+    /// ```
+    /// use rizk_core::config::{Setting, Source};
+    /// let line = Setting::new("app_name", "checkout".into(), Source::Builder);
+    /// assert_eq!(line.value, "checkout");
+    /// ```
+    pub fn new(name: &'static str, value: String, source: Source) -> Setting {
+        Setting {
+            name,
+            value,
+            source,
+        }
+    }
+
+    /// A line for a value shown in its `Display` form.
+    ///
+    /// ```
+    /// use rizk_core::config::{Setting, Source, Sourced};
+    /// let line = Setting::of("trace_debug", &Sourced::new(true, Source::Default));
+    /// assert_eq!(line.value, "true");
+    /// ```
+    pub fn of<T: fmt::Display>(name: &'static str, value: &Sourced<T>) -> Setting {
+        Setting::new(name, value.value.to_string(), value.source)
+    }
+
+    /// A line for an option that may be unset: its value shown by `show`, or `absent` (what
+    /// applies instead) with [`Source::Default`].
+    ///
+    /// ```
+    /// use rizk_core::config::{Setting, Source, Sourced};
+    /// let unset: Option<Sourced<u16>> = None;
+    /// let line = Setting::or_absent("jaeger_agent_port", unset.as_ref(), u16::to_string, "6831");
+    /// assert_eq!((line.value.as_str(), line.source), ("6831", Source::Default));
+    /// ```
+    pub fn or_absent<T>(
+        name: &'static str,
+        value: Option<&Sourced<T>>,
+        show: impl FnOnce(&T) -> String,
+        absent: &str,
+    ) -> Setting {
+        match value {
+            Some(v) => Setting::new(name, show(&v.value), v.source),
+            None => Setting::new(name, absent.to_owned(), Source::Default),
+        }
+    }
+}
