@@ -620,51 +620,24 @@ fn check_datadog_agent(url: &Url, config: &Config) -> Result<()> {
 /// refuse them with the fix.
 fn check_unselected(config: &Config, list: &[TraceExporter]) -> Result<()> {
     let o = &config.exporters;
-    // Where each option was set (`None` when it was not), and the exporter it belongs to.
-    fn set_by<T>(setting: &Option<rizk_core::config::Sourced<T>>) -> Option<Source> {
-        setting.as_ref().map(|s| s.source)
+    // Each option: where it was set (`None` when it was not), and the exporter it belongs to.
+    fn row<T>(
+        name: &'static str,
+        option: &Option<rizk_core::config::Sourced<T>>,
+        exporter: TraceExporter,
+    ) -> (&'static str, Option<Source>, TraceExporter) {
+        (name, option.as_ref().map(|s| s.source), exporter)
     }
+    use TraceExporter::{Datadog, Jaeger, Zipkin};
     let checks = [
-        (
-            "zipkin_endpoint",
-            set_by(&o.zipkin_endpoint),
-            TraceExporter::Zipkin,
-        ),
-        (
-            "zipkin_service_name",
-            set_by(&o.zipkin_service_name),
-            TraceExporter::Zipkin,
-        ),
-        (
-            "datadog_agent_endpoint",
-            set_by(&o.datadog_agent_endpoint),
-            TraceExporter::Datadog,
-        ),
-        (
-            "datadog_service",
-            set_by(&o.datadog_service),
-            TraceExporter::Datadog,
-        ),
-        (
-            "datadog_env",
-            set_by(&o.datadog_env),
-            TraceExporter::Datadog,
-        ),
-        (
-            "jaeger_agent_host",
-            set_by(&o.jaeger_agent_host),
-            TraceExporter::Jaeger,
-        ),
-        (
-            "jaeger_agent_port",
-            set_by(&o.jaeger_agent_port),
-            TraceExporter::Jaeger,
-        ),
-        (
-            "jaeger_service_name",
-            set_by(&o.jaeger_service_name),
-            TraceExporter::Jaeger,
-        ),
+        row("zipkin_endpoint", &o.zipkin_endpoint, Zipkin),
+        row("zipkin_service_name", &o.zipkin_service_name, Zipkin),
+        row("datadog_agent_endpoint", &o.datadog_agent_endpoint, Datadog),
+        row("datadog_service", &o.datadog_service, Datadog),
+        row("datadog_env", &o.datadog_env, Datadog),
+        row("jaeger_agent_host", &o.jaeger_agent_host, Jaeger),
+        row("jaeger_agent_port", &o.jaeger_agent_port, Jaeger),
+        row("jaeger_service_name", &o.jaeger_service_name, Jaeger),
     ];
     for (field, source, needs) in checks {
         let Some(source) = source else { continue };
@@ -674,12 +647,7 @@ fn check_unselected(config: &Config, list: &[TraceExporter]) -> Result<()> {
                 source,
                 format!("it is set, but trace_exporter does not include {needs}"),
                 format!(
-                    "add {needs} to trace_exporter (.trace_exporter(TraceExporter::{}) or RIZK_TRACE_EXPORTER={needs}), or remove {field}",
-                    match needs {
-                        TraceExporter::Zipkin => "Zipkin",
-                        TraceExporter::Datadog => "Datadog",
-                        _ => "Jaeger",
-                    }
+                    "add {needs} to trace_exporter (.trace_exporter(TraceExporter::{needs:?}) or RIZK_TRACE_EXPORTER={needs}), or remove {field}"
                 ),
             ));
         }

@@ -57,20 +57,11 @@ impl ContentGate {
     fn admits(&mut self, name: &str) -> Admission {
         match genai::field_class(name) {
             FieldClass::Structural => Admission::Record,
-            FieldClass::Known(kind) => {
-                if self.captures(kind) {
-                    Admission::Record
-                } else {
-                    Admission::Skip
-                }
+            FieldClass::Known(kind) if self.captures(kind) => Admission::Record,
+            FieldClass::Other if self.captures(ContentKind::TracingField) => {
+                Admission::RecordMarked
             }
-            FieldClass::Other => {
-                if self.captures(ContentKind::TracingField) {
-                    Admission::RecordMarked
-                } else {
-                    Admission::Skip
-                }
-            }
+            FieldClass::Known(_) | FieldClass::Other => Admission::Skip,
         }
     }
 
@@ -79,14 +70,9 @@ impl ContentGate {
     fn admits_event_field(&mut self, name: &str) -> Admission {
         match genai::field_class(name) {
             FieldClass::Structural => Admission::Record,
-            FieldClass::Known(kind) => {
-                if self.captures(kind) && self.captures(ContentKind::TracingField) {
-                    Admission::RecordMarked
-                } else {
-                    Admission::Skip
-                }
-            }
-            FieldClass::Other => {
+            FieldClass::Known(kind) if !self.captures(kind) => Admission::Skip,
+            // Admitted known content and other fields: both as tracing fields.
+            FieldClass::Known(_) | FieldClass::Other => {
                 if self.captures(ContentKind::TracingField) {
                     Admission::RecordMarked
                 } else {
