@@ -120,13 +120,11 @@ fn async_block_of_mut(expr: &mut Expr) -> Option<&mut ExprAsync> {
 /// `Box::pin`, `std::boxed::Box::pin`, `::alloc::boxed::Box::pin`...
 fn is_box_pin(func: &Expr) -> bool {
     let Expr::Path(path) = func else { return false };
-    let segments: Vec<String> = path
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
+    let mut last_two = path.path.segments.iter().rev().take(2);
+    matches!(
+        (last_two.next(), last_two.next()),
+        (Some(pin), Some(boxed)) if pin.ident == "pin" && boxed.ident == "Box"
+    )
 }
 
 /// The async block of an [`Shape::AsyncBlock`] function, to rewrite in place.
@@ -178,9 +176,10 @@ fn future_output(output: &ReturnType) -> Option<&Type> {
     }
 }
 
-/// Whether one of `attrs` is `#[workflow]`, `#[task]`, `#[agent]` or `#[tool]` (under any path).
-fn traced_by(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
+/// The first of `attrs` that is `#[workflow]`, `#[task]`, `#[agent]` or `#[tool]` (under any
+/// path).
+fn traced_by(attrs: &[syn::Attribute]) -> Option<&syn::Attribute> {
+    attrs.iter().find(|attr| {
         attr.path().segments.last().is_some_and(|s| {
             ["workflow", "task", "agent", "tool"].contains(&s.ident.to_string().as_str())
         })
@@ -191,14 +190,22 @@ fn traced_by(attrs: &[syn::Attribute]) -> bool {
 /// span below it will cover, so that it is taken and dropped (recorded) while that span is
 /// current. For an `#[async_trait]` method, that is the async block, not the function.
 pub(crate) fn expand_resource_usage(mut item: ItemFn) -> syn::Result<TokenStream> {
-    if !traced_by(&item.attrs) {
+    let Some(traced) = traced_by(&item.attrs) else {
         return Err(syn::Error::new(
             item.sig.ident.span(),
             "#[track_resource_usage] records on the span of #[workflow], #[task], #[agent] or #[tool]: put it above one of them",
         ));
+    };
+    // The macro below says where `rizk` is (`crate = ".."`); its own errors are its to report.
+    let krate: Path = match &traced.meta {
+        syn::Meta::List(list) => syn::parse2::<Args>(list.tokens.clone())
+            .ok()
+            .and_then(|args| args.krate),
+        _ => None,
     }
+    .unwrap_or_else(|| syn::parse_quote!(::rizk));
     let usage: Stmt = syn::parse_quote! {
-        let __rizk_resource_usage = ::rizk::__private::ResourceUsage::start();
+        let __rizk_resource_usage = #krate::__private::ResourceUsage::start();
     };
     match body_shape(&item) {
         Shape::AsyncBlock { stmt } => {
@@ -480,6 +487,78 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(names, ["query", "a", "b", "x"]);
+    }
+
+    #[test]
+    fn async_blocks_returned_bare_or_boxed_are_recognised() {
+        let shape = |item: ItemFn| match body_shape(&item) {
+            Shape::Sync => "sync".to_owned(),
+            Shape::AsyncFn => "async fn".to_owned(),
+            Shape::AsyncBlock { stmt } => format!("block at {stmt}"),
+        };
+        // What async-trait generates.
+        let generated: ItemFn = syn::parse_quote! {
+            fn f<'life0, 'async_trait>(&'life0 self) -> Pin<Box<dyn Future<Output = u8> + Send + 'async_trait>> {
+                Box::pin(async move { let __self = self; 1 })
+            }
+        };
+        assert_eq!(shape(generated), "block at 0");
+        let bare: ItemFn = syn::parse_quote! { fn f() -> impl Future<Output = ()> { let x = 1; async move { x; } } };
+        assert_eq!(shape(bare), "block at 1");
+        let qualified: ItemFn =
+            syn::parse_quote! { fn f() -> B { ::std::boxed::Box::pin(async {}) } };
+        assert_eq!(shape(qualified), "block at 0");
+        for sync in [
+            syn::parse_quote! { fn f() -> u8 { 1 } },
+            syn::parse_quote! { fn f() -> B { Box::pin(ready()) } },
+            syn::parse_quote! { fn f() -> B { other::pin(async {}) } },
+            syn::parse_quote! { fn f() { async {}; } },
+        ] {
+            assert_eq!(shape(sync), "sync");
+        }
+        assert_eq!(shape(syn::parse_quote! { async fn f() {} }), "async fn");
+    }
+
+    #[test]
+    fn the_output_of_a_returned_future_type_is_found() {
+        let output = |ret: &str| {
+            let item: ItemFn = syn::parse_str(&format!("fn f() -> {ret} {{ todo!() }}")).unwrap();
+            future_output(&item.sig.output).map(|ty| quote!(#ty).to_string())
+        };
+        assert_eq!(
+            output("::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<u8, E>> + Send + 'async_trait>>")
+                .as_deref(),
+            Some("Result < u8 , E >")
+        );
+        assert_eq!(
+            output("impl Future<Output = ()> + Send").as_deref(),
+            Some("()")
+        );
+        assert_eq!(output("BoxFuture<'static, u8>"), None);
+    }
+
+    #[test]
+    fn resource_usage_goes_where_the_span_is_current_and_follows_crate() {
+        let sync: ItemFn = syn::parse_quote! {
+            #[task(crate = "facade::observability")]
+            fn f() -> u8 { 1 }
+        };
+        let out = expand_resource_usage(sync).unwrap().to_string();
+        assert!(
+            out.contains("{ let __rizk_resource_usage = facade :: observability :: __private"),
+            "{out}"
+        );
+        let generated: ItemFn = syn::parse_quote! {
+            #[tool]
+            fn f<'life0, 'async_trait>(&'life0 self) -> Pin<Box<dyn Future<Output = u8> + Send + 'async_trait>> {
+                Box::pin(async move { 1 })
+            }
+        };
+        let out = expand_resource_usage(generated).unwrap().to_string();
+        assert!(
+            out.contains("Box :: pin (async move { let __rizk_resource_usage = :: rizk ::"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -145,8 +145,9 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # assert_eq!(analyze_large_dataset(4), 6);
 /// ```
 ///
-/// It takes no arguments, and on its own (no tracing macro below it) it is a compile error: there
-/// would be no span to record on. On an `#[async_trait]` method it measures the whole future.
+/// It takes no arguments (it follows the `crate = ".."` of the macro below it), and on its own
+/// (no tracing macro below it) it is a compile error: there would be no span to record on. On an
+/// `#[async_trait]` method it measures the whole future.
 #[proc_macro_attribute]
 pub fn track_resource_usage(args: TokenStream, item: TokenStream) -> TokenStream {
     let result = attr::parse_resource_usage(args.into(), item.clone().into())

@@ -12,6 +12,8 @@ use rizk::{task, tool};
 
 const NAP: Duration = Duration::from_millis(30);
 
+// Written as a plain fn on purpose: this shape is what is under test.
+#[allow(clippy::manual_async_fn)]
 #[task(name = "impl_future")]
 fn impl_future(n: u32) -> impl Future<Output = u32> {
     async move {
