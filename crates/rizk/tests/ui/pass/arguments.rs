@@ -1,6 +1,11 @@
 // Each macro with its arguments.
 
-#[rizk::workflow(name = "order_processing", organization_id = "ecommerce", project_id = "backend", version = "2")]
+#[rizk::workflow(
+    name = "order_processing",
+    organization_id = "ecommerce",
+    project_id = "backend",
+    version = "2"
+)]
 fn workflow(order: u32) -> u32 {
     task(order, "ignored") + agent("q".into()) + tool("key", 1) + renamed(1)
 }

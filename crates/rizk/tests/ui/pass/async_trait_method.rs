@@ -28,7 +28,11 @@ impl Assistant for Bot {
     #[rizk::task]
     async fn check(&mut self, (a, b): (u32, u32)) -> Result<u32, String> {
         self.calls += 1;
-        if a > b { Err("a > b".into()) } else { Ok(b - a) }
+        if a > b {
+            Err("a > b".into())
+        } else {
+            Ok(b - a)
+        }
     }
 
     #[rizk::tool(skip_all)]

@@ -12,7 +12,11 @@ fn longest<'a, S>(a: &'a S, b: &'a S) -> &'a S
 where
     S: AsRef<str> + ?Sized,
 {
-    if a.as_ref().len() >= b.as_ref().len() { a } else { b }
+    if a.as_ref().len() >= b.as_ref().len() {
+        a
+    } else {
+        b
+    }
 }
 
 #[rizk::task]

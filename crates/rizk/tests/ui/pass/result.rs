@@ -13,7 +13,11 @@ impl std::error::Error for StockError {}
 
 #[rizk::task]
 fn check(sku: &str) -> Result<bool, StockError> {
-    if sku.is_empty() { Err(StockError) } else { Ok(true) }
+    if sku.is_empty() {
+        Err(StockError)
+    } else {
+        Ok(true)
+    }
 }
 
 #[rizk::workflow]
