@@ -1,10 +1,52 @@
-//! Parsing of the macro arguments: `name`, `organization_id`, `project_id`, `version`,
-//! `skip(..)`, `skip_all`, `capture_input`, `capture_output`, `crate`.
+//! Parsing: the arguments and item of `#[workflow]`, `#[task]`, `#[agent]`, `#[tool]`
+//! (`name`, `organization_id`, `project_id`, `version`, `skip(..)`, `skip_all`,
+//! `capture_input`, `capture_output`, `crate`) and of `#[track_resource_usage]` (none).
+//!
+//! Everything here works on `proc_macro2` tokens, so that it can be unit-tested outside a
+//! macro invocation.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Ident, LitBool, LitStr, Path, Token};
+use syn::{Ident, ItemFn, LitBool, LitStr, Path, Token};
+
+use crate::expand::Kind;
+
+/// Parses the arguments and the function of a `#[workflow]`-style attribute of `kind`.
+pub(crate) fn parse_traced(
+    kind: Kind,
+    args: TokenStream,
+    item: TokenStream,
+) -> syn::Result<(Args, ItemFn)> {
+    let args = syn::parse2::<Args>(args)?;
+    let function = parse_function(item, &format!("#[{}]", kind.name()), "(fn or async fn)")?;
+    Ok((args, function))
+}
+
+/// Parses `#[track_resource_usage]`: it takes no arguments and goes on a function.
+pub(crate) fn parse_resource_usage(args: TokenStream, item: TokenStream) -> syn::Result<ItemFn> {
+    if let Some(first) = args.into_iter().next() {
+        return Err(syn::Error::new(
+            first.span(),
+            "#[track_resource_usage] takes no arguments",
+        ));
+    }
+    parse_function(item, "#[track_resource_usage]", "")
+}
+
+fn parse_function(item: TokenStream, attribute: &str, hint: &str) -> syn::Result<ItemFn> {
+    syn::parse2::<ItemFn>(item).map_err(|e| {
+        let hint = if hint.is_empty() {
+            String::new()
+        } else {
+            format!(" {hint}")
+        };
+        syn::Error::new(
+            e.span(),
+            format!("{attribute} goes on a function{hint}: {e}"),
+        )
+    })
+}
 
 /// The arguments of one `#[workflow(...)]`-style attribute.
 #[derive(Default)]
@@ -128,5 +170,79 @@ fn non_empty(lit: LitStr) -> syn::Result<LitStr> {
         Err(syn::Error::new(lit.span(), "this value must not be empty"))
     } else {
         Ok(lit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn every_argument_is_read() {
+        let (args, function) = parse_traced(
+            Kind::Task,
+            quote!(
+                name = "n",
+                organization_id = "o",
+                project_id = "p",
+                version = "1",
+                skip(a),
+                capture_input = false,
+                capture_output = true,
+                crate = "::x"
+            ),
+            quote!(
+                fn f(a: u8) {}
+            ),
+        )
+        .unwrap();
+        assert_eq!(args.name.unwrap().value(), "n");
+        assert_eq!(args.organization_id.unwrap().value(), "o");
+        assert_eq!(args.project_id.unwrap().value(), "p");
+        assert_eq!(args.version.unwrap().value(), "1");
+        assert_eq!(args.skip.len(), 1);
+        assert_eq!(
+            (args.capture_input, args.capture_output),
+            (Some(false), Some(true))
+        );
+        assert!(args.krate.is_some());
+        assert_eq!(function.sig.ident, "f");
+    }
+
+    #[test]
+    fn resource_usage_takes_no_arguments_and_needs_a_function() {
+        assert!(
+            parse_resource_usage(
+                quote!(),
+                quote!(
+                    fn f() {}
+                )
+            )
+            .is_ok()
+        );
+        let error = parse_resource_usage(
+            quote!(memory),
+            quote!(
+                fn f() {}
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "#[track_resource_usage] takes no arguments"
+        );
+        let error = parse_resource_usage(
+            quote!(),
+            quote!(
+                struct S;
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("#[track_resource_usage] goes on a function: ")
+        );
     }
 }

@@ -1,9 +1,20 @@
 //! Code generation: a thin shell around calls into `rizk::__private` (rizk-core).
+//!
+//! A traced function has one of three shapes, told apart by [`body_shape`]:
+//!
+//! - `fn`: the body runs in `EntitySpan::run`;
+//! - `async fn`: the body becomes a future wrapped by `EntitySpan::run_async`;
+//! - a plain `fn` whose value is an async block, bare or `Box::pin`-ed, which is what
+//!   `#[async_trait]` turns an `async fn` into: that block is wrapped, so the span covers the
+//!   whole future rather than the creation of the box.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, Ident, ItemFn, Pat, Path, ReturnType, Type};
+use syn::{
+    Expr, ExprAsync, FnArg, GenericArgument, Ident, ItemFn, Pat, Path, PathArguments, ReturnType,
+    Stmt, Type,
+};
 
 use crate::attr::Args;
 
@@ -40,6 +51,171 @@ impl Kind {
         };
         format_ident!("{name}")
     }
+}
+
+/// How the body of a function runs, and so what the span must wrap.
+enum Shape {
+    /// A plain function: the span covers the call.
+    Sync,
+    /// An `async fn`: the span covers the future, from its first poll to its completion.
+    AsyncFn,
+    /// A plain function returning the async block at `stmt` (possibly inside `Box::pin`), as
+    /// `#[async_trait]` generates: the span covers that block's future.
+    AsyncBlock { stmt: usize },
+}
+
+/// Finds how `item` runs. The async-block detection follows tracing-attributes' `AsyncInfo`
+/// (async-trait >= 0.1.44 emits `Box::pin(async move { .. })` as the whole body; the older
+/// immediately-invoked inner `async fn` is not recognised).
+fn body_shape(item: &ItemFn) -> Shape {
+    if item.sig.asyncness.is_some() {
+        return Shape::AsyncFn;
+    }
+    // The last expression statement is the function's value.
+    let Some((stmt, expr)) = item
+        .block
+        .stmts
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, stmt)| match stmt {
+            Stmt::Expr(expr, None) => Some((i, expr)),
+            _ => None,
+        })
+    else {
+        return Shape::Sync;
+    };
+    if async_block_of(expr).is_some() {
+        Shape::AsyncBlock { stmt }
+    } else {
+        Shape::Sync
+    }
+}
+
+/// The async block `expr` is, or that `expr` passes to `Box::pin`.
+fn async_block_of(expr: &Expr) -> Option<&ExprAsync> {
+    match expr {
+        Expr::Async(block) => Some(block),
+        Expr::Call(call) if is_box_pin(&call.func) && call.args.len() == 1 => match &call.args[0] {
+            Expr::Async(block) => Some(block),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn async_block_of_mut(expr: &mut Expr) -> Option<&mut ExprAsync> {
+    match expr {
+        Expr::Async(block) => Some(block),
+        Expr::Call(call) if is_box_pin(&call.func) && call.args.len() == 1 => {
+            match &mut call.args[0] {
+                Expr::Async(block) => Some(block),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `Box::pin`, `std::boxed::Box::pin`, `::alloc::boxed::Box::pin`...
+fn is_box_pin(func: &Expr) -> bool {
+    let Expr::Path(path) = func else { return false };
+    let mut last_two = path.path.segments.iter().rev().take(2);
+    matches!(
+        (last_two.next(), last_two.next()),
+        (Some(pin), Some(boxed)) if pin.ident == "pin" && boxed.ident == "Box"
+    )
+}
+
+/// The async block of an [`Shape::AsyncBlock`] function, to rewrite in place.
+fn async_block_mut(item: &mut ItemFn, stmt: usize) -> Option<&mut ExprAsync> {
+    match item.block.stmts.get_mut(stmt) {
+        Some(Stmt::Expr(expr, None)) => async_block_of_mut(expr),
+        _ => None,
+    }
+}
+
+/// `T` of the first `Output = T` in a return type such as
+/// `Pin<Box<dyn Future<Output = T> + Send + 'async_trait>>` or `impl Future<Output = T>`.
+fn future_output(output: &ReturnType) -> Option<&Type> {
+    fn find(ty: &Type) -> Option<&Type> {
+        match ty {
+            Type::Path(p) => p.path.segments.iter().find_map(|segment| {
+                let PathArguments::AngleBracketed(args) = &segment.arguments else {
+                    return None;
+                };
+                args.args.iter().find_map(|arg| match arg {
+                    GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+                    GenericArgument::Type(inner) => find(inner),
+                    _ => None,
+                })
+            }),
+            Type::TraitObject(t) => t.bounds.iter().find_map(bound_output),
+            Type::ImplTrait(t) => t.bounds.iter().find_map(bound_output),
+            Type::Paren(p) => find(&p.elem),
+            Type::Group(g) => find(&g.elem),
+            _ => None,
+        }
+    }
+    fn bound_output(bound: &syn::TypeParamBound) -> Option<&Type> {
+        let syn::TypeParamBound::Trait(t) = bound else {
+            return None;
+        };
+        let last = t.path.segments.last()?;
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    }
+    match output {
+        ReturnType::Type(_, ty) => find(ty),
+        ReturnType::Default => None,
+    }
+}
+
+/// The first of `attrs` that is `#[workflow]`, `#[task]`, `#[agent]` or `#[tool]` (under any
+/// path).
+fn traced_by(attrs: &[syn::Attribute]) -> Option<&syn::Attribute> {
+    attrs.iter().find(|attr| {
+        attr.path().segments.last().is_some_and(|s| {
+            ["workflow", "task", "agent", "tool"].contains(&s.ident.to_string().as_str())
+        })
+    })
+}
+
+/// `#[track_resource_usage]`: starts a `ResourceUsage` as the first statement of the code the
+/// span below it will cover, so that it is taken and dropped (recorded) while that span is
+/// current. For an `#[async_trait]` method, that is the async block, not the function.
+pub(crate) fn expand_resource_usage(mut item: ItemFn) -> syn::Result<TokenStream> {
+    let Some(traced) = traced_by(&item.attrs) else {
+        return Err(syn::Error::new(
+            item.sig.ident.span(),
+            "#[track_resource_usage] records on the span of #[workflow], #[task], #[agent] or #[tool]: put it above one of them",
+        ));
+    };
+    // The macro below says where `rizk` is (`crate = ".."`); its own errors are its to report.
+    let krate: Path = match &traced.meta {
+        syn::Meta::List(list) => syn::parse2::<Args>(list.tokens.clone())
+            .ok()
+            .and_then(|args| args.krate),
+        _ => None,
+    }
+    .unwrap_or_else(|| syn::parse_quote!(::rizk));
+    let usage: Stmt = syn::parse_quote! {
+        let __rizk_resource_usage = #krate::__private::ResourceUsage::start();
+    };
+    match body_shape(&item) {
+        Shape::AsyncBlock { stmt } => {
+            if let Some(block) = async_block_mut(&mut item, stmt) {
+                block.block.stmts.insert(0, usage);
+            }
+        }
+        Shape::Sync | Shape::AsyncFn => item.block.stmts.insert(0, usage),
+    }
+    Ok(quote!(#item))
 }
 
 pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<TokenStream> {
@@ -99,7 +275,56 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
         quote!()
     };
 
-    let describe = describe(&item.sig.output, capture_output, &private);
+    let start = quote! {
+        static __RIZK_META: #private::SpanMeta = #private::SpanMeta {
+            kind: #private::EntityKind::#variant,
+            name: #name,
+            span_name: #span_name,
+            organization_id: #organization_id,
+            project_id: #project_id,
+            version: #version,
+            capture_input: #capture_input,
+            capture_output: #capture_output,
+        };
+        let __rizk_span = #private::EntitySpan::start(&__RIZK_META);
+        #record_input
+    };
+
+    if let Shape::AsyncBlock { stmt } = body_shape(&item) {
+        // The output type decides how the outcome is described; `_` (unknown, say behind a
+        // type alias) records it as a plain value.
+        let infer: Type = syn::parse_quote!(_);
+        let output = future_output(&item.sig.output).unwrap_or(&infer);
+        let describe = describe(Some(output), capture_output, &private);
+        let Some(block) = async_block_mut(&mut item, stmt) else {
+            return Ok(quote!(#item));
+        };
+        // The original block becomes the future `run_async` wraps, inside a new block of the same
+        // capture mode and attributes: the span starts at the first poll, like an `async fn`'s.
+        let inner = block.clone();
+        let outer = ExprAsync {
+            attrs: std::mem::take(&mut block.attrs),
+            async_token: block.async_token,
+            capture: block.capture,
+            block: syn::parse2(quote_spanned! {inner.block.span()=>
+                {
+                    #start
+                    __rizk_span.run_async(#inner, #describe).await
+                }
+            })?,
+        };
+        *block = outer;
+        return Ok(quote!(#item));
+    }
+
+    let describe = describe(
+        match &item.sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) => Some(ty),
+        },
+        capture_output,
+        &private,
+    );
     let block = &item.block;
     let body = if item.sig.asyncness.is_some() {
         quote! { __rizk_span.run_async(async move #block, #describe).await }
@@ -119,18 +344,7 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
 
     let new_block = quote_spanned! {block.span()=>
         {
-            static __RIZK_META: #private::SpanMeta = #private::SpanMeta {
-                kind: #private::EntityKind::#variant,
-                name: #name,
-                span_name: #span_name,
-                organization_id: #organization_id,
-                project_id: #project_id,
-                version: #version,
-                capture_input: #capture_input,
-                capture_output: #capture_output,
-            };
-            let __rizk_span = #private::EntitySpan::start(&__RIZK_META);
-            #record_input
+            #start
             #body
         }
     };
@@ -139,10 +353,10 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
 }
 
 /// The closure that records the outcome: `Err` as an error, anything else as the output.
-fn describe(output: &ReturnType, capture_output: bool, private: &TokenStream) -> TokenStream {
-    let ty = match output {
-        ReturnType::Default => return quote!(|_, _| {}),
-        ReturnType::Type(_, ty) => ty,
+/// `output` is the type of the value, `None` for a function without a return type.
+fn describe(output: Option<&Type>, capture_output: bool, private: &TokenStream) -> TokenStream {
+    let Some(ty) = output else {
+        return quote!(|_, _| {});
     };
     if is_unit(ty) {
         return quote!(|_, _| {});
@@ -273,6 +487,78 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(names, ["query", "a", "b", "x"]);
+    }
+
+    #[test]
+    fn async_blocks_returned_bare_or_boxed_are_recognised() {
+        let shape = |item: ItemFn| match body_shape(&item) {
+            Shape::Sync => "sync".to_owned(),
+            Shape::AsyncFn => "async fn".to_owned(),
+            Shape::AsyncBlock { stmt } => format!("block at {stmt}"),
+        };
+        // What async-trait generates.
+        let generated: ItemFn = syn::parse_quote! {
+            fn f<'life0, 'async_trait>(&'life0 self) -> Pin<Box<dyn Future<Output = u8> + Send + 'async_trait>> {
+                Box::pin(async move { let __self = self; 1 })
+            }
+        };
+        assert_eq!(shape(generated), "block at 0");
+        let bare: ItemFn = syn::parse_quote! { fn f() -> impl Future<Output = ()> { let x = 1; async move { x; } } };
+        assert_eq!(shape(bare), "block at 1");
+        let qualified: ItemFn =
+            syn::parse_quote! { fn f() -> B { ::std::boxed::Box::pin(async {}) } };
+        assert_eq!(shape(qualified), "block at 0");
+        for sync in [
+            syn::parse_quote! { fn f() -> u8 { 1 } },
+            syn::parse_quote! { fn f() -> B { Box::pin(ready()) } },
+            syn::parse_quote! { fn f() -> B { other::pin(async {}) } },
+            syn::parse_quote! { fn f() { async {}; } },
+        ] {
+            assert_eq!(shape(sync), "sync");
+        }
+        assert_eq!(shape(syn::parse_quote! { async fn f() {} }), "async fn");
+    }
+
+    #[test]
+    fn the_output_of_a_returned_future_type_is_found() {
+        let output = |ret: &str| {
+            let item: ItemFn = syn::parse_str(&format!("fn f() -> {ret} {{ todo!() }}")).unwrap();
+            future_output(&item.sig.output).map(|ty| quote!(#ty).to_string())
+        };
+        assert_eq!(
+            output("::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<u8, E>> + Send + 'async_trait>>")
+                .as_deref(),
+            Some("Result < u8 , E >")
+        );
+        assert_eq!(
+            output("impl Future<Output = ()> + Send").as_deref(),
+            Some("()")
+        );
+        assert_eq!(output("BoxFuture<'static, u8>"), None);
+    }
+
+    #[test]
+    fn resource_usage_goes_where_the_span_is_current_and_follows_crate() {
+        let sync: ItemFn = syn::parse_quote! {
+            #[task(crate = "facade::observability")]
+            fn f() -> u8 { 1 }
+        };
+        let out = expand_resource_usage(sync).unwrap().to_string();
+        assert!(
+            out.contains("{ let __rizk_resource_usage = facade :: observability :: __private"),
+            "{out}"
+        );
+        let generated: ItemFn = syn::parse_quote! {
+            #[tool]
+            fn f<'life0, 'async_trait>(&'life0 self) -> Pin<Box<dyn Future<Output = u8> + Send + 'async_trait>> {
+                Box::pin(async move { 1 })
+            }
+        };
+        let out = expand_resource_usage(generated).unwrap().to_string();
+        assert!(
+            out.contains("Box :: pin (async move { let __rizk_resource_usage = :: rizk ::"),
+            "{out}"
+        );
     }
 
     #[test]

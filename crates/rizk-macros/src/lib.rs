@@ -1,10 +1,36 @@
-//! Attribute macros of [rizk](https://docs.rs/rizk): `#[workflow]`, `#[task]`, `#[agent]` and
-//! `#[tool]`. Use them through the `rizk` crate, which they expand to calls into.
+//! Attribute macros of [rizk](https://docs.rs/rizk): `#[workflow]`, `#[task]`, `#[agent]`,
+//! `#[tool]` and `#[track_resource_usage]`. Use them through the `rizk` crate, which they expand
+//! to calls into; this crate only parses (`attr`) and generates (`expand`) code.
 //!
 //! Each wraps a function (sync or `async`, free, method, generic, in a trait impl) in a span
 //! named `<kind>.<name>`, current for the whole call including across `.await`, that records
 //! the arguments and return value as the content policy allows, marks `Err` returns and panics
 //! as errors, and ends when the call does.
+//!
+//! Methods of an `#[async_trait]` impl are traced over their whole future: async-trait turns
+//! them into a plain `fn` returning `Box::pin(async move { .. })`, and the macros wrap that
+//! async block rather than the function, as tracing's `#[instrument]` does. The same holds for
+//! any plain `fn` whose value is an async block (`fn f() -> impl Future { async move { .. } }`).
+//!
+//! ```
+//! use rizk::task;
+//!
+//! #[async_trait::async_trait]
+//! trait Lookup {
+//!     async fn price(&self, sku: &str) -> f64;
+//! }
+//!
+//! struct Catalog;
+//!
+//! #[async_trait::async_trait]
+//! impl Lookup for Catalog {
+//!     // The span `task.price` lasts until the returned future completes.
+//!     #[task(name = "price")]
+//!     async fn price(&self, sku: &str) -> f64 {
+//!         sku.len() as f64
+//!     }
+//! }
+//! ```
 //!
 //! Arguments, all optional:
 //!
@@ -25,25 +51,17 @@ use proc_macro::TokenStream;
 use expand::Kind;
 
 fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let parsed = syn::parse::<attr::Args>(args)
-        .and_then(|args| {
-            let function = syn::parse::<syn::ItemFn>(item.clone()).map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    format!(
-                        "#[{}] goes on a function (fn or async fn): {e}",
-                        kind.name()
-                    ),
-                )
-            })?;
-            Ok((args, function))
-        })
-        .and_then(|(args, item)| expand::expand(kind, args, item));
-    match parsed {
+    let result = attr::parse_traced(kind, args.into(), item.clone().into())
+        .and_then(|(args, function)| expand::expand(kind, args, function));
+    emit(result, item)
+}
+
+/// The expansion, or the error followed by the unchanged item: one bad argument then does not
+/// cascade into errors at every call site of the function.
+fn emit(result: syn::Result<proc_macro2::TokenStream>, item: TokenStream) -> TokenStream {
+    match result {
         Ok(tokens) => tokens.into(),
         Err(error) => {
-            // Keep the function so that one bad argument does not cascade into errors at every
-            // call site.
             let mut out: TokenStream = error.to_compile_error().into();
             out.extend(item);
             out
@@ -54,9 +72,12 @@ fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
 /// Traces a function as a workflow: span `workflow.<name>`, the root of a request's tree. Its
 /// name is inherited by every descendant as `rizk.workflow.name`.
 ///
-/// ```ignore
+/// ```
 /// #[rizk::workflow(name = "customer_chat", organization_id = "acme", project_id = "support")]
-/// fn handle_customer_query(query: &str) -> String { process_query(query) }
+/// fn handle_customer_query(query: &str) -> String {
+///     format!("answer to {query}")
+/// }
+/// # assert_eq!(handle_customer_query("refund"), "answer to refund");
 /// ```
 #[proc_macro_attribute]
 pub fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -65,9 +86,13 @@ pub fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Traces a function as a task, a step of a workflow: span `task.<name>`.
 ///
-/// ```ignore
+/// An `Err` return marks the span as failed and is passed on unchanged:
+///
+/// ```
 /// #[rizk::task(name = "inventory_check")]
-/// async fn check_inventory(product_id: &str) -> Result<bool, StockError> { verify_stock(product_id).await }
+/// async fn check_inventory(product_id: &str) -> Result<bool, std::io::Error> {
+///     Ok(!product_id.is_empty())
+/// }
 /// ```
 #[proc_macro_attribute]
 pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -77,9 +102,11 @@ pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Traces a function as an agent: span `agent.<name>`, OpenInference kind AGENT,
 /// `gen_ai.operation.name = invoke_agent`; its tools and LLM calls inherit `agent.id`.
 ///
-/// ```ignore
-/// #[rizk::agent(name = "sales_agent")]
-/// async fn sales_assistant(customer_query: String) -> String { generate_sales_response(customer_query).await }
+/// ```
+/// #[rizk::agent(name = "sales_agent", skip(history))]
+/// async fn sales_assistant(customer_query: String, history: Vec<String>) -> String {
+///     format!("{} earlier messages; re: {customer_query}", history.len())
+/// }
 /// ```
 #[proc_macro_attribute]
 pub fn agent(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -89,9 +116,12 @@ pub fn agent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Traces a function as a tool: span `tool.<name>`, OpenInference kind TOOL,
 /// `gen_ai.operation.name = execute_tool`, `gen_ai.tool.name`.
 ///
-/// ```ignore
+/// ```
 /// #[rizk::tool(name = "price_calculator")]
-/// fn calculate_price(product_id: &str, quantity: u32) -> f64 { compute_price(product_id, quantity) }
+/// fn calculate_price(product_id: &str, quantity: u32) -> f64 {
+///     product_id.len() as f64 * f64::from(quantity)
+/// }
+/// # assert_eq!(calculate_price("ab", 3), 6.0);
 /// ```
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -106,52 +136,21 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Put it above `#[workflow]`, `#[task]`, `#[agent]` or `#[tool]`, as in the spec:
 ///
-/// ```ignore
+/// ```
 /// #[rizk::track_resource_usage]
 /// #[rizk::workflow(name = "data_analysis")]
-/// fn analyze_large_dataset(path: &str) -> Report { /* ... */ }
+/// fn analyze_large_dataset(rows: usize) -> u64 {
+///     (0..rows as u64).sum()
+/// }
+/// # assert_eq!(analyze_large_dataset(4), 6);
 /// ```
+///
+/// It takes no arguments (it follows the `crate = ".."` of the macro below it), and on its own
+/// (no tracing macro below it) it is a compile error: there would be no span to record on. On an
+/// `#[async_trait]` method it measures the whole future.
 #[proc_macro_attribute]
 pub fn track_resource_usage(args: TokenStream, item: TokenStream) -> TokenStream {
-    let result = (|| -> syn::Result<proc_macro2::TokenStream> {
-        if !args.is_empty() {
-            return Err(syn::Error::new(
-                proc_macro2::TokenStream::from(args)
-                    .into_iter()
-                    .next()
-                    .map_or_else(proc_macro2::Span::call_site, |t| t.span()),
-                "#[track_resource_usage] takes no arguments",
-            ));
-        }
-        let mut function: syn::ItemFn = syn::parse(item.clone()).map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                format!("#[track_resource_usage] goes on a function: {e}"),
-            )
-        })?;
-        let traced = function.attrs.iter().any(|attr| {
-            attr.path().segments.last().is_some_and(|s| {
-                ["workflow", "task", "agent", "tool"].contains(&s.ident.to_string().as_str())
-            })
-        });
-        if !traced {
-            return Err(syn::Error::new(
-                function.sig.ident.span(),
-                "#[track_resource_usage] records on the span of #[workflow], #[task], #[agent] or #[tool]: put it above one of them",
-            ));
-        }
-        let usage: syn::Stmt = syn::parse_quote! {
-            let __rizk_resource_usage = ::rizk::__private::ResourceUsage::start();
-        };
-        function.block.stmts.insert(0, usage);
-        Ok(quote::quote!(#function))
-    })();
-    match result {
-        Ok(tokens) => tokens.into(),
-        Err(error) => {
-            let mut out: TokenStream = error.to_compile_error().into();
-            out.extend(item);
-            out
-        }
-    }
+    let result = attr::parse_resource_usage(args.into(), item.clone().into())
+        .and_then(expand::expand_resource_usage);
+    emit(result, item)
 }

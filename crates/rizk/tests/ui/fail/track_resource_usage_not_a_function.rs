@@ -1,0 +1,4 @@
+#[rizk::track_resource_usage]
+struct Report;
+
+fn main() {}
