@@ -106,6 +106,8 @@ pub(crate) fn retry_after(value: Option<&str>) -> Option<Duration> {
 
 /// Whether a gRPC failure, as the OTLP library words it, is transient. A refused connection
 /// (`tcp connect error`) is not.
+// Only the gRPC exporter asks (and the tests).
+#[cfg_attr(not(feature = "otlp-grpc"), allow(dead_code))]
 pub(crate) fn retryable_grpc(message: &str) -> bool {
     let transient = ["Unavailable", "ResourceExhausted", "DeadlineExceeded"];
     transient
