@@ -1,7 +1,7 @@
 //! Project automation for rizk, as an ordinary Rust binary (the `cargo xtask` convention):
 //!
 //! - `cargo xtask ci`: fmt, clippy, tests (all features, then each crate with its default
-//!   features), docs, examples, cargo-deny and e2e, with timings.
+//!   features), docs, examples, `cargo package`, cargo-deny and e2e, with timings.
 //! - `cargo xtask e2e [FILTER]`: end-to-end tests against real trace backends.
 //! - `cargo xtask peers install|start|stop|status [PEER...]`: those backends, by hand.
 //! - `cargo xtask bench [ARGS...]`: `cargo bench` over the workspace.
@@ -37,8 +37,8 @@ struct Cli {
 /// The tasks.
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Run every check CI runs: fmt, clippy, test, default-features, doc, examples, deny, e2e
-    /// (in that order).
+    /// Run every check CI runs: fmt, clippy, test, default-features, doc, examples, package,
+    /// deny, e2e (in that order).
     Ci {
         /// Leave out a step (repeatable); for local use, CI runs every step.
         #[arg(long, value_enum)]
@@ -244,5 +244,10 @@ mod tests {
             panic!("not ci: {cli:?}");
         };
         assert_eq!(skip, [ci::Step::DefaultFeatures]);
+        let cli = Cli::try_parse_from(["xtask", "ci", "--skip", "package"]).expect("parses");
+        let Task::Ci { skip } = cli.command else {
+            panic!("not ci: {cli:?}");
+        };
+        assert_eq!(skip, [ci::Step::Package]);
     }
 }

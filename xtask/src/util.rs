@@ -92,6 +92,64 @@ pub(crate) fn library_crates() -> Result<Vec<String>> {
     Ok(crates)
 }
 
+/// The workspace members (`crates/*` and `xtask`) whose `[package]` says `publish = false`, by
+/// package name, sorted: xtask, and any crate kept off crates.io (test support).
+pub(crate) fn unpublished_members() -> Result<Vec<String>> {
+    let dir = root().join("crates");
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        Error::new(
+            format!("cannot list {}: {e}", dir.display()),
+            "run xtask from a checkout of the rizk workspace",
+        )
+    })?;
+    let mut manifests: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path().join("Cargo.toml")))
+        .filter(|path| path.is_file())
+        .collect();
+    manifests.push(root().join("xtask/Cargo.toml"));
+    let mut names = Vec::new();
+    for path in manifests {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::new(
+                format!("cannot read {}: {e}", path.display()),
+                "run xtask from a checkout of the rizk workspace",
+            )
+        })?;
+        if let (Some(name), false) = package_name_and_publish(&text) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The `name` of a manifest's `[package]` table, and whether it may be published (anything but
+/// `publish = false`). A line reader, not a TOML parser: enough for this workspace's manifests,
+/// which write both keys as `key = value` lines of `[package]`.
+pub(crate) fn package_name_and_publish(manifest: &str) -> (Option<String>, bool) {
+    let (mut name, mut publish) = (None, true);
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value.split('#').next().unwrap_or_default().trim();
+        match key.trim() {
+            "name" => name = Some(value.trim_matches('"').to_owned()),
+            "publish" => publish = value != "false",
+            _ => {}
+        }
+    }
+    (name, publish)
+}
+
 /// True when running under CI (`CI=true` or `CI=1`).
 pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
@@ -319,6 +377,35 @@ pub(crate) fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_package_name_and_publish() {
+        let manifest = r#"
+[package]
+name = "xtask"
+publish = false # not for crates.io
+
+[dependencies]
+publish = true
+"#;
+        assert_eq!(
+            package_name_and_publish(manifest),
+            (Some("xtask".to_owned()), false)
+        );
+        let manifest =
+            "[package]\nname = \"rizk\"\nversion.workspace = true\n\n[features]\nname = []\n";
+        assert_eq!(
+            package_name_and_publish(manifest),
+            (Some("rizk".to_owned()), true)
+        );
+    }
+
+    #[test]
+    fn xtask_is_unpublished_and_the_facade_is_not() {
+        let unpublished = unpublished_members().expect("lists the members");
+        assert!(unpublished.iter().any(|n| n == "xtask"), "{unpublished:?}");
+        assert!(!unpublished.iter().any(|n| n == "rizk"), "{unpublished:?}");
+    }
 
     #[test]
     fn counts_libtest_summaries() {

@@ -30,6 +30,8 @@
 //! assert_eq!(spans.spans()[0].name, "workflow.order_processing");
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod builder;
 pub mod config;
 pub mod content;
@@ -65,5 +67,6 @@ pub use runtime::{
 pub use sampling::{CustomSampler, SamplingContext};
 pub use secret::Secret;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use spawn::spawn;
 pub use spawn::{PropagateExt, Propagated, ensure_context_propagation, spawn_thread};

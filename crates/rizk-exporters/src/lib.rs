@@ -21,6 +21,8 @@
 //! rizk opens no connection to anything you did not configure: no telemetry about itself, no
 //! call home.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "_http")]
 use rizk_core::config::DEFAULT_MAX_REQUEST_BYTES;
 use rizk_core::config::{Config, Source, TraceExporter};
@@ -49,15 +51,19 @@ mod otlp;
 mod zipkin;
 
 #[cfg(feature = "datadog")]
+#[cfg_attr(docsrs, doc(cfg(feature = "datadog")))]
 pub use datadog::{DatadogExporter, datadog_exporter};
 #[cfg(feature = "jaeger")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jaeger")))]
 #[allow(deprecated)]
 pub use jaeger::{JaegerPropagator, jaeger_propagator};
 #[cfg(feature = "otlp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::{OtlpExporter, otlp_exporter, otlp_http_exporter};
 pub use retry::RetryPolicy;
 pub use settings::{DatadogSettings, OtlpSettings, USER_AGENT, ZipkinSettings};
 #[cfg(feature = "zipkin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "zipkin")))]
 pub use zipkin::{ZipkinExporter, zipkin_exporter};
 
 /// Where Zipkin receives spans when `zipkin_endpoint` is not set.

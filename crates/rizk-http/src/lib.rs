@@ -40,6 +40,8 @@
 //!
 //! See `docs/propagation.md` for the header formats and for propagation across languages.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod attributes;
 mod carrier;
 #[cfg(feature = "reqwest")]
@@ -56,6 +58,7 @@ pub use carrier::{
     inject_context, inject_map,
 };
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use client::ClientMiddleware;
 pub use propagators::{
     B3Encoding, B3Propagator, BaggagePropagator, DatadogPropagator, JaegerPropagator, Propagator,
@@ -63,6 +66,7 @@ pub use propagators::{
 };
 pub use redact::{REDACTED, redact_url};
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use server::{ServerFuture, ServerLayer, ServerService};
 pub use stats::{MalformedHeaders, malformed_headers};
 

@@ -53,6 +53,8 @@
 //! | `rig` | no | `rig`: rig agents, tools and model calls as rizk spans (Rust 1.95) |
 //! | `http` | no | `http`: propagation across services (`OTEL_PROPAGATORS`: W3C, B3, Jaeger, Datadog), a reqwest-middleware client middleware, a tower server layer |
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 /// The OpenTelemetry API rizk is built on (the 0.32 line), for custom spans: import its traits
 /// from here and no `opentelemetry` dependency is needed. An `opentelemetry` of another version
 /// added to your `Cargo.toml` is a separate crate: its context and tracers are invisible to
@@ -75,6 +77,7 @@ pub use rizk_core::export::{self, InMemoryExporter};
 pub use rizk_core::sampling;
 pub use rizk_core::semconv::{self, EntityKind};
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use rizk_core::spawn;
 pub use rizk_core::{
     ConfigUpdate, CustomSampler, ResourceUsage, SamplingContext, TracingMetrics,
@@ -92,14 +95,19 @@ pub use rizk_exporters as exporters;
 /// Context propagation across services: propagators, header carriers, the reqwest-middleware
 /// client middleware and the tower server layer (see the feature table).
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use rizk_http as http;
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use rizk_macros::{agent, task, tool, track_resource_usage, workflow};
 #[cfg(feature = "openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openai")))]
 pub use rizk_openai as openai;
 #[cfg(feature = "rig")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rig")))]
 pub use rizk_rig as rig;
 #[cfg(feature = "tracing-bridge")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing-bridge")))]
 pub use rizk_tracing as tracing_bridge;
 
 /// `Result` with [`RizkError`].
@@ -161,6 +169,7 @@ impl Rizk {
 /// The redaction engine (`rizk-redaction`): built-in PII, financial and secret detectors with
 /// validation, custom patterns and keywords.
 #[cfg(feature = "redaction")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redaction")))]
 pub use rizk_redaction as redaction;
 
 /// The spec's `configure_content_redaction(...)`: replaces the redactor of the running pipeline
@@ -183,6 +192,7 @@ pub use rizk_redaction as redaction;
 /// # Ok::<(), rizk::RizkError>(())
 /// ```
 #[cfg(feature = "redaction")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redaction")))]
 pub fn configure_content_redaction(config: rizk_redaction::RedactionConfig) -> Result<()> {
     let redactor = rizk_redaction::Redactor::new(config).map_err(|e| RizkError::InvalidConfig {
         field: "content_redaction".into(),
@@ -209,12 +219,14 @@ pub mod testing;
 /// ```
 pub mod prelude {
     #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub use crate::spawn;
     pub use crate::{
         KeyValue, PropagateExt, Rizk, current_span, ensure_context_propagation, get_tracer,
         set_span_context, spawn_thread,
     };
     #[cfg(feature = "macros")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
     pub use crate::{agent, task, tool, workflow};
 }
 
