@@ -52,7 +52,7 @@ mod zipkin;
 pub use datadog::{DatadogExporter, datadog_exporter};
 #[cfg(feature = "jaeger")]
 #[allow(deprecated)]
-pub use jaeger::{JaegerPropagator, jaeger_propagator};
+pub use jaeger::jaeger_propagator;
 #[cfg(feature = "otlp")]
 pub use otlp::{OtlpExporter, otlp_exporter, otlp_http_exporter};
 pub use retry::RetryPolicy;

@@ -3,7 +3,9 @@
 //! One pipeline per test binary; tests tell their spans apart by trace.
 //!
 //! ```
-//! let harness = rizk_test_support::tracing_bridge::install_harness("my-tests", |b| b);
+//! use rizk_test_support::tracing_bridge::install_harness_with_bridge;
+//!
+//! let harness = install_harness_with_bridge("my-tests", |b| b);
 //! tracing::info_span!("db.query").in_scope(|| {});
 //! assert_eq!(harness.trace_of("db.query").len(), 1);
 //! ```
@@ -25,13 +27,12 @@ static BRIDGE: Once = Once::new();
 /// When the pipeline does not initialise, or another global `tracing` subscriber is set.
 ///
 /// ```
-/// let harness = rizk_test_support::tracing_bridge::install_harness("my-tests", |b| b);
-/// assert!(std::ptr::eq(
-///     harness,
-///     rizk_test_support::tracing_bridge::install_harness("ignored", |b| b),
-/// ));
+/// use rizk_test_support::tracing_bridge::install_harness_with_bridge;
+///
+/// let harness = install_harness_with_bridge("my-tests", |b| b);
+/// assert!(std::ptr::eq(harness, install_harness_with_bridge("ignored", |b| b)));
 /// ```
-pub fn install_harness(
+pub fn install_harness_with_bridge(
     app_name: &str,
     configure: impl FnOnce(RizkBuilder) -> RizkBuilder,
 ) -> &'static Harness {

@@ -7,5 +7,5 @@ pub use rizk::testing::*;
 
 /// Installs the test pipeline and the bridge once.
 pub fn harness() -> &'static Harness {
-    rizk_test_support::tracing_bridge::install_harness("rizk-rig-tests", |b| b)
+    rizk_test_support::tracing_bridge::install_harness_with_bridge("rizk-rig-tests", |b| b)
 }

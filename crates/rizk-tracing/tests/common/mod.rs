@@ -8,7 +8,7 @@ pub use rizk::testing::*;
 
 /// Installs the test pipeline and the bridge once, `configure` applied to the builder.
 pub fn harness_with(configure: impl FnOnce(RizkBuilder) -> RizkBuilder) -> &'static Harness {
-    rizk_test_support::tracing_bridge::install_harness("rizk-tracing-tests", configure)
+    rizk_test_support::tracing_bridge::install_harness_with_bridge("rizk-tracing-tests", configure)
 }
 
 pub fn harness() -> &'static Harness {
