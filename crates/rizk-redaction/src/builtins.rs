@@ -1,9 +1,9 @@
 //! The built-in detectors: pattern, kind and validator of each.
 //!
 //! Every pattern uses ASCII classes and ASCII word boundaries (`(?-u:\b)`, `[0-9]`): a Unicode
-//! `\b` makes the lazy DFA give up on non-ASCII text (see DESIGN.md, "Redaction"). Every pattern
-//! with a validator has a bounded length, so resuming the search after a rejected candidate
-//! costs at most that length again.
+//! `\b` makes the lazy DFA give up on non-ASCII text (see docs/decisions.md, "Redaction").
+//! Every pattern with a validator has a bounded length, so resuming the search after a rejected
+//! candidate costs at most that length again.
 
 use crate::kind::DetectorKind;
 use crate::validate::Validator;
