@@ -3,11 +3,12 @@
 //! (content policy permitting) the prompt and the answer.
 //!
 //! ```text
-//! cargo run -p rizk --example openai_chat --features openai-mock
+//! cargo run -p rizk --example openai_chat --features openai
 //! ```
 //!
 //! With `OPENAI_API_KEY` set it calls the real API; without, a local OpenAI-compatible server
-//! (`rizk::openai::mock`) stands in for it. The trace prints as a tree on stderr.
+//! (`rizk_test_support::openai_server`, a test double of this workspace) stands in for it. The
+//! trace prints as a tree on stderr.
 #![allow(clippy::print_stdout)] // an example prints its answer
 
 use rizk::openai::InstrumentedClient;
@@ -58,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (config, _server) = match std::env::var("OPENAI_API_KEY") {
         Ok(_) => (OpenAIConfig::new(), None),
         Err(_) => {
-            let server = rizk::openai::mock::MockServer::start().await?;
+            let server = rizk_test_support::openai_server::MockServer::start().await?;
             (server.config(), Some(server))
         }
     };

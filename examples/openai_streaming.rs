@@ -2,11 +2,12 @@
 //! time to first token, the chunk count and the token usage of the final chunk.
 //!
 //! ```text
-//! cargo run -p rizk --example openai_streaming --features openai-mock
+//! cargo run -p rizk --example openai_streaming --features openai
 //! ```
 //!
 //! With `OPENAI_API_KEY` set it calls the real API; without, a local OpenAI-compatible server
-//! (`rizk::openai::mock`) stands in for it. The trace prints as a tree on stderr.
+//! (`rizk_test_support::openai_server`, a test double of this workspace) stands in for it. The
+//! trace prints as a tree on stderr.
 #![allow(clippy::print_stdout)] // an example prints the streamed text
 
 use std::io::Write as _;
@@ -48,7 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (config, _server) = match std::env::var("OPENAI_API_KEY") {
         Ok(_) => (OpenAIConfig::new(), None),
         Err(_) => {
-            let server = rizk::openai::mock::MockServer::builder()
+            let server = rizk_test_support::openai_server::MockServer::builder()
                 .chunk_delay(std::time::Duration::from_millis(40))
                 .start()
                 .await?;

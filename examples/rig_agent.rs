@@ -2,12 +2,12 @@
 //! the workflow's trace as agent, LLM and tool spans.
 //!
 //! ```text
-//! cargo run -p rizk --example rig_agent --features rig,openai-mock
+//! cargo run -p rizk --example rig_agent --features rig
 //! ```
 //!
 //! With `OPENAI_API_KEY` set it calls the real API; without, a local OpenAI-compatible server
-//! (`rizk::openai::mock`) stands in for it (it asks for the tool, then answers with its
-//! result). The trace prints as a tree on stderr.
+//! (`rizk_test_support::openai_server`, a test double of this workspace) stands in for it (it
+//! asks for the tool, then answers with its result). The trace prints as a tree on stderr.
 #![allow(clippy::print_stdout)] // an example prints its answer
 
 use rizk::prelude::*;
@@ -88,7 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (config, _server) = match std::env::var("OPENAI_API_KEY") {
         Ok(key) => (OpenAIConfig::new(key), None),
         Err(_) => {
-            let server = rizk::openai::mock::MockServer::builder()
+            let server = rizk_test_support::openai_server::MockServer::builder()
                 .tool_arguments(r#"{"city":"Lisbon"}"#)
                 .start()
                 .await?;

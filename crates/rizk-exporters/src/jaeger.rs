@@ -6,10 +6,14 @@
 // offered for services that still speak only `uber-trace-id`.
 #![allow(deprecated)]
 
-pub use opentelemetry_jaeger_propagator::Propagator as JaegerPropagator;
+use opentelemetry::propagation::TextMapPropagator;
 
 /// Jaeger's `uber-trace-id` propagator, to install next to W3C trace context when services
 /// that still speak only Jaeger's format call yours (or are called by it).
+///
+/// It is `opentelemetry-jaeger-propagator`'s, and unnamed on purpose: the one type named
+/// `JaegerPropagator` is rizk-http's (`rizk::http::JaegerPropagator`), which `Rizk::builder()`
+/// installs from `OTEL_PROPAGATORS` and which also carries `uberctx-` baggage.
 ///
 /// ```
 /// use opentelemetry::propagation::TextMapPropagator;
@@ -17,6 +21,6 @@ pub use opentelemetry_jaeger_propagator::Propagator as JaegerPropagator;
 /// let propagator = rizk_exporters::jaeger_propagator();
 /// assert!(propagator.fields().any(|f| f == "uber-trace-id"));
 /// ```
-pub fn jaeger_propagator() -> JaegerPropagator {
-    JaegerPropagator::new()
+pub fn jaeger_propagator() -> impl TextMapPropagator + Clone + 'static {
+    opentelemetry_jaeger_propagator::Propagator::new()
 }

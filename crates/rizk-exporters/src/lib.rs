@@ -56,7 +56,7 @@ pub use datadog::{DatadogExporter, datadog_exporter};
 #[cfg(feature = "jaeger")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jaeger")))]
 #[allow(deprecated)]
-pub use jaeger::{JaegerPropagator, jaeger_propagator};
+pub use jaeger::jaeger_propagator;
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::{OtlpExporter, otlp_exporter, otlp_http_exporter};

@@ -3,7 +3,7 @@
 //! reachable here, and a loopback server keeps the network out of the figure).
 //!
 //! ```text
-//! CARGO_TARGET_DIR=target cargo bench -p rizk-openai --features mock-server --bench client
+//! CARGO_TARGET_DIR=target cargo bench -p rizk-openai --bench client
 //! ```
 //!
 //! rizk exports through its batch queue into an exporter that discards; content tracing is
@@ -24,20 +24,9 @@ use async_openai::types::chat::{
 };
 use criterion::{Criterion, criterion_group};
 use futures_util::StreamExt as _;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use rizk_openai::InstrumentedClient;
-use rizk_openai::mock::MockServer;
-
-#[derive(Debug)]
-struct Discard;
-
-impl SpanExporter for Discard {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        black_box(batch);
-        Ok(())
-    }
-}
+use rizk_test_support::Discard;
+use rizk_test_support::openai_server::MockServer;
 
 fn request() -> CreateChatCompletionRequest {
     CreateChatCompletionRequestArgs::default()

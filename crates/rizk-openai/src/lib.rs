@@ -23,12 +23,9 @@
 //! ```
 //!
 //! What each span carries is listed on [`InstrumentedClient`] and [`ChatStream`]; the keys
-//! that `rizk_core::semconv` does not define are in [`semconv`]. With the feature
-//! `mock-server`, [`mock`] has a local OpenAI-compatible server for tests.
+//! that `rizk_core::semconv` does not define are in [`semconv`].
 
 mod client;
-#[cfg(feature = "mock-server")]
-pub mod mock;
 pub mod semconv;
 mod span;
 mod stream;

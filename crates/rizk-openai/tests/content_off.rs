@@ -1,7 +1,7 @@
 //! With `trace_content(false)` LLM spans carry no prompt or completion.
 //!
-//! The local server (`rizk_openai::mock::MockServer`) stands in for the real OpenAI API, which
-//! is not reachable here.
+//! The local server (`rizk_test_support::openai_server::MockServer`) stands in for the real
+//! OpenAI API, which is not reachable here.
 
 mod common;
 
@@ -11,7 +11,7 @@ use async_openai::types::chat::{
 use common::{attr_i64, attr_str, harness_with, span};
 use rizk::workflow;
 use rizk_openai::InstrumentedClient;
-use rizk_openai::mock::MockServer;
+use rizk_test_support::openai_server::MockServer;
 
 #[workflow(name = "private_chat")]
 async fn private_chat(client: &InstrumentedClient) {

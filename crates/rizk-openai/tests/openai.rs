@@ -1,9 +1,9 @@
 //! LLM spans of the instrumented client.
 //!
 //! Every test starts a local OpenAI-compatible HTTP server on 127.0.0.1
-//! (`rizk_openai::mock::MockServer`): it stands in for the real API, which is not reachable
-//! here. The client talks real HTTP to it (JSON, server-sent events, error bodies), so what is
-//! tested is the client as users run it.
+//! (`rizk_test_support::openai_server::MockServer`): it stands in for the real API, which is
+//! not reachable here. The client talks real HTTP to it (JSON, server-sent events, error
+//! bodies), so what is tested is the client as users run it.
 
 mod common;
 
@@ -18,7 +18,7 @@ use common::{
 use opentelemetry::trace::Status;
 use rizk::{agent, workflow};
 use rizk_openai::InstrumentedClient;
-use rizk_openai::mock::MockServer;
+use rizk_test_support::openai_server::MockServer;
 
 fn request(model: &str, prompt: &str) -> CreateChatCompletionRequest {
     CreateChatCompletionRequestArgs::default()

@@ -1,22 +1,22 @@
 //! The built-in detectors: pattern, kind and validator of each.
 //!
 //! Every pattern uses ASCII classes and ASCII word boundaries (`(?-u:\b)`, `[0-9]`): a Unicode
-//! `\b` makes the lazy DFA give up on non-ASCII text (see DESIGN.md, "Redaction"). Every pattern
-//! with a validator has a bounded length, so resuming the search after a rejected candidate
-//! costs at most that length again.
+//! `\b` makes the lazy DFA give up on non-ASCII text (see docs/decisions.md, "Redaction").
+//! Every pattern with a validator has a bounded length, so resuming the search after a rejected
+//! candidate costs at most that length again.
 
-use crate::kind::EntityKind;
+use crate::kind::DetectorKind;
 use crate::validate::Validator;
 
 /// One built-in detector.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Builtin {
-    pub(crate) kind: EntityKind,
+    pub(crate) kind: DetectorKind,
     pub(crate) pattern: &'static str,
     pub(crate) validator: Option<Validator>,
 }
 
-const fn plain(kind: EntityKind, pattern: &'static str) -> Builtin {
+const fn plain(kind: DetectorKind, pattern: &'static str) -> Builtin {
     Builtin {
         kind,
         pattern,
@@ -24,7 +24,7 @@ const fn plain(kind: EntityKind, pattern: &'static str) -> Builtin {
     }
 }
 
-const fn checked(kind: EntityKind, pattern: &'static str, validator: Validator) -> Builtin {
+const fn checked(kind: DetectorKind, pattern: &'static str, validator: Validator) -> Builtin {
     Builtin {
         kind,
         pattern,
@@ -44,34 +44,37 @@ macro_rules! latin {
 /// ones in the automaton, so that at one start position they win.
 pub(crate) const UNVALIDATED: &[Builtin] = &[
     plain(
-        EntityKind::PrivateKey,
+        DetectorKind::PrivateKey,
         // The body stops at the first `--` (base64 has no `-`), so a BEGIN without END costs
         // one scan to the next `--`, never to the end of the text for every BEGIN.
         r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----(?:[^-]|-[^-])*(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY-----)?",
     ),
     plain(
-        EntityKind::Jwt,
+        DetectorKind::Jwt,
         r"(?-u:\b)eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*",
     ),
     plain(
-        EntityKind::AwsAccessKey,
+        DetectorKind::AwsAccessKey,
         r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?-u:\b)",
     ),
     plain(
-        EntityKind::GithubToken,
+        DetectorKind::GithubToken,
         r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
     ),
     plain(
-        EntityKind::SlackToken,
+        DetectorKind::SlackToken,
         r"(?-u:\b)xox[abposr]-[A-Za-z0-9\-]{10,}",
     ),
-    plain(EntityKind::GoogleApiKey, r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}"),
     plain(
-        EntityKind::StripeKey,
+        DetectorKind::GoogleApiKey,
+        r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}",
+    ),
+    plain(
+        DetectorKind::StripeKey,
         r"(?-u:\b)(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}",
     ),
     plain(
-        EntityKind::Email,
+        DetectorKind::Email,
         concat!(
             r"[A-Za-z0-9._%+\-",
             latin!(),
@@ -88,42 +91,42 @@ pub(crate) const UNVALIDATED: &[Builtin] = &[
 /// at the same start; a rejected candidate is then offered to the ones after it.
 pub(crate) const VALIDATED: &[Builtin] = &[
     checked(
-        EntityKind::BearerToken,
+        DetectorKind::BearerToken,
         r"(?-u:\b)(?i-u:bearer)[ \t]+[A-Za-z0-9._~+/=\-]{8,}",
         Validator::Bearer,
     ),
     checked(
-        EntityKind::AnthropicKey,
+        DetectorKind::AnthropicKey,
         r"(?-u:\b)sk-ant-[A-Za-z0-9_\-]{20,}",
         Validator::RandomToken,
     ),
     checked(
-        EntityKind::OpenAiKey,
+        DetectorKind::OpenAiKey,
         r"(?-u:\b)sk-[A-Za-z0-9_\-]{20,}",
         Validator::RandomToken,
     ),
     checked(
-        EntityKind::Ssn,
+        DetectorKind::Ssn,
         r"(?-u:\b)[0-9]{3}(?:-[0-9]{2}-|[ ][0-9]{2}[ ])[0-9]{4}(?-u:\b)",
         Validator::Ssn,
     ),
     checked(
-        EntityKind::CreditCard,
+        DetectorKind::CreditCard,
         r"(?-u:\b)[2-6][0-9]{3}(?:[ \-]?[0-9]){9,15}(?-u:\b)",
         Validator::Card,
     ),
     checked(
-        EntityKind::Iban,
+        DetectorKind::Iban,
         r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}(?-u:\b)",
         Validator::Iban,
     ),
     checked(
-        EntityKind::Ipv4,
+        DetectorKind::Ipv4,
         r"(?-u:\b)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?-u:\b)",
         Validator::Ipv4,
     ),
     checked(
-        EntityKind::Ipv6,
+        DetectorKind::Ipv6,
         // Full form (eight groups) or compressed form (with `::` and a group on at least one
         // side), optionally with an IPv4 tail. Times such as 10:30:00 are not candidates.
         concat!(
@@ -135,24 +138,24 @@ pub(crate) const VALIDATED: &[Builtin] = &[
         Validator::Ipv6,
     ),
     checked(
-        EntityKind::Phone,
+        DetectorKind::Phone,
         r"\+[1-9][0-9]{0,3}(?:[ .\-]?\([0-9]{1,4}\))?(?:[ .\-]?[0-9]{1,5}){1,6}(?-u:\b)",
         Validator::PhoneIntl,
     ),
     checked(
-        EntityKind::Phone,
+        DetectorKind::Phone,
         r"(?:(?-u:\b)(?:1[ .\-])?[2-9][0-9]{2}[ .\-]|\([2-9][0-9]{2}\)[ ]?)[0-9]{3}[ .\-][0-9]{4}(?-u:\b)",
         Validator::PhoneNanp,
     ),
     checked(
-        EntityKind::Phone,
+        DetectorKind::Phone,
         // National with trunk prefix: an area code of 2 to 5 digits after the 0, then groups of
         // at least 3 digits (020 7946 0958, 030 1234567, 07911 123456).
         r"(?-u:\b)0[1-9][0-9]{1,4}(?:[ \-][0-9]{3,8}){1,3}(?-u:\b)",
         Validator::PhoneTrunk,
     ),
     checked(
-        EntityKind::Phone,
+        DetectorKind::Phone,
         // National in pairs (01 23 45 67 89).
         r"(?-u:\b)0[1-9](?:[ .\-][0-9]{2}){4}(?-u:\b)",
         Validator::PhoneTrunk,
@@ -160,8 +163,8 @@ pub(crate) const VALIDATED: &[Builtin] = &[
 ];
 
 /// Whether `kind`'s group is switched on.
-pub(crate) fn enabled(kind: EntityKind, pii: bool, financial: bool, secrets: bool) -> bool {
-    use crate::kind::EntityCategory as C;
+pub(crate) fn enabled(kind: DetectorKind, pii: bool, financial: bool, secrets: bool) -> bool {
+    use crate::kind::DetectorCategory as C;
     match kind.category() {
         C::Pii => pii,
         C::Financial => financial,

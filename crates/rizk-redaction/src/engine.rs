@@ -13,7 +13,7 @@ use crate::builtins::{self, Builtin};
 use crate::config::RedactionConfig;
 use crate::edits::Edits;
 use crate::error::{RedactionError, RedactionWarning};
-use crate::kind::{EntityKind, Match};
+use crate::kind::{DetectorKind, Match};
 use crate::search::{BuildError, Caches, PatternMask, Searcher, Source};
 use crate::validate::Validator;
 
@@ -51,7 +51,7 @@ enum Strategy {
 /// What one pattern of the automaton stands for.
 #[derive(Clone, Debug)]
 struct Detector {
-    kind: EntityKind,
+    kind: DetectorKind,
     validator: Option<Validator>,
     replacement: Box<str>,
     /// Bytes a match can start with (a retry at a position skips the detectors that cannot).
@@ -60,7 +60,7 @@ struct Detector {
 
 impl Detector {
     fn new(
-        kind: EntityKind,
+        kind: DetectorKind,
         validator: Option<Validator>,
         hir: &Hir,
         config: &RedactionConfig,
@@ -76,7 +76,7 @@ impl Detector {
 
 /// What replaces a match of `kind`: the replacement text, labelled with the kind when
 /// `label_entities` is on (`[REDACTED]` becomes `[REDACTED:EMAIL]`).
-fn replacement(config: &RedactionConfig, kind: EntityKind) -> Box<str> {
+fn replacement(config: &RedactionConfig, kind: DetectorKind) -> Box<str> {
     if !config.label_entities {
         return config.replacement_text.as_str().into();
     }
@@ -232,7 +232,7 @@ impl Redactor {
             let (hir, warning) = compile_custom(index, pattern, &config)?;
             warnings.extend(warning);
             detectors.push(Detector::new(
-                EntityKind::Custom(index),
+                DetectorKind::Custom(index),
                 None,
                 &hir,
                 &config,
@@ -271,7 +271,7 @@ impl Redactor {
                 .map_err(|e| RedactionError::Build {
                     message: format!("keywords: {e}"),
                 })?;
-            detectors.push(Detector::new(EntityKind::Keyword, None, &hir, &config));
+            detectors.push(Detector::new(DetectorKind::Keyword, None, &hir, &config));
             hirs.push(hir);
         }
 
@@ -451,12 +451,12 @@ impl Redactor {
     /// valid once that match is replaced, such as `2001:db8::` in `2001:db8::1DE8@ex.de`.)
     ///
     /// ```
-    /// use rizk_redaction::{EntityKind, Redactor};
+    /// use rizk_redaction::{DetectorKind, Redactor};
     ///
     /// let text = "call +44 20 7946 0958 or write to ops@example.org";
-    /// let kinds: Vec<EntityKind> =
+    /// let kinds: Vec<DetectorKind> =
     ///     Redactor::default().find_matches(text).iter().map(|m| m.kind()).collect();
-    /// assert_eq!(kinds, [EntityKind::Phone, EntityKind::Email]);
+    /// assert_eq!(kinds, [DetectorKind::Phone, DetectorKind::Email]);
     /// ```
     pub fn find_matches(&self, text: &str) -> Vec<Match> {
         self.find_matches_by(text, Strategy::Windows)

@@ -1,4 +1,4 @@
-//! What a match is: the entity kinds, their groups and labels, and [`Match`].
+//! What a match is: the detector kinds, their groups and labels, and [`Match`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -8,15 +8,15 @@ use std::ops::Range;
 /// or off by one [`RedactionConfig`](crate::RedactionConfig) flag.
 ///
 /// ```
-/// use rizk_redaction::{EntityCategory, EntityKind};
+/// use rizk_redaction::{DetectorCategory, DetectorKind};
 ///
-/// assert_eq!(EntityKind::Email.category(), EntityCategory::Pii);
-/// assert_eq!(EntityKind::Iban.category(), EntityCategory::Financial);
-/// assert_eq!(EntityKind::Jwt.category(), EntityCategory::Secret);
+/// assert_eq!(DetectorKind::Email.category(), DetectorCategory::Pii);
+/// assert_eq!(DetectorKind::Iban.category(), DetectorCategory::Financial);
+/// assert_eq!(DetectorKind::Jwt.category(), DetectorCategory::Secret);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum EntityCategory {
+pub enum DetectorCategory {
     /// Personal data: emails, phone numbers, US SSNs, IP addresses (`pii_redaction`).
     Pii,
     /// Financial data: payment cards, IBANs (`financial_data_redaction`).
@@ -33,15 +33,15 @@ pub enum EntityCategory {
 /// custom patterns are labelled by their index in `custom_patterns` (`CUSTOM_0`, ...).
 ///
 /// ```
-/// use rizk_redaction::EntityKind;
+/// use rizk_redaction::DetectorKind;
 ///
-/// assert_eq!(EntityKind::CreditCard.label(), "CREDIT_CARD");
-/// assert_eq!(EntityKind::Custom(2).label(), "CUSTOM_2");
-/// assert_eq!(EntityKind::Email.to_string(), "EMAIL");
+/// assert_eq!(DetectorKind::CreditCard.label(), "CREDIT_CARD");
+/// assert_eq!(DetectorKind::Custom(2).label(), "CUSTOM_2");
+/// assert_eq!(DetectorKind::Email.to_string(), "EMAIL");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum EntityKind {
+pub enum DetectorKind {
     /// An email address, including Latin-1 and Latin Extended letters (`müller@example.de`).
     Email,
     /// A phone number: E.164 / international with `+`, North American, or national with a
@@ -83,84 +83,84 @@ pub enum EntityKind {
     Keyword,
 }
 
-impl EntityKind {
+impl DetectorKind {
     /// The label used in `[REDACTED:<LABEL>]` when `label_entities` is on.
     ///
     /// ```
-    /// use rizk_redaction::EntityKind;
+    /// use rizk_redaction::DetectorKind;
     ///
-    /// assert_eq!(EntityKind::Ssn.label(), "SSN");
-    /// assert_eq!(EntityKind::Keyword.label(), "KEYWORD");
+    /// assert_eq!(DetectorKind::Ssn.label(), "SSN");
+    /// assert_eq!(DetectorKind::Keyword.label(), "KEYWORD");
     /// ```
     pub fn label(&self) -> Cow<'static, str> {
         Cow::Borrowed(match self {
-            EntityKind::Email => "EMAIL",
-            EntityKind::Phone => "PHONE",
-            EntityKind::Ssn => "SSN",
-            EntityKind::Ipv4 => "IPV4",
-            EntityKind::Ipv6 => "IPV6",
-            EntityKind::CreditCard => "CREDIT_CARD",
-            EntityKind::Iban => "IBAN",
-            EntityKind::OpenAiKey => "OPENAI_KEY",
-            EntityKind::AnthropicKey => "ANTHROPIC_KEY",
-            EntityKind::AwsAccessKey => "AWS_ACCESS_KEY",
-            EntityKind::GithubToken => "GITHUB_TOKEN",
-            EntityKind::SlackToken => "SLACK_TOKEN",
-            EntityKind::GoogleApiKey => "GOOGLE_API_KEY",
-            EntityKind::StripeKey => "STRIPE_KEY",
-            EntityKind::BearerToken => "BEARER_TOKEN",
-            EntityKind::Jwt => "JWT",
-            EntityKind::PrivateKey => "PRIVATE_KEY",
-            EntityKind::Keyword => "KEYWORD",
-            EntityKind::Custom(i) => return Cow::Owned(format!("CUSTOM_{i}")),
+            DetectorKind::Email => "EMAIL",
+            DetectorKind::Phone => "PHONE",
+            DetectorKind::Ssn => "SSN",
+            DetectorKind::Ipv4 => "IPV4",
+            DetectorKind::Ipv6 => "IPV6",
+            DetectorKind::CreditCard => "CREDIT_CARD",
+            DetectorKind::Iban => "IBAN",
+            DetectorKind::OpenAiKey => "OPENAI_KEY",
+            DetectorKind::AnthropicKey => "ANTHROPIC_KEY",
+            DetectorKind::AwsAccessKey => "AWS_ACCESS_KEY",
+            DetectorKind::GithubToken => "GITHUB_TOKEN",
+            DetectorKind::SlackToken => "SLACK_TOKEN",
+            DetectorKind::GoogleApiKey => "GOOGLE_API_KEY",
+            DetectorKind::StripeKey => "STRIPE_KEY",
+            DetectorKind::BearerToken => "BEARER_TOKEN",
+            DetectorKind::Jwt => "JWT",
+            DetectorKind::PrivateKey => "PRIVATE_KEY",
+            DetectorKind::Keyword => "KEYWORD",
+            DetectorKind::Custom(i) => return Cow::Owned(format!("CUSTOM_{i}")),
         })
     }
 
     /// The group this kind belongs to.
     ///
     /// ```
-    /// use rizk_redaction::{EntityCategory, EntityKind};
+    /// use rizk_redaction::{DetectorCategory, DetectorKind};
     ///
-    /// assert_eq!(EntityKind::Phone.category(), EntityCategory::Pii);
-    /// assert_eq!(EntityKind::Custom(0).category(), EntityCategory::Custom);
+    /// assert_eq!(DetectorKind::Phone.category(), DetectorCategory::Pii);
+    /// assert_eq!(DetectorKind::Custom(0).category(), DetectorCategory::Custom);
     /// ```
-    pub fn category(&self) -> EntityCategory {
+    pub fn category(&self) -> DetectorCategory {
         match self {
-            EntityKind::Email
-            | EntityKind::Phone
-            | EntityKind::Ssn
-            | EntityKind::Ipv4
-            | EntityKind::Ipv6 => EntityCategory::Pii,
-            EntityKind::CreditCard | EntityKind::Iban => EntityCategory::Financial,
-            EntityKind::OpenAiKey
-            | EntityKind::AnthropicKey
-            | EntityKind::AwsAccessKey
-            | EntityKind::GithubToken
-            | EntityKind::SlackToken
-            | EntityKind::GoogleApiKey
-            | EntityKind::StripeKey
-            | EntityKind::BearerToken
-            | EntityKind::Jwt
-            | EntityKind::PrivateKey => EntityCategory::Secret,
-            EntityKind::Custom(_) => EntityCategory::Custom,
-            EntityKind::Keyword => EntityCategory::Keyword,
+            DetectorKind::Email
+            | DetectorKind::Phone
+            | DetectorKind::Ssn
+            | DetectorKind::Ipv4
+            | DetectorKind::Ipv6 => DetectorCategory::Pii,
+            DetectorKind::CreditCard | DetectorKind::Iban => DetectorCategory::Financial,
+            DetectorKind::OpenAiKey
+            | DetectorKind::AnthropicKey
+            | DetectorKind::AwsAccessKey
+            | DetectorKind::GithubToken
+            | DetectorKind::SlackToken
+            | DetectorKind::GoogleApiKey
+            | DetectorKind::StripeKey
+            | DetectorKind::BearerToken
+            | DetectorKind::Jwt
+            | DetectorKind::PrivateKey => DetectorCategory::Secret,
+            DetectorKind::Custom(_) => DetectorCategory::Custom,
+            DetectorKind::Keyword => DetectorCategory::Keyword,
         }
     }
 
     /// True for the built-in detectors (everything but custom patterns and keywords).
     ///
     /// ```
-    /// use rizk_redaction::EntityKind;
+    /// use rizk_redaction::DetectorKind;
     ///
-    /// assert!(EntityKind::Iban.is_builtin());
-    /// assert!(!EntityKind::Keyword.is_builtin());
+    /// assert!(DetectorKind::Iban.is_builtin());
+    /// assert!(!DetectorKind::Keyword.is_builtin());
     /// ```
     pub fn is_builtin(&self) -> bool {
-        !matches!(self, EntityKind::Custom(_) | EntityKind::Keyword)
+        !matches!(self, DetectorKind::Custom(_) | DetectorKind::Keyword)
     }
 }
 
-impl fmt::Display for EntityKind {
+impl fmt::Display for DetectorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label())
     }
@@ -170,36 +170,36 @@ impl fmt::Display for EntityKind {
 /// range in the text it was found in. Ranges are on `char` boundaries, sorted and disjoint.
 ///
 /// ```
-/// use rizk_redaction::{EntityKind, Redactor};
+/// use rizk_redaction::{DetectorKind, Redactor};
 ///
 /// let text = "mail ana@example.com now";
 /// let found = Redactor::default().find_matches(text);
 /// assert_eq!(found.len(), 1);
-/// assert_eq!(found[0].kind(), EntityKind::Email);
+/// assert_eq!(found[0].kind(), DetectorKind::Email);
 /// assert_eq!(found[0].as_str(text), "ana@example.com");
 /// assert_eq!(found[0].range(), 5..20);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Match {
-    kind: EntityKind,
+    kind: DetectorKind,
     start: usize,
     end: usize,
 }
 
 impl Match {
-    pub(crate) fn new(kind: EntityKind, start: usize, end: usize) -> Match {
+    pub(crate) fn new(kind: DetectorKind, start: usize, end: usize) -> Match {
         Match { kind, start, end }
     }
 
     /// What was found.
     ///
     /// ```
-    /// use rizk_redaction::{EntityKind, Redactor};
+    /// use rizk_redaction::{DetectorKind, Redactor};
     ///
     /// let m = &Redactor::default().find_matches("SSN 123-45-6789")[0];
-    /// assert_eq!(m.kind(), EntityKind::Ssn);
+    /// assert_eq!(m.kind(), DetectorKind::Ssn);
     /// ```
-    pub fn kind(&self) -> EntityKind {
+    pub fn kind(&self) -> DetectorKind {
         self.kind
     }
 

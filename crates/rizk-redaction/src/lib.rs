@@ -55,4 +55,4 @@ mod walk;
 pub use config::RedactionConfig;
 pub use engine::Redactor;
 pub use error::{RedactionError, RedactionWarning};
-pub use kind::{EntityCategory, EntityKind, Match};
+pub use kind::{DetectorCategory, DetectorKind, Match};

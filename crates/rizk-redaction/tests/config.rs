@@ -1,7 +1,7 @@
 //! Custom patterns, keywords, labels, errors and warnings.
 
 use rizk_core::content::ContentRedactor;
-use rizk_redaction::{EntityKind, RedactionConfig, RedactionError, RedactionWarning, Redactor};
+use rizk_redaction::{DetectorKind, RedactionConfig, RedactionError, RedactionWarning, Redactor};
 
 fn custom(patterns: &[&str]) -> Result<Redactor, RedactionError> {
     Redactor::new(RedactionConfig {
@@ -242,7 +242,7 @@ fn find_matches_reports_kinds_and_ranges() {
     })
     .expect("builds");
     let text = "Falcon: ticket-9 from ops@example.org";
-    let found: Vec<(EntityKind, &str)> = r
+    let found: Vec<(DetectorKind, &str)> = r
         .find_matches(text)
         .iter()
         .map(|m| (m.kind(), m.as_str(text)))
@@ -250,9 +250,9 @@ fn find_matches_reports_kinds_and_ranges() {
     assert_eq!(
         found,
         [
-            (EntityKind::Keyword, "Falcon"),
-            (EntityKind::Custom(0), "ticket-9"),
-            (EntityKind::Email, "ops@example.org"),
+            (DetectorKind::Keyword, "Falcon"),
+            (DetectorKind::Custom(0), "ticket-9"),
+            (DetectorKind::Email, "ops@example.org"),
         ]
     );
 }

@@ -2,8 +2,8 @@
 //! nest in the workflow's trace.
 //!
 //! rig's OpenAI provider talks to a local OpenAI-compatible HTTP server on 127.0.0.1
-//! (`rizk_openai::mock::MockServer`), which stands in for the real API, not reachable here.
-//! The server first asks for the tool, then answers with the tool's result.
+//! (`rizk_test_support::openai_server::MockServer`), which stands in for the real API, not
+//! reachable here. The server first asks for the tool, then answers with the tool's result.
 
 mod common;
 
@@ -13,8 +13,8 @@ use rig_agent::AgentBuilder;
 use rig_core::providers::openai::OpenAIConfig;
 use rig_core::tool::{Tool, ToolContext};
 use rizk::{tool, workflow};
-use rizk_openai::mock::MockServer;
 use rizk_rig::{AgentBuilderExt as _, RizkHook};
+use rizk_test_support::openai_server::MockServer;
 
 #[derive(Debug, serde::Deserialize)]
 struct WeatherArgs {

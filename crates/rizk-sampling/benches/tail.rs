@@ -29,8 +29,7 @@ use opentelemetry::InstrumentationScope;
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
 };
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter, SpanLinks};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use rizk_core::config::IntelligentSampling;
 use rizk_core::export::{ExportStage, StageStats};
 use rizk_core::sampling::SamplingPolicy;
@@ -38,18 +37,9 @@ use rizk_core::semconv::EntityKind;
 use rizk_core::span::{EntitySpan, SpanMeta};
 use rizk_core::{RizkBuilder, RizkHandle};
 use rizk_sampling::TailSampler;
+use rizk_test_support::Discard;
 
 const BATCH: usize = 512;
-
-#[derive(Debug)]
-struct Discard;
-
-impl SpanExporter for Discard {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        black_box(batch);
-        Ok(())
-    }
-}
 
 static TASK: SpanMeta = SpanMeta {
     kind: EntityKind::Task,

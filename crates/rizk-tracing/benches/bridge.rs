@@ -20,20 +20,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group};
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
+use rizk_test_support::Discard;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt as _;
-
-#[derive(Debug)]
-struct Discard;
-
-impl SpanExporter for Discard {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        black_box(batch);
-        Ok(())
-    }
-}
 
 /// A span with three fields (string, integer, boolean), entered and closed.
 fn one_span(n: u64) {

@@ -49,7 +49,6 @@
 //! | `sampling` | yes | intelligent (tail) sampling: [`configure_intelligent_sampling`] |
 //! | `tracing-bridge` | no | `tracing_bridge`: `tracing` spans in rizk traces (rig, your libraries) |
 //! | `openai` | no | `openai`: an instrumented async-openai client |
-//! | `openai-mock` | no | `openai::mock`: a local OpenAI-compatible server for tests |
 //! | `rig` | no | `rig`: rig agents, tools and model calls as rizk spans (Rust 1.95) |
 //! | `http` | no | `http`: propagation across services (`OTEL_PROPAGATORS`: W3C, B3, Jaeger, Datadog), a reqwest-middleware client middleware, a tower server layer |
 

@@ -34,13 +34,13 @@ use rizk::openai::async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestToolMessage,
     ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
 };
-use rizk::openai::mock::MockServer;
 use rizk::rig::rig_agent::{Agent, AgentBuilder};
 use rizk::rig::rig_core::providers::openai::OpenAIConfig;
 use rizk::rig::rig_core::tool::{Tool, ToolContext};
 use rizk::rig::{AgentBuilderExt as _, RizkHook};
 use rizk::testing::install_harness;
 use rizk::{ConfigUpdate, task, workflow};
+use rizk_test_support::openai_server::MockServer;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use ContentKind::{

@@ -19,7 +19,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
-//! let server = rizk_openai::mock::MockServer::start().await?;
+//! let server = rizk_test_support::openai_server::MockServer::start().await?;
 //! let client = async_openai::Client::with_config(server.config());
 //! # let _ = client;
 //! assert!(server.base_url().starts_with("http://127.0.0.1:"));
@@ -45,7 +45,7 @@ use tokio::task::JoinHandle;
 /// # async fn main() -> std::io::Result<()> {
 /// use std::time::Duration;
 ///
-/// let server = rizk_openai::mock::MockServer::builder()
+/// let server = rizk_test_support::openai_server::MockServer::builder()
 ///     .chunk_delay(Duration::from_millis(2))
 ///     .tool_arguments(r#"{"city":"Paris"}"#)
 ///     .start()
@@ -65,7 +65,7 @@ impl MockServerBuilder {
     /// measurable.
     ///
     /// ```
-    /// let builder = rizk_openai::mock::MockServer::builder().chunk_delay(std::time::Duration::ZERO);
+    /// let builder = rizk_test_support::openai_server::MockServer::builder().chunk_delay(std::time::Duration::ZERO);
     /// # let _ = builder;
     /// ```
     pub fn chunk_delay(mut self, delay: Duration) -> Self {
@@ -76,7 +76,7 @@ impl MockServerBuilder {
     /// The JSON arguments of the tool calls the server makes (default `{}`).
     ///
     /// ```
-    /// let builder = rizk_openai::mock::MockServer::builder().tool_arguments(r#"{"x":1}"#);
+    /// let builder = rizk_test_support::openai_server::MockServer::builder().tool_arguments(r#"{"x":1}"#);
     /// # let _ = builder;
     /// ```
     pub fn tool_arguments(mut self, arguments: impl Into<String>) -> Self {
@@ -90,7 +90,7 @@ impl MockServerBuilder {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let server = rizk_openai::mock::MockServer::builder().start().await?;
+    /// let server = rizk_test_support::openai_server::MockServer::builder().start().await?;
     /// # let _ = server;
     /// # Ok(())
     /// # }
@@ -119,7 +119,7 @@ impl MockServerBuilder {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
-/// let server = rizk_openai::mock::MockServer::start().await?;
+/// let server = rizk_test_support::openai_server::MockServer::start().await?;
 /// println!("OpenAI stand-in at {}", server.base_url());
 /// # Ok(())
 /// # }
@@ -142,7 +142,7 @@ impl MockServer {
     /// A builder with the defaults (1 ms between chunks, tool arguments `{}`).
     ///
     /// ```
-    /// let builder = rizk_openai::mock::MockServer::builder();
+    /// let builder = rizk_test_support::openai_server::MockServer::builder();
     /// # let _ = builder;
     /// ```
     pub fn builder() -> MockServerBuilder {
@@ -157,7 +157,7 @@ impl MockServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let server = rizk_openai::mock::MockServer::start().await?;
+    /// let server = rizk_test_support::openai_server::MockServer::start().await?;
     /// # let _ = server;
     /// # Ok(())
     /// # }
@@ -171,7 +171,7 @@ impl MockServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let server = rizk_openai::mock::MockServer::start().await?;
+    /// let server = rizk_test_support::openai_server::MockServer::start().await?;
     /// assert!(server.base_url().ends_with("/v1"));
     /// # Ok(())
     /// # }
@@ -185,7 +185,7 @@ impl MockServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let server = rizk_openai::mock::MockServer::start().await?;
+    /// let server = rizk_test_support::openai_server::MockServer::start().await?;
     /// let client = async_openai::Client::with_config(server.config());
     /// # let _ = client;
     /// # Ok(())
@@ -202,7 +202,7 @@ impl MockServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let server = rizk_openai::mock::MockServer::start().await?;
+    /// let server = rizk_test_support::openai_server::MockServer::start().await?;
     /// assert!(server.requests().is_empty());
     /// # Ok(())
     /// # }
