@@ -75,7 +75,7 @@ enum Task {
     },
     /// Run `cargo deny check licenses bans sources` alone (installs cargo-deny if missing).
     Deny,
-    /// Build and run examples/soak.rs in release mode: SPANS spans from TASKS tokio tasks
+    /// Build and run crates/rizk/examples/soak.rs in release mode: SPANS spans from TASKS tokio tasks
     /// through redaction and tail sampling into a loopback OTLP/HTTP receiver; fails on any loss.
     Soak {
         /// Spans in all (four-span workflows).

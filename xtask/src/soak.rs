@@ -1,4 +1,4 @@
-//! `cargo xtask soak`: builds and runs `examples/soak.rs` in release mode: a million spans
+//! `cargo xtask soak`: builds and runs `crates/rizk/examples/soak.rs` in release mode: a million spans
 //! through the full pipeline (redaction and tail sampling on) into a loopback OTLP/HTTP
 //! receiver, failing if a span is lost. Not part of `ci` (it takes minutes on 2 cores).
 

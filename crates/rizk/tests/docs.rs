@@ -114,7 +114,8 @@ fn examples_and_docs_import_opentelemetry_through_rizk() {
     };
 
     let mut rust = Vec::new();
-    files_under(&root.join("examples"), "rs", &mut rust);
+    files_under(&root.join("crates/rizk/examples"), "rs", &mut rust);
+    assert!(rust.len() >= 10, "the examples were not found: {rust:?}");
     for path in &rust {
         let text = std::fs::read_to_string(path).unwrap();
         check(path, text.lines().enumerate().collect());

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 #[allow(dead_code, unreachable_pub, missing_docs)]
-#[path = "../../../examples/distributed_gateway.rs"]
+#[path = "../examples/distributed_gateway.rs"]
 mod example;
 
 mod e2e_support;

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 #[allow(dead_code, unreachable_pub, missing_docs)]
-#[path = "../../../examples/distributed_gateway.rs"]
+#[path = "../examples/distributed_gateway.rs"]
 mod example;
 
 mod common;

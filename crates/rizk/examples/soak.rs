@@ -20,7 +20,7 @@
 
 #![allow(clippy::print_stdout)] // an example prints its result
 
-#[path = "../benches/support/otlp_sink.rs"]
+#[path = "../../../benches/support/otlp_sink.rs"]
 mod otlp_sink;
 
 use std::process::ExitCode;
