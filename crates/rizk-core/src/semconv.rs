@@ -36,6 +36,26 @@ pub const LLM_PROVIDER: &str = "llm.provider";
 /// `llm.model` (spec).
 pub const LLM_MODEL: &str = "llm.model";
 
+/// OpenTelemetry `error.type`: the class of an error (an exception type, an HTTP status, an API
+/// error's type), written by every producer that records a failure.
+///
+/// ```
+/// assert_eq!(rizk_core::semconv::ERROR_TYPE, "error.type");
+/// ```
+pub const ERROR_TYPE: &str = "error.type";
+/// OpenTelemetry `server.address`: the host a client calls, or the one a server is addressed as.
+///
+/// ```
+/// assert_eq!(rizk_core::semconv::SERVER_ADDRESS, "server.address");
+/// ```
+pub const SERVER_ADDRESS: &str = "server.address";
+/// OpenTelemetry `server.port` (an integer).
+///
+/// ```
+/// assert_eq!(rizk_core::semconv::SERVER_PORT, "server.port");
+/// ```
+pub const SERVER_PORT: &str = "server.port";
+
 /// OpenInference span kind (`CHAIN`, `AGENT`, `TOOL`, `LLM`): Phoenix's `span_kind`.
 pub const OPENINFERENCE_SPAN_KIND: &str = "openinference.span.kind";
 /// OpenInference: the function's inputs as text or JSON.

@@ -44,7 +44,7 @@ fn install(endpoint: Option<&str>) -> RizkHandle {
         .otlp_timeout(Duration::from_secs(2))
         .shutdown_timeout(Duration::from_millis(200))
         .ignore_environment()
-        .exporter_factory(Box::new(rizk_exporters::install));
+        .exporter_factory(Box::new(rizk_exporters::add_configured));
     if let Some(endpoint) = endpoint {
         builder = builder
             .opentelemetry_endpoint(endpoint)

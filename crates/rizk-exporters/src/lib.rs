@@ -232,10 +232,10 @@ impl Destination {
 ///
 /// let config = RizkBuilder::new().app_name("svc").ignore_environment().build_config().unwrap();
 /// let mut set = ExporterSet::new(config.export.clone());
-/// rizk_exporters::install(&config, &mut set).unwrap();
+/// rizk_exporters::add_configured(&config, &mut set).unwrap();
 /// assert!(set.names().is_empty()); // nothing but the console, which core adds itself
 /// ```
-pub fn install(config: &Config, set: &mut ExporterSet) -> Result<()> {
+pub fn add_configured(config: &Config, set: &mut ExporterSet) -> Result<()> {
     for destination in plan(config)? {
         destination.add_to(set)?;
     }

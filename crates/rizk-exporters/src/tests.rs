@@ -334,7 +334,7 @@ fn every_exporter_without_its_feature_is_refused_the_same_way() {
         assert_eq!(plan.len(), 1, "{name}: {plan:?}");
         assert_eq!(plan[0].required_feature(), (name, compiled));
         let mut set = ExporterSet::new(c.export.clone());
-        let result = install(&c, &mut set);
+        let result = add_configured(&c, &mut set);
         if compiled {
             assert!(result.is_ok(), "{name}: {result:?}");
         } else {

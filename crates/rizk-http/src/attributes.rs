@@ -47,30 +47,17 @@ pub const URL_PATH: &str = "url.path";
 /// assert_eq!(rizk_http::attributes::URL_SCHEME, "url.scheme");
 /// ```
 pub const URL_SCHEME: &str = "url.scheme";
-/// `server.address`: the host called (client) or named in `Host` (server).
-///
-/// ```
-/// assert_eq!(rizk_http::attributes::SERVER_ADDRESS, "server.address");
-/// ```
-pub const SERVER_ADDRESS: &str = "server.address";
-/// `server.port`.
-///
-/// ```
-/// assert_eq!(rizk_http::attributes::SERVER_PORT, "server.port");
-/// ```
-pub const SERVER_PORT: &str = "server.port";
+/// `server.address` (the host called, or named in `Host` on the server side) and `server.port`:
+/// the keys every rizk producer shares, from [`rizk_core::semconv`].
+pub use rizk_core::semconv::{SERVER_ADDRESS, SERVER_PORT};
 /// `network.protocol.version`: `1.1`, `2`, ...
 ///
 /// ```
 /// assert_eq!(rizk_http::attributes::NETWORK_PROTOCOL_VERSION, "network.protocol.version");
 /// ```
 pub const NETWORK_PROTOCOL_VERSION: &str = "network.protocol.version";
-/// `error.type`: the status code of a 5xx response, or the kind of a transport error.
-///
-/// ```
-/// assert_eq!(rizk_http::attributes::ERROR_TYPE, "error.type");
-/// ```
-pub const ERROR_TYPE: &str = "error.type";
+/// `error.type`: here the status code of a 5xx response, or the kind of a transport error.
+pub use rizk_core::semconv::ERROR_TYPE;
 
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 /// The method as the span records it: the standard methods as they are, others `_OTHER`.

@@ -61,15 +61,13 @@ pub const TIME_TO_FIRST_TOKEN_MS: &str = "llm.time_to_first_token_ms";
 /// Streaming: chunks received (integer).
 pub const STREAM_CHUNK_COUNT: &str = "llm.stream.chunk_count";
 
-/// OpenTelemetry: the error class: the API's error `type` (`rate_limit_exceeded`,
+/// OpenTelemetry `error.type`, here: the API's error `type` (`rate_limit_exceeded`,
 /// `invalid_request_error`, ...), else its `code`, else the HTTP status, else `timeout`,
 /// `connection`, `invalid_response`, `stream` or `invalid_argument`.
-pub const ERROR_TYPE: &str = "error.type";
+pub use rizk_core::semconv::ERROR_TYPE;
 /// The API error's `code` (`rate_limit_exceeded`, `context_length_exceeded`, ...).
 pub const ERROR_CODE: &str = "llm.error.code";
 /// OpenTelemetry: the HTTP status of a failed call (integer).
 pub const HTTP_STATUS_CODE: &str = "http.response.status_code";
-/// OpenTelemetry: host of the API the client talks to.
-pub const SERVER_ADDRESS: &str = "server.address";
-/// OpenTelemetry: port of the API the client talks to (integer).
-pub const SERVER_PORT: &str = "server.port";
+/// OpenTelemetry: host and port (an integer) of the API the client talks to.
+pub use rizk_core::semconv::{SERVER_ADDRESS, SERVER_PORT};

@@ -151,7 +151,7 @@ impl Rizk {
     /// # let _ = builder;
     /// ```
     pub fn builder() -> RizkBuilder {
-        let builder = RizkBuilder::new().exporter_factory(Box::new(rizk_exporters::install));
+        let builder = RizkBuilder::new().exporter_factory(Box::new(rizk_exporters::add_configured));
         // The propagators of `OTEL_PROPAGATORS` / `propagators(...)` and the baggage allow-list.
         #[cfg(feature = "http")]
         let builder = builder.propagator_factory(rizk_http::propagator_factory());

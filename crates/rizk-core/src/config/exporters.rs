@@ -7,7 +7,7 @@
 //!
 //! Checks that need other options too (an `opentelemetry_endpoint` that a Jaeger agent setting
 //! contradicts, a Datadog intake URL given as the agent) happen where the exporters are built,
-//! in `rizk_exporters::install`.
+//! in `rizk_exporters::add_configured`.
 
 use std::fmt;
 use std::path::PathBuf;

@@ -2,24 +2,24 @@
 
 mod budget;
 mod console;
+mod hold;
 mod jsonl;
 mod limits;
 mod memory;
 mod pipeline;
 mod queue;
 mod size;
-mod stage;
 mod stages;
 
 use std::sync::Arc;
 
 pub use console::{ConsoleExporter, render_trace};
+pub use hold::{ExportStage, StageFactory, StageSnapshot, StageStats};
 pub use jsonl::JsonLinesExporter;
 pub use limits::{InlineMediaTransform, LimitSnapshot, LimitStats, LimitTransform};
 pub use memory::InMemoryExporter;
 pub use pipeline::ExportPipeline;
 pub use queue::{ExportQueue, QueueOptions, QueueSnapshot, QueueStats};
-pub use stage::{ExportStage, StageFactory, StageSnapshot, StageStats};
 
 pub(crate) use stages::{StageParts, Stages};
 

@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use opentelemetry_sdk::trace::SpanData;
 
-use super::stage::ExportStage;
+use super::hold::ExportStage;
 use crate::content::SpanTransform;
 
 /// Holds (tail sampling) then transforms, each run once per span.

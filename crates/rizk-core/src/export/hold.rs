@@ -6,12 +6,14 @@ use std::time::Instant;
 
 use opentelemetry_sdk::trace::SpanData;
 
-/// A stage every span passes through in an export queue's worker thread, before transforms and
-/// the exporter. Unlike a [`crate::content::SpanTransform`] it may hold spans back and release
-/// them later (tail sampling holds a trace until its root ends).
+/// A stage every span passes through once, on the export thread, before the transforms and the
+/// fan-out to the exporters' queues (the order is in `export/stages.rs`). Unlike a
+/// [`crate::content::SpanTransform`] it may hold spans back and release them later (tail
+/// sampling holds a trace until its root ends).
 ///
-/// Each export queue gets its own instance from a [`StageFactory`]; stages must decide the same
-/// way in every instance (decide from the trace id, not from a random number).
+/// The pipeline makes one instance from a [`StageFactory`] when it is installed (and a new one
+/// when the configuration is updated); decide from the trace id rather than a random number, so
+/// that a decision can be repeated and tested.
 ///
 /// ```
 /// use std::time::Instant;
@@ -101,5 +103,5 @@ impl StageStats {
     }
 }
 
-/// Makes one [`ExportStage`] per export queue, given the counters it should fill.
+/// Makes the pipeline's [`ExportStage`], given the counters it should fill.
 pub type StageFactory = Arc<dyn Fn(Arc<StageStats>) -> Box<dyn ExportStage> + Send + Sync>;
