@@ -73,30 +73,76 @@ impl fmt::Debug for RizkBuilder {
 
 impl RizkBuilder {
     /// A builder with nothing set: everything comes from the environment or defaults.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::Source;
+    ///
+    /// let config = RizkBuilder::new().app_name("svc").ignore_environment().build_config().unwrap();
+    /// assert!(config.tracing_enabled.value);
+    /// assert_eq!(config.trace_content.source, Source::Default);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The application's name: `service.name` and the Phoenix project. Required (here, or in
     /// `RIZK_APP_NAME` / `OTEL_SERVICE_NAME`).
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::Source;
+    ///
+    /// let config = RizkBuilder::new().app_name("support-bot").ignore_environment().build_config().unwrap();
+    /// assert_eq!(config.app_name.value, "support-bot");
+    /// assert_eq!(config.app_name.source, Source::Builder);
+    /// assert!(RizkBuilder::new().ignore_environment().build_config().is_err());
+    /// ```
     pub fn app_name(mut self, name: impl Into<String>) -> Self {
         self.input.app_name = Some(name.into());
         self
     }
 
     /// The Rizk API key. Never printed; `Debug` shows `***`.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::Source;
+    ///
+    /// let builder = RizkBuilder::new().app_name("svc").api_key("rizk-key").ignore_environment();
+    /// assert!(!format!("{builder:?}").contains("rizk-key"));
+    /// let config = builder.build_config().unwrap();
+    /// assert_eq!(config.api_key.unwrap().source, Source::Builder);
+    /// ```
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
         self.input.api_key = Some(key.into());
         self
     }
 
     /// Turns tracing on or off. Off makes every macro and API call a no-op.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .tracing_enabled(false).build_config().unwrap();
+    /// assert!(!config.tracing_enabled.value);
+    /// ```
     pub fn tracing_enabled(mut self, enabled: bool) -> Self {
         self.input.tracing_enabled = Some(enabled);
         self
     }
 
     /// An OTLP endpoint (`http://collector:4318`), validated as a URL at init.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    ///
+    /// let config = RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .opentelemetry_endpoint("http://collector:4318").build_config().unwrap();
+    /// let endpoint = config.opentelemetry_endpoint.unwrap().value;
+    /// assert_eq!((endpoint.host_str(), endpoint.port()), (Some("collector"), Some(4318)));
+    /// assert!(RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .opentelemetry_endpoint("not a url").build_config().is_err());
+    /// ```
     pub fn opentelemetry_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.input.opentelemetry_endpoint = Some(endpoint.into());
         self
@@ -104,12 +150,26 @@ impl RizkBuilder {
 
     /// Adds a header to every OTLP export (New Relic's `api-key`, for example). Replaces the
     /// headers from `OTEL_EXPORTER_OTLP_HEADERS` as a whole.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .otlp_header("api-key", "nr-license-key").build_config().unwrap();
+    /// let headers = &config.otlp_headers.value;
+    /// assert_eq!(headers.len(), 1);
+    /// assert_eq!(headers[0].0, "api-key");
+    /// ```
     pub fn otlp_header(mut self, name: impl Into<String>, value: impl Into<Secret>) -> Self {
         self.input.otlp_headers.push((name.into(), value.into()));
         self
     }
 
     /// Whether function inputs and outputs may be recorded (`input.value`, `output.value`).
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_content(false).build_config().unwrap();
+    /// assert!(!config.trace_content.value);
+    /// ```
     pub fn trace_content(mut self, enabled: bool) -> Self {
         self.input.trace_content = Some(enabled);
         self
@@ -117,24 +177,56 @@ impl RizkBuilder {
 
     /// Keeps this fraction of new traces (`0.0..=1.0`), decided from the trace id; child spans
     /// follow their parent so traces are kept or dropped whole.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    ///
+    /// let config = RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_sampling_rate(0.25).build_config().unwrap();
+    /// assert_eq!(config.trace_sampling_rate.value.rate, 0.25);
+    /// assert!(config.trace_sampling_rate.value.parent_based);
+    /// assert!(RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_sampling_rate(1.5).build_config().is_err());
+    /// ```
     pub fn trace_sampling_rate(mut self, rate: f64) -> Self {
         self.input.trace_sampling_rate = Some(rate);
         self
     }
 
     /// Debug mode: turns the console view on and reports rizk's own problems on stderr.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_debug(true).build_config().unwrap();
+    /// assert!(config.trace_debug.value);
+    /// assert!(config.console_exporter.value);
+    /// ```
     pub fn trace_debug(mut self, enabled: bool) -> Self {
         self.input.trace_debug = Some(enabled);
         self
     }
 
     /// Prints every finished trace as a tree. On by default when no endpoint or API key is set.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .console_exporter(false).build_config().unwrap();
+    /// assert!(!config.console_exporter.value);
+    /// ```
     pub fn console_exporter(mut self, enabled: bool) -> Self {
         self.input.console_exporter = Some(enabled);
         self
     }
 
     /// Where the console view writes (standard error by default).
+    ///
+    /// ```
+    /// use rizk_core::config::ConsoleTarget;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .console_target(ConsoleTarget::Stdout).build_config().unwrap();
+    /// assert_eq!(config.console_target.value, ConsoleTarget::Stdout);
+    /// ```
     pub fn console_target(mut self, target: ConsoleTarget) -> Self {
         self.input.console_target = Some(target);
         self
@@ -142,12 +234,26 @@ impl RizkBuilder {
 
     /// Appends every span to this file as one JSON object per line (for tooling), in addition
     /// to the other destinations.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_file("spans.jsonl").build_config().unwrap();
+    /// assert_eq!(config.trace_file.unwrap().value, std::path::Path::new("spans.jsonl"));
+    /// ```
     pub fn trace_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.input.trace_file = Some(path.into());
         self
     }
 
     /// Bound on `flush()` and `shutdown()`, also on drop of the handle.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .shutdown_timeout(Duration::from_secs(2)).build_config().unwrap();
+    /// assert_eq!(config.export.shutdown_timeout.value, Duration::from_secs(2));
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.input.shutdown_timeout = Some(timeout);
         self
@@ -155,6 +261,12 @@ impl RizkBuilder {
 
     /// Spans the export path holds before new ones are dropped and counted: a count bound on
     /// top of [`max_queue_bytes`](Self::max_queue_bytes) (none by default).
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .max_queue_size(10_000).build_config().unwrap();
+    /// assert_eq!(config.export.max_queue_size.unwrap().value, 10_000);
+    /// ```
     pub fn max_queue_size(mut self, size: usize) -> Self {
         self.input.max_queue_size = Some(size);
         self
@@ -200,6 +312,16 @@ impl RizkBuilder {
     }
 
     /// Reads no environment variable at all (for tests and embedders).
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use rizk_core::RizkBuilder;
+    ///
+    /// let env = BTreeMap::from([("RIZK_TRACE_SAMPLING_RATE".to_owned(), "0.5".to_owned())]);
+    /// let config = RizkBuilder::new().app_name("svc").env(env).ignore_environment()
+    ///     .build_config().unwrap();
+    /// assert_eq!(config.trace_sampling_rate.value.rate, 1.0);
+    /// ```
     pub fn ignore_environment(mut self) -> Self {
         self.input.ignore_environment = true;
         self
@@ -221,6 +343,16 @@ impl RizkBuilder {
     }
 
     /// Adds an OpenTelemetry span processor of your own (it sees every sampled span).
+    ///
+    /// ```
+    /// use opentelemetry_sdk::trace::SimpleSpanProcessor;
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::export::InMemoryExporter;
+    ///
+    /// let processor = SimpleSpanProcessor::new(InMemoryExporter::default());
+    /// let builder = RizkBuilder::new().app_name("svc").with_span_processor(processor);
+    /// assert!(format!("{builder:?}").contains("processors: 1"));
+    /// ```
     pub fn with_span_processor(mut self, processor: impl SpanProcessor + 'static) -> Self {
         let name = format!(
             "custom processor {}",
@@ -257,6 +389,22 @@ impl RizkBuilder {
 
     /// Adds a step every span passes through on the export side before any exporter sees it
     /// (redaction, hashing). Steps run in the order they were added.
+    ///
+    /// ```
+    /// use opentelemetry_sdk::trace::SpanData;
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::content::SpanTransform;
+    ///
+    /// #[derive(Debug)]
+    /// struct DropDebugAttributes;
+    /// impl SpanTransform for DropDebugAttributes {
+    ///     fn transform(&self, span: &mut SpanData) {
+    ///         span.attributes.retain(|kv| !kv.key.as_str().starts_with("debug."));
+    ///     }
+    /// }
+    /// let builder = RizkBuilder::new().app_name("svc").with_span_transform(DropDebugAttributes);
+    /// assert!(builder.build_config().is_ok());
+    /// ```
     pub fn with_span_transform(mut self, transform: impl SpanTransform) -> Self {
         self.plugins.transforms.push(Arc::new(transform));
         self
@@ -272,18 +420,50 @@ impl RizkBuilder {
     /// Redacts recorded content with `redactor` on the export side (the facade installs
     /// `rizk-redaction`'s by default). With a redactor installed, `content_redaction_enabled`
     /// defaults to on.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::content::ContentRedactor;
+    ///
+    /// struct Nothing;
+    /// impl ContentRedactor for Nothing {
+    ///     fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> { Cow::Borrowed(text) }
+    /// }
+    /// let builder = RizkBuilder::new().app_name("svc").ignore_environment().content_redactor(Nothing);
+    /// assert!(builder.build_config().is_ok());
+    /// ```
     pub fn content_redactor(mut self, redactor: impl ContentRedactor) -> Self {
         self.plugins.redactor = Some(Box::new(redactor));
         self
     }
 
     /// Installs the factory that builds the propagator (the facade does this).
+    ///
+    /// ```
+    /// use opentelemetry_sdk::propagation::TraceContextPropagator;
+    /// use rizk_core::RizkBuilder;
+    ///
+    /// let builder = RizkBuilder::new().app_name("svc").propagator_factory(Box::new(|_config| {
+    ///     Ok(Box::new(TraceContextPropagator::new()))
+    /// }));
+    /// ```
     pub fn propagator_factory(mut self, factory: PropagatorFactory) -> Self {
         self.plugins.propagator_factory = Some(factory);
         self
     }
 
     /// Installs the factory that builds exporters living outside core (the facade does this).
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::export::InMemoryExporter;
+    ///
+    /// let builder = RizkBuilder::new().app_name("svc").exporter_factory(Box::new(|_config, set| {
+    ///     set.add("memory", InMemoryExporter::default());
+    ///     Ok(())
+    /// }));
+    /// ```
     pub fn exporter_factory(mut self, factory: ExporterFactory) -> Self {
         self.plugins.exporter_factory = Some(factory);
         self
@@ -292,12 +472,25 @@ impl RizkBuilder {
     /// Validates the configuration and installs the pipeline; see [`install()`](crate::install()).
     ///
     /// Prefer `rizk::Rizk::builder()`, which also knows the exporters compiled into the facade.
+    ///
+    /// ```
+    /// let rizk = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .tracing_enabled(false).init().unwrap();
+    /// assert!(!rizk_core::get_trace_config().enabled);
+    /// rizk.shutdown();
+    /// ```
     pub fn init(self) -> Result<RizkHandle> {
         let config = self.build_config();
         install::install(config, self.plugins)
     }
 
     /// Resolves and validates the configuration without installing anything.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .build_config().unwrap();
+    /// assert_eq!(config.app_name.value, "svc");
+    /// ```
     pub fn build_config(&self) -> Result<Config> {
         let empty = std::collections::BTreeMap::new();
         let env: &dyn EnvSource = match (&self.env, self.input.ignore_environment) {

@@ -10,6 +10,12 @@ use crate::sampling::CustomSampler;
 impl RizkBuilder {
     /// The deployment environment whose rate [`RizkBuilder::environment_sampling_rates`] picks
     /// (default: `RIZK_ENVIRONMENT`, else `ENVIRONMENT`).
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .environment("staging").build_config().unwrap();
+    /// assert_eq!(config.sampling.environment.unwrap().value, "staging");
+    /// ```
     pub fn environment(mut self, name: impl Into<String>) -> Self {
         self.input.sampling.environment = Some(name.into());
         self
@@ -44,6 +50,14 @@ impl RizkBuilder {
 
     /// A head rate for root spans of one operation (entity or span name; `*` wildcards). First
     /// matching rule wins; other roots use `trace_sampling_rate`.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .operation_sampling_rate("health_*", 0.0)
+    ///     .operation_sampling_rate("checkout", 1.0)
+    ///     .build_config().unwrap();
+    /// assert_eq!(config.sampling.operation_rates[0], ("health_*".to_owned(), 0.0));
+    /// ```
     pub fn operation_sampling_rate(mut self, operation: impl Into<String>, rate: f64) -> Self {
         self.input
             .sampling
@@ -53,12 +67,36 @@ impl RizkBuilder {
     }
 
     /// Turns on intelligent (tail) sampling with this policy.
+    ///
+    /// ```
+    /// use rizk_core::config::IntelligentSampling;
+    ///
+    /// let policy = IntelligentSampling { error_sampling_rate: 1.0, ..IntelligentSampling::default() };
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .intelligent_sampling(policy.clone()).build_config().unwrap();
+    /// assert_eq!(config.sampling.intelligent, Some(policy));
+    /// ```
     pub fn intelligent_sampling(mut self, policy: IntelligentSampling) -> Self {
         self.input.sampling.intelligent = Some(policy);
         self
     }
 
     /// Decides root spans with your own [`CustomSampler`] instead of the rate.
+    ///
+    /// ```
+    /// use opentelemetry::KeyValue;
+    /// use rizk_core::sampling::{CustomSampler, SamplingContext};
+    ///
+    /// struct Tenth;
+    /// impl CustomSampler for Tenth {
+    ///     fn should_sample(&self, cx: &SamplingContext<'_>, _: &str, _: &[KeyValue]) -> bool {
+    ///         cx.trace_id_ratio(0.1)
+    ///     }
+    /// }
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .custom_sampler(Tenth).build_config().unwrap();
+    /// assert!(config.sampling.custom.is_some());
+    /// ```
     pub fn custom_sampler(mut self, sampler: impl CustomSampler) -> Self {
         self.input.sampling.custom_type =
             Some(short_type_name(std::any::type_name_of_val(&sampler)).into_owned());
