@@ -35,26 +35,92 @@ pub fn current_span() -> CurrentSpan {
 
 impl CurrentSpan {
     /// Whether writes are recorded (the span exists and is sampled).
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// assert!(!rizk_core::current_span().is_recording());
+    /// rizk_core::get_tracer("doc").in_span("work", |_cx| {
+    ///     assert!(rizk_core::current_span().is_recording());
+    /// });
+    /// ```
     pub fn is_recording(&self) -> bool {
         self.cx.span().is_recording()
     }
 
     /// Trace id, span id and flags of the span.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("work", |_cx| {
+    ///     let cx = rizk_core::current_span().span_context();
+    ///     assert!(cx.is_valid() && cx.is_sampled());
+    /// });
+    /// ```
     pub fn span_context(&self) -> SpanContext {
         self.cx.span().span_context().clone()
     }
 
     /// Sets one attribute.
+    ///
+    /// ```
+    /// use opentelemetry::KeyValue;
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("checkout", |_cx| {
+    ///     rizk_core::current_span().set_attribute(KeyValue::new("cart.items", 3));
+    /// });
+    /// rizk.flush().unwrap();
+    /// let span = spans.find("checkout").unwrap();
+    /// assert!(span.attributes.contains(&KeyValue::new("cart.items", 3)));
+    /// ```
     pub fn set_attribute(&self, attribute: KeyValue) {
         self.cx.span().set_attribute(attribute);
     }
 
     /// Sets several attributes.
+    ///
+    /// ```
+    /// use opentelemetry::KeyValue;
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("checkout", |_cx| {
+    ///     rizk_core::current_span()
+    ///         .set_attributes([KeyValue::new("cart.items", 3), KeyValue::new("cart.express", true)]);
+    /// });
+    /// rizk.flush().unwrap();
+    /// assert!(spans.find("checkout").unwrap().attributes.contains(&KeyValue::new("cart.express", true)));
+    /// ```
     pub fn set_attributes(&self, attributes: impl IntoIterator<Item = KeyValue>) {
         self.cx.span().set_attributes(attributes);
     }
 
     /// Adds an event with attributes.
+    ///
+    /// ```
+    /// use opentelemetry::KeyValue;
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("checkout", |_cx| {
+    ///     rizk_core::current_span().add_event("cache.miss", vec![KeyValue::new("key", "cart:42")]);
+    /// });
+    /// rizk.flush().unwrap();
+    /// assert_eq!(spans.find("checkout").unwrap().events[0].name, "cache.miss");
+    /// ```
     pub fn add_event(&self, name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
         self.cx.span().add_event(name, attributes);
     }
@@ -75,6 +141,19 @@ impl CurrentSpan {
     }
 
     /// Sets the status (`Status::Ok`, `Status::error("...")`).
+    ///
+    /// ```
+    /// use opentelemetry::trace::{Status, Tracer};
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("checkout", |_cx| {
+    ///     rizk_core::current_span().set_status(Status::error("card declined"));
+    /// });
+    /// rizk.flush().unwrap();
+    /// assert!(matches!(spans.find("checkout").unwrap().status, Status::Error { .. }));
+    /// ```
     pub fn set_status(&self, status: Status) {
         self.cx.span().set_status(status);
     }
