@@ -119,11 +119,32 @@ impl RizkHandle {
     }
 
     /// Applies a run-time change; see [`update_config`].
+    ///
+    /// ```
+    /// use rizk_core::ConfigUpdate;
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// rizk.update_config(ConfigUpdate::new().trace_sampling_rate(0.05)).unwrap();
+    /// assert_eq!(rizk.config().sampling_rate, 0.05);
+    /// assert!(rizk.update_config(ConfigUpdate::new().trace_sampling_rate(2.0)).is_err());
+    /// ```
     pub fn update_config(&self, update: ConfigUpdate) -> Result<()> {
         update_config(update)
     }
 
     /// Exports every span that has ended so far, waiting at most the shutdown bound.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("work", |_cx| {});
+    /// rizk.flush().unwrap();
+    /// assert_eq!(spans.spans().len(), 1);
+    /// ```
     pub fn flush(&self) -> Result<()> {
         let Some(rt) = RUNTIME.load_full() else {
             return Ok(());
@@ -156,6 +177,14 @@ impl RizkHandle {
     }
 
     /// The effective configuration; the same as [`get_trace_config`].
+    ///
+    /// ```
+    /// let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    ///     .trace_sampling_rate(0.5).ignore_environment().init().unwrap();
+    /// let config = rizk.config();
+    /// assert!(config.enabled);
+    /// assert_eq!(config.sampling_rate, 0.5);
+    /// ```
     pub fn config(&self) -> TraceConfig {
         get_trace_config()
     }
@@ -240,6 +269,13 @@ pub struct ShutdownReport {
 
 impl ShutdownReport {
     /// Spans lost for any reason other than sampling.
+    ///
+    /// ```
+    /// let mut report = rizk_core::ShutdownReport::default();
+    /// report.dropped_queue_full = 2;
+    /// report.dropped_tail_policy = 5;
+    /// assert_eq!(report.lost(), 2); // sampled out by policy is not lost
+    /// ```
     pub fn lost(&self) -> u64 {
         self.dropped_queue_full
             + self.dropped_export_failure
@@ -577,29 +613,78 @@ pub struct ConfigUpdate {
 
 impl ConfigUpdate {
     /// An update that changes nothing yet.
+    ///
+    /// ```
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    /// // An empty update is valid and changes nothing.
+    /// rizk_core::update_config(rizk_core::ConfigUpdate::new()).unwrap();
+    /// assert_eq!(rizk_core::get_trace_config().sampling_rate, 1.0);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// New head sampling rate for traces started afterwards.
+    ///
+    /// ```
+    /// use rizk_core::{ConfigUpdate, update_config};
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// update_config(ConfigUpdate::new().trace_sampling_rate(0.1)).unwrap();
+    /// assert_eq!(rizk_core::get_trace_config().sampling_rate, 0.1);
+    /// ```
     pub fn trace_sampling_rate(mut self, rate: f64) -> Self {
         self.trace_sampling_rate = Some(rate);
         self
     }
 
     /// Turns recording of inputs and outputs on or off for spans started afterwards.
+    ///
+    /// ```
+    /// use rizk_core::{ConfigUpdate, update_config};
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// update_config(ConfigUpdate::new().trace_content(false)).unwrap();
+    /// assert!(!rizk_core::content_tracing_enabled());
+    /// ```
     pub fn trace_content(mut self, enabled: bool) -> Self {
         self.trace_content = Some(enabled);
         self
     }
 
     /// Replaces the whole content policy (every content flag at once).
+    ///
+    /// ```
+    /// use rizk_core::{ConfigUpdate, update_config};
+    /// use rizk_core::content::ContentPolicy;
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// let policy = ContentPolicy { trace_metadata_only: true, ..ContentPolicy::default() };
+    /// update_config(ConfigUpdate::new().content_policy(policy)).unwrap();
+    /// assert_eq!(rizk_core::content_policy(), Some(policy));
+    /// ```
     pub fn content_policy(mut self, policy: ContentPolicy) -> Self {
         self.content = Some(policy);
         self
     }
 
     /// Turns intelligent (tail) sampling on with a policy, or off with `None`.
+    ///
+    /// ```
+    /// use rizk_core::{ConfigUpdate, update_config};
+    /// use rizk_core::config::IntelligentSampling;
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// // Turning it off always works; turning it on needs the tail-sampling stage (the facade's).
+    /// update_config(ConfigUpdate::new().intelligent_sampling(None)).unwrap();
+    /// let on = ConfigUpdate::new().intelligent_sampling(Some(IntelligentSampling::default()));
+    /// assert!(update_config(on).is_err());
+    /// ```
     pub fn intelligent_sampling(
         mut self,
         policy: Option<crate::config::IntelligentSampling>,

@@ -33,11 +33,38 @@ impl InMemoryExporter {
     }
 
     /// Every span exported so far, in export order.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("first", |_cx| {});
+    /// rizk_core::get_tracer("doc").in_span("second", |_cx| {});
+    /// rizk.flush().unwrap();
+    /// let names: Vec<_> = spans.spans().iter().map(|s| s.name.to_string()).collect();
+    /// assert_eq!(names, ["first", "second"]);
+    /// ```
     pub fn spans(&self) -> Vec<SpanData> {
         self.lock().clone()
     }
 
     /// The spans of one trace, ordered by start time.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// let tracer = rizk_core::get_tracer("doc");
+    /// tracer.in_span("parent", |_cx| tracer.in_span("child", |_cx| {}));
+    /// rizk.flush().unwrap();
+    /// let trace_id = spans.find("child").unwrap().span_context.trace_id();
+    /// let names: Vec<_> = spans.trace(trace_id).iter().map(|s| s.name.to_string()).collect();
+    /// assert_eq!(names, ["parent", "child"]);
+    /// ```
     pub fn trace(&self, trace_id: TraceId) -> Vec<SpanData> {
         let mut spans: Vec<SpanData> = self
             .lock()
@@ -50,16 +77,52 @@ impl InMemoryExporter {
     }
 
     /// The first span with this name.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("work", |_cx| {});
+    /// rizk.flush().unwrap();
+    /// assert!(spans.find("work").is_some());
+    /// assert!(spans.find("missing").is_none());
+    /// ```
     pub fn find(&self, name: &str) -> Option<SpanData> {
         self.lock().iter().find(|s| s.name == name).cloned()
     }
 
     /// The resource (`service.name`, ...) the pipeline gave this exporter, once it exported.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("shop").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("work", |_cx| {});
+    /// rizk.flush().unwrap();
+    /// let resource = spans.resource().unwrap();
+    /// assert_eq!(resource.get(&"service.name".into()).unwrap().as_str(), "shop");
+    /// ```
     pub fn resource(&self) -> Option<Resource> {
         self.resource.lock().ok().and_then(|r| r.clone())
     }
 
     /// Forgets every span.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("work", |_cx| {});
+    /// rizk.flush().unwrap();
+    /// spans.clear();
+    /// assert!(spans.spans().is_empty());
+    /// ```
     pub fn clear(&self) {
         self.lock().clear();
     }
