@@ -68,6 +68,15 @@ impl std::fmt::Debug for ConsoleExporter {
 impl ConsoleExporter {
     /// Writes to standard error or standard output, in colour when that is a terminal and
     /// `NO_COLOR` is not set.
+    ///
+    /// ```
+    /// use rizk_core::config::{ConsoleTarget, ExportSettings};
+    /// use rizk_core::export::{ConsoleExporter, ExporterSet};
+    ///
+    /// let mut set = ExporterSet::new(ExportSettings::default());
+    /// set.add("console Stdout", ConsoleExporter::new(ConsoleTarget::Stdout));
+    /// assert_eq!(set.names(), ["console Stdout"]);
+    /// ```
     pub fn new(target: ConsoleTarget) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let (out, tty): (Box<dyn Write + Send>, bool) = match target {
@@ -78,6 +87,26 @@ impl ConsoleExporter {
     }
 
     /// Writes plain text to `out` (a file, a buffer in tests).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::sync::{Arc, Mutex};
+    /// use opentelemetry::trace::Tracer;
+    /// use rizk_core::export::ConsoleExporter;
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Buffer(Arc<Mutex<Vec<u8>>>);
+    /// impl Write for Buffer {
+    ///     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().write(b) }
+    ///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// }
+    /// let out = Buffer::default();
+    /// let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false).ignore_environment()
+    ///     .with_exporter("console", ConsoleExporter::to_writer(out.clone())).init().unwrap();
+    /// rizk_core::get_tracer("doc").in_span("checkout", |_cx| {});
+    /// rizk.flush().unwrap();
+    /// assert!(String::from_utf8_lossy(&out.0.lock().unwrap()).contains("checkout"));
+    /// ```
     pub fn to_writer(out: impl Write + Send + 'static) -> Self {
         Self::with_output(Box::new(out), false)
     }

@@ -59,6 +59,14 @@ pub struct StageStats {
 }
 
 /// A copy of [`StageStats`].
+///
+/// ```
+/// use rizk_core::export::{StageSnapshot, StageStats};
+///
+/// let stats = StageStats::default();
+/// stats.record_kept(4);
+/// assert_eq!(stats.snapshot(), StageSnapshot { kept: 4, ..StageSnapshot::default() });
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StageSnapshot {
     /// Spans held now.
@@ -75,23 +83,55 @@ pub struct StageSnapshot {
 
 impl StageStats {
     /// Sets the current buffer occupancy.
+    ///
+    /// ```
+    /// let stats = rizk_core::export::StageStats::default();
+    /// stats.set_buffered(12, 3);
+    /// let snapshot = stats.snapshot();
+    /// assert_eq!((snapshot.buffered_spans, snapshot.buffered_traces), (12, 3));
+    /// ```
     pub fn set_buffered(&self, spans: u64, traces: u64) {
         self.buffered_spans.store(spans, Ordering::Relaxed);
         self.buffered_traces.store(traces, Ordering::Relaxed);
     }
     /// Counts spans released for export.
+    ///
+    /// ```
+    /// let stats = rizk_core::export::StageStats::default();
+    /// stats.record_kept(2);
+    /// stats.record_kept(3);
+    /// assert_eq!(stats.snapshot().kept, 5);
+    /// ```
     pub fn record_kept(&self, spans: u64) {
         self.kept.fetch_add(spans, Ordering::Relaxed);
     }
     /// Counts spans dropped by policy.
+    ///
+    /// ```
+    /// let stats = rizk_core::export::StageStats::default();
+    /// stats.record_dropped(7);
+    /// assert_eq!(stats.snapshot().dropped_by_policy, 7);
+    /// ```
     pub fn record_dropped(&self, spans: u64) {
         self.dropped_by_policy.fetch_add(spans, Ordering::Relaxed);
     }
     /// Counts a trace decided early.
+    ///
+    /// ```
+    /// let stats = rizk_core::export::StageStats::default();
+    /// stats.record_forced();
+    /// assert_eq!(stats.snapshot().forced_decisions, 1);
+    /// ```
     pub fn record_forced(&self) {
         self.forced_decisions.fetch_add(1, Ordering::Relaxed);
     }
     /// Reads every counter.
+    ///
+    /// ```
+    /// use rizk_core::export::{StageSnapshot, StageStats};
+    ///
+    /// assert_eq!(StageStats::default().snapshot(), StageSnapshot::default());
+    /// ```
     pub fn snapshot(&self) -> StageSnapshot {
         StageSnapshot {
             buffered_spans: self.buffered_spans.load(Ordering::Relaxed),
@@ -104,4 +144,21 @@ impl StageStats {
 }
 
 /// Makes the pipeline's [`ExportStage`], given the counters it should fill.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Instant;
+/// use opentelemetry_sdk::trace::SpanData;
+/// use rizk_core::export::{ExportStage, StageFactory};
+///
+/// struct KeepAll;
+/// impl ExportStage for KeepAll {
+///     fn process(&mut self, batch: Vec<SpanData>, _now: Instant) -> Vec<SpanData> { batch }
+///     fn tick(&mut self, _now: Instant) -> Vec<SpanData> { Vec::new() }
+///     fn drain(&mut self) -> Vec<SpanData> { Vec::new() }
+/// }
+/// let factory: StageFactory = Arc::new(|_stats| Box::new(KeepAll));
+/// let mut stage = factory(Arc::default());
+/// assert!(stage.drain().is_empty());
+/// ```
 pub type StageFactory = Arc<dyn Fn(Arc<StageStats>) -> Box<dyn ExportStage> + Send + Sync>;

@@ -33,6 +33,15 @@ pub struct JsonLinesExporter {
 
 impl JsonLinesExporter {
     /// Opens `path` for appending (creating it if needed).
+    ///
+    /// ```
+    /// use rizk_core::export::JsonLinesExporter;
+    ///
+    /// let path = std::env::temp_dir().join("rizk-doc-create.jsonl");
+    /// let exporter = JsonLinesExporter::create(&path).unwrap();
+    /// assert!(path.exists());
+    /// # drop(exporter); std::fs::remove_file(path).ok();
+    /// ```
     pub fn create(path: impl AsRef<Path>) -> std::io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         Ok(JsonLinesExporter {

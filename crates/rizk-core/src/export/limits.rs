@@ -68,6 +68,11 @@ pub struct LimitSnapshot {
 
 impl LimitStats {
     /// Reads every counter.
+    ///
+    /// ```
+    /// let stats = rizk_core::export::LimitStats::default();
+    /// assert_eq!(stats.snapshot().truncated_content, 0);
+    /// ```
     pub fn snapshot(&self) -> LimitSnapshot {
         LimitSnapshot {
             media_replaced: self.media_replaced.load(Ordering::Relaxed),

@@ -58,6 +58,14 @@ impl std::fmt::Debug for ExporterSet {
 impl ExporterSet {
     /// An empty set using `settings` (queue budget, batch size, delay, workers) for every
     /// queue.
+    ///
+    /// ```
+    /// use rizk_core::config::ExportSettings;
+    /// use rizk_core::export::ExporterSet;
+    ///
+    /// let set = ExporterSet::new(ExportSettings::default());
+    /// assert!(set.names().is_empty());
+    /// ```
     pub fn new(settings: ExportSettings) -> Self {
         let budget = Arc::new(MemoryBudget::new(
             settings.max_queue_bytes.value,
@@ -72,6 +80,15 @@ impl ExporterSet {
 
     /// Adds a local exporter (one worker, requests of any size). `description` is what
     /// `get_trace_config()` shows (`console Stderr`).
+    ///
+    /// ```
+    /// use rizk_core::config::ExportSettings;
+    /// use rizk_core::export::{ExporterSet, InMemoryExporter};
+    ///
+    /// let mut set = ExporterSet::new(ExportSettings::default());
+    /// set.add("memory", InMemoryExporter::default());
+    /// assert_eq!(set.names(), ["memory"]);
+    /// ```
     pub fn add<E: SpanExporter + 'static>(&mut self, description: impl Into<String>, exporter: E) {
         self.add_with(description, exporter, QueueOptions::local());
     }
@@ -79,6 +96,15 @@ impl ExporterSet {
     /// Adds an exporter whose queue behaves as `options` says: network exporters send
     /// concurrent requests, each under the receiver's largest (`max_export_request_bytes`
     /// when configured, else `options.max_request_bytes`).
+    ///
+    /// ```
+    /// use rizk_core::config::ExportSettings;
+    /// use rizk_core::export::{ExporterSet, InMemoryExporter, QueueOptions};
+    ///
+    /// let mut set = ExporterSet::new(ExportSettings::default());
+    /// set.add_with("collector", InMemoryExporter::default(), QueueOptions::network(4 << 20));
+    /// assert_eq!(set.names(), ["collector"]);
+    /// ```
     pub fn add_with<E: SpanExporter + 'static>(
         &mut self,
         description: impl Into<String>,
@@ -109,12 +135,37 @@ impl ExporterSet {
     }
 
     /// The descriptions of the exporters added so far.
+    ///
+    /// ```
+    /// use rizk_core::config::{ConsoleTarget, ExportSettings};
+    /// use rizk_core::export::{ConsoleExporter, ExporterSet, InMemoryExporter};
+    ///
+    /// let mut set = ExporterSet::new(ExportSettings::default());
+    /// set.add("console Stderr", ConsoleExporter::new(ConsoleTarget::Stderr));
+    /// set.add("memory", InMemoryExporter::default());
+    /// assert_eq!(set.names(), ["console Stderr", "memory"]);
+    /// ```
     pub fn names(&self) -> Vec<&str> {
         self.queues.iter().map(|(name, _)| name.as_str()).collect()
     }
 
     /// The span processor that feeds these exporters, with no export-side stage (for
     /// embedding rizk's queues in a provider of one's own; `init` adds the stages).
+    ///
+    /// ```
+    /// use opentelemetry::trace::{Tracer, TracerProvider};
+    /// use opentelemetry_sdk::trace::SdkTracerProvider;
+    /// use rizk_core::config::ExportSettings;
+    /// use rizk_core::export::{ExporterSet, InMemoryExporter};
+    ///
+    /// let spans = InMemoryExporter::default();
+    /// let mut set = ExporterSet::new(ExportSettings::default());
+    /// set.add("memory", spans.clone());
+    /// let provider = SdkTracerProvider::builder().with_span_processor(set.into_processor()).build();
+    /// provider.tracer("doc").in_span("work", |_cx| {});
+    /// provider.force_flush().unwrap();
+    /// assert!(spans.find("work").is_some());
+    /// ```
     pub fn into_processor(self) -> ExportPipeline {
         ExportPipeline::start(self, Stages::default(), Vec::new(), Arc::default())
     }

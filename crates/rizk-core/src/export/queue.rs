@@ -45,6 +45,13 @@ pub struct QueueStats {
 }
 
 /// A copy of [`QueueStats`] at one moment.
+///
+/// ```
+/// use rizk_core::export::QueueSnapshot;
+///
+/// let s = QueueSnapshot { enqueued: 10, exported: 8, export_failed: 2, ..QueueSnapshot::default() };
+/// assert_eq!(s.lost(), 2);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueSnapshot {
     /// Spans accepted into the queue.
@@ -109,6 +116,12 @@ impl QueueSnapshot {
 
 impl QueueStats {
     /// Reads every counter.
+    ///
+    /// ```
+    /// use rizk_core::export::{QueueSnapshot, QueueStats};
+    ///
+    /// assert_eq!(QueueStats::default().snapshot(), QueueSnapshot::default());
+    /// ```
     pub fn snapshot(&self) -> QueueSnapshot {
         QueueSnapshot {
             enqueued: self.enqueued.load(Ordering::Relaxed),
@@ -159,6 +172,14 @@ pub struct QueueOptions {
 
 impl QueueOptions {
     /// An exporter that writes locally, in order, with no request size.
+    ///
+    /// ```
+    /// use rizk_core::export::QueueOptions;
+    ///
+    /// let options = QueueOptions::local();
+    /// assert!(!options.concurrent);
+    /// assert_eq!(options.max_request_bytes, None);
+    /// ```
     pub fn local() -> Self {
         QueueOptions {
             concurrent: false,
@@ -168,6 +189,14 @@ impl QueueOptions {
 
     /// An exporter that sends requests over the network, concurrently, each under
     /// `max_request_bytes`.
+    ///
+    /// ```
+    /// use rizk_core::export::QueueOptions;
+    ///
+    /// let options = QueueOptions::network(4 << 20);
+    /// assert!(options.concurrent);
+    /// assert_eq!(options.max_request_bytes, Some(4 << 20));
+    /// ```
     pub fn network(max_request_bytes: usize) -> Self {
         QueueOptions {
             concurrent: true,
@@ -255,6 +284,20 @@ fn read<E>(lock: &RwLock<E>) -> std::sync::RwLockReadGuard<'_, E> {
 }
 
 /// One exporter behind its own bounded queue and worker threads (`rizk-export-<name>`).
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// # let spans = rizk_core::export::InMemoryExporter::default();
+/// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+/// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+///
+/// // Every exporter given to the builder gets a queue; export_stats() reads their counters.
+/// rizk_core::get_tracer("doc").in_span("work", |_cx| {});
+/// rizk.flush().unwrap();
+/// let stats = rizk_core::export_stats();
+/// let (_, memory) = stats.iter().find(|(name, _)| name == "memory").unwrap();
+/// assert_eq!(memory.exported, 1);
+/// ```
 pub struct ExportQueue {
     shared: Arc<Shared>,
     exporter: Arc<dyn ExporterControl>,
@@ -320,6 +363,20 @@ impl ExportQueue {
     }
 
     /// The queue's counters.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// // The same counters, per exporter, through export_stats():
+    /// rizk_core::get_tracer("doc").in_span("work", |_cx| {});
+    /// rizk.flush().unwrap();
+    /// for (_exporter, stats) in rizk_core::export_stats() {
+    ///     assert_eq!((stats.enqueued, stats.lost()), (1, 0));
+    /// }
+    /// ```
     pub fn stats(&self) -> Arc<QueueStats> {
         self.shared.stats.clone()
     }
