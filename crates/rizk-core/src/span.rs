@@ -101,6 +101,20 @@ impl SpanMeta {
 }
 
 /// A started span of a macro-decorated function. Inert when tracing is disabled.
+///
+/// ```
+/// use rizk_core::semconv::EntityKind;
+/// use rizk_core::span::{EntitySpan, SpanMeta};
+/// # let spans = rizk_core::export::InMemoryExporter::default();
+/// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+/// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+///
+/// static META: SpanMeta = SpanMeta { kind: EntityKind::Tool, name: "lookup", span_name: "tool.lookup",
+///     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+/// EntitySpan::start(&META).run(|| 42, |_, _| {});
+/// rizk.flush().unwrap();
+/// assert!(spans.find("tool.lookup").is_some());
+/// ```
 #[must_use = "a span does nothing until run() or run_async() is called"]
 #[derive(Debug)]
 pub struct EntitySpan {
@@ -152,6 +166,18 @@ impl EntitySpan {
     ///
     /// When tracing is disabled this is one atomic load. When the span is not sampled nothing
     /// is formatted.
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    ///
+    /// static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "t", span_name: "task.t",
+    ///     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    /// // Before init the span is inert: nothing is recorded, the body still runs.
+    /// let span = EntitySpan::start(&META);
+    /// assert!(!span.wants_input());
+    /// assert_eq!(span.run(|| 1 + 1, |_, _| {}), 2);
+    /// ```
     #[inline]
     pub fn start(meta: &'static SpanMeta) -> EntitySpan {
         if !runtime::is_enabled() {
@@ -255,6 +281,17 @@ impl EntitySpan {
 
     /// Whether [`EntitySpan::record_input`] would record anything: the span is sampled, the
     /// content policy allows inputs and the macro did not turn capture off.
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// static META: SpanMeta = SpanMeta { kind: EntityKind::Tool, name: "t", span_name: "tool.t",
+    ///     organization_id: None, project_id: None, version: None, capture_input: false, capture_output: true };
+    /// assert!(!EntitySpan::start(&META).wants_input()); // capture_input is off
+    /// ```
     pub fn wants_input(&self) -> bool {
         self.active.as_ref().is_some_and(|a| a.capture_input)
     }
@@ -291,6 +328,24 @@ impl EntitySpan {
     /// Runs a synchronous body inside the span: the span is current while `body` runs, its
     /// outcome is recorded by `describe` (only for sampled spans), a panic marks the span as
     /// failed and keeps unwinding, and the span ends.
+    ///
+    /// ```
+    /// use rizk_core::probe::Captured;
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    /// # static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "double", span_name: "task.double",
+    /// #     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    ///
+    /// let n = EntitySpan::start(&META).run(|| 21 * 2, |n, outcome| {
+    ///     outcome.record_output(|| Captured::Json((*n).into()));
+    /// });
+    /// assert_eq!(n, 42);
+    /// rizk.flush().unwrap();
+    /// assert!(spans.find("task.double").is_some());
+    /// ```
     pub fn run<R>(
         self,
         body: impl FnOnce() -> R,
@@ -319,6 +374,22 @@ impl EntitySpan {
     /// Wraps an async body: the span is current during every poll, and is finished like
     /// [`EntitySpan::run`] when the future completes, or marked `rizk.cancelled` if it is dropped
     /// first.
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    /// # static META: SpanMeta = SpanMeta { kind: EntityKind::Agent, name: "planner", span_name: "agent.planner",
+    /// #     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    ///
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let plan = runtime.block_on(EntitySpan::start(&META).run_async(async { "plan" }, |_, _| {}));
+    /// assert_eq!(plan, "plan");
+    /// rizk.flush().unwrap();
+    /// assert!(spans.find("agent.planner").is_some());
+    /// ```
     pub fn run_async<F, D>(self, body: F, describe: D) -> Instrumented<F, D>
     where
         F: Future,
@@ -408,17 +479,55 @@ struct Entered<'a> {
 }
 
 /// Records how a call ended. Handed to the macro's `describe` closure, only for sampled spans.
+///
+/// ```
+/// use rizk_core::semconv::EntityKind;
+/// use rizk_core::span::{EntitySpan, SpanMeta};
+/// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+/// #     .ignore_environment().init().unwrap();
+/// # static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "t", span_name: "task.t",
+/// #     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+///
+/// EntitySpan::start(&META).run(|| (), |_, outcome| assert!(outcome.wants_output()));
+/// ```
 pub struct Outcome<'a> {
     active: &'a Active,
 }
 
 impl Outcome<'_> {
     /// Whether [`Outcome::record_output`] would record anything.
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "t", span_name: "task.t",
+    ///     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: false };
+    /// EntitySpan::start(&META).run(|| (), |_, outcome| assert!(!outcome.wants_output()));
+    /// ```
     pub fn wants_output(&self) -> bool {
         self.active.capture_output
     }
 
     /// Records the return value as `output.value` (when the policy allows).
+    ///
+    /// ```
+    /// use rizk_core::probe::Captured;
+    /// use rizk_core::semconv::{EntityKind, OUTPUT_VALUE};
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    /// # static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "t", span_name: "task.t",
+    /// #     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    ///
+    /// EntitySpan::start(&META).run(|| 7, |n, outcome| outcome.record_output(|| Captured::Json((*n).into())));
+    /// rizk.flush().unwrap();
+    /// let span = spans.find("task.t").unwrap();
+    /// assert!(span.attributes.iter().any(|kv| kv.key.as_str() == OUTPUT_VALUE && kv.value.as_str() == "7"));
+    /// ```
     pub fn record_output(&mut self, captured: impl FnOnce() -> Captured) {
         if !self.active.capture_output {
             return;
@@ -431,6 +540,24 @@ impl Outcome<'_> {
     }
 
     /// Marks the span as failed: status ERROR and an `exception` event with type and message.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Status;
+    /// use rizk_core::probe::CapturedError;
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    /// # static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "t", span_name: "task.t",
+    /// #     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    ///
+    /// EntitySpan::start(&META).run(|| (), |_, outcome| {
+    ///     outcome.record_error(CapturedError { type_name: "Timeout", message: "took too long".into() });
+    /// });
+    /// rizk.flush().unwrap();
+    /// assert!(matches!(spans.find("task.t").unwrap().status, Status::Error { .. }));
+    /// ```
     pub fn record_error(&mut self, error: CapturedError) {
         self.active.record_error(error);
     }
@@ -507,6 +634,17 @@ pub(crate) fn record_exception(cx: &Context, type_name: &str, message: Option<St
 
 pin_project_lite::pin_project! {
     /// The future returned by [`EntitySpan::run_async`].
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, Instrumented, SpanMeta};
+    ///
+    /// static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "t", span_name: "task.t",
+    ///     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    /// let fut: Instrumented<_, _> = EntitySpan::start(&META).run_async(async { 5 }, |_: &i32, _| {});
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(runtime.block_on(fut), 5);
+    /// ```
     pub struct Instrumented<F, D> {
         #[pin]
         inner: F,
