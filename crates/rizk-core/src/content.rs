@@ -55,6 +55,15 @@ pub trait SpanTransform: Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// The kinds of content a span can carry; the policy treats each on its own.
+///
+/// ```
+/// use rizk_core::content::{ContentKind, ContentPolicy};
+///
+/// let no_prompts = ContentPolicy { trace_llm_inputs: Some(false), ..ContentPolicy::default() };
+/// assert!(!no_prompts.allows(ContentKind::LlmInput));
+/// assert!(!no_prompts.allows(ContentKind::Conversation)); // it holds prompts
+/// assert!(no_prompts.allows(ContentKind::FunctionOutput));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ContentKind {
     /// What the user sent: the inputs of a `#[workflow]`, user messages to a model.
@@ -187,6 +196,13 @@ pub const CONTENT_FIELDS_KEY: &str = "rizk.content.fields";
 pub const CONTENT_EVENT_NAME_KEY: &str = "rizk.content.event_name";
 
 /// What happens to one piece of content.
+///
+/// ```
+/// use rizk_core::content::{ContentKind, ContentPolicy, Treatment};
+///
+/// let policy = ContentPolicy { content_redaction_enabled: false, ..ContentPolicy::default() };
+/// assert_eq!(policy.treatment(ContentKind::LlmOutput), Treatment::Record);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Treatment {
     /// Recorded as it is.
@@ -201,6 +217,13 @@ pub enum Treatment {
 
 impl Treatment {
     /// Whether the content has to be captured at all (formatted on the traced thread).
+    ///
+    /// ```
+    /// use rizk_core::content::Treatment;
+    ///
+    /// assert!(Treatment::Hash.captures());
+    /// assert!(!Treatment::Omit.captures());
+    /// ```
     pub fn captures(self) -> bool {
         self != Treatment::Omit
     }
@@ -259,6 +282,16 @@ impl Default for ContentPolicy {
 impl ContentPolicy {
     /// The policy a configuration describes; `redactor_installed` decides the default of
     /// `content_redaction_enabled`.
+    ///
+    /// ```
+    /// use rizk_core::content::ContentPolicy;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_content(false).build_config().unwrap();
+    /// let policy = ContentPolicy::from_config(&config, true);
+    /// assert!(!policy.trace_content);
+    /// assert!(policy.content_redaction_enabled); // a redactor is installed
+    /// ```
     pub fn from_config(config: &crate::config::Config, redactor_installed: bool) -> Self {
         let c = &config.content;
         ContentPolicy {
@@ -277,6 +310,14 @@ impl ContentPolicy {
     }
 
     /// Whether content of `kind` may be recorded (before hashing and redaction are considered).
+    ///
+    /// ```
+    /// use rizk_core::content::{ContentKind, ContentPolicy};
+    ///
+    /// let policy = ContentPolicy { trace_content: false, trace_llm_outputs: Some(true), ..ContentPolicy::default() };
+    /// assert!(policy.allows(ContentKind::LlmOutput));
+    /// assert!(!policy.allows(ContentKind::FunctionInput));
+    /// ```
     pub fn allows(&self, kind: ContentKind) -> bool {
         if self.trace_metadata_only {
             return false;
@@ -315,6 +356,14 @@ impl ContentPolicy {
     }
 
     /// What happens to content of `kind`: the one function the flags combine in.
+    ///
+    /// ```
+    /// use rizk_core::content::{ContentKind, ContentPolicy, Treatment};
+    ///
+    /// let policy = ContentPolicy { trace_content: false, trace_content_hashes: true, ..ContentPolicy::default() };
+    /// assert_eq!(policy.treatment(ContentKind::UserInput), Treatment::Hash);
+    /// assert_eq!(ContentPolicy::default().treatment(ContentKind::UserInput), Treatment::Redact);
+    /// ```
     pub fn treatment(&self, kind: ContentKind) -> Treatment {
         match (
             self.allows(kind),

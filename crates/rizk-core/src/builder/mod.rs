@@ -412,6 +412,30 @@ impl RizkBuilder {
 
     /// Installs the tail-sampling stage (the facade does this when `rizk-sampling` is compiled
     /// in); without one, `intelligent_sampling` is refused at init.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # use std::time::Instant;
+    /// # use opentelemetry_sdk::trace::SpanData;
+    /// use rizk_core::config::IntelligentSampling;
+    /// use rizk_core::export::{ExportStage, StageFactory};
+    /// use rizk_core::sampling::SamplingPolicy;
+    ///
+    /// # struct KeepAll;
+    /// # impl ExportStage for KeepAll {
+    /// #     fn process(&mut self, batch: Vec<SpanData>, _now: Instant) -> Vec<SpanData> { batch }
+    /// #     fn tick(&mut self, _now: Instant) -> Vec<SpanData> { Vec::new() }
+    /// #     fn drain(&mut self) -> Vec<SpanData> { Vec::new() }
+    /// # }
+    /// fn keep_all(_policy: SamplingPolicy) -> StageFactory {
+    ///     Arc::new(|_stats| Box::new(KeepAll))
+    /// }
+    /// let builder = || rizk_core::RizkBuilder::new().app_name("svc").console_exporter(false)
+    ///     .ignore_environment().intelligent_sampling(IntelligentSampling::default());
+    /// assert!(builder().init().is_err()); // refused without a stage
+    /// let rizk = builder().tail_sampling_stage(keep_all).init().unwrap();
+    /// rizk.shutdown();
+    /// ```
     pub fn tail_sampling_stage(mut self, maker: TailStageMaker) -> Self {
         self.plugins.tail_stage = Some(maker);
         self

@@ -15,6 +15,16 @@ use crate::config::{HeadSampling, IntelligentSampling};
 
 /// The tail-sampling policy in force, for export stages: read it on every decision, since
 /// `update_config` may change it at any time.
+///
+/// ```
+/// use rizk_core::config::IntelligentSampling;
+/// use rizk_core::sampling::SamplingPolicy;
+///
+/// let policy = SamplingPolicy::fixed(Some(IntelligentSampling::default()), 0.2);
+/// let tail = policy.tail().unwrap();
+/// assert_eq!(tail.default_rate, 0.2); // no default_rate of its own: trace_sampling_rate
+/// assert_eq!(tail.policy.error_sampling_rate, 1.0);
+/// ```
 #[derive(Debug, Clone)]
 pub struct TailPolicy {
     /// The configured policy.
@@ -46,6 +56,15 @@ impl std::fmt::Debug for SamplingPolicy {
 
 impl SamplingPolicy {
     /// The tail policy now, or `None` when intelligent sampling is off.
+    ///
+    /// ```
+    /// use rizk_core::config::IntelligentSampling;
+    /// use rizk_core::sampling::SamplingPolicy;
+    ///
+    /// assert!(SamplingPolicy::fixed(None, 1.0).tail().is_none());
+    /// let policy = IntelligentSampling { default_rate: Some(0.05), ..IntelligentSampling::default() };
+    /// assert_eq!(SamplingPolicy::fixed(Some(policy), 1.0).tail().unwrap().default_rate, 0.05);
+    /// ```
     pub fn tail(&self) -> Option<TailPolicy> {
         let state = self.state.load();
         state.tail.as_ref().map(|policy| TailPolicy {
@@ -55,6 +74,14 @@ impl SamplingPolicy {
     }
 
     /// A policy fixed at `tail`, for testing stages without a pipeline.
+    ///
+    /// ```
+    /// use rizk_core::config::IntelligentSampling;
+    /// use rizk_core::sampling::SamplingPolicy;
+    ///
+    /// let policy = SamplingPolicy::fixed(Some(IntelligentSampling::default()), 0.5);
+    /// assert!(policy.tail().is_some());
+    /// ```
     pub fn fixed(tail: Option<IntelligentSampling>, base_rate: f64) -> Self {
         SamplingPolicy {
             state: Arc::new(ArcSwap::from_pointee(HeadState {
@@ -72,4 +99,21 @@ impl SamplingPolicy {
 
 /// Builds the tail-sampling stage from the live policy; `rizk-sampling` provides it and the
 /// facade installs it.
+///
+/// ```
+/// use std::sync::Arc;
+/// # use std::time::Instant;
+/// # use opentelemetry_sdk::trace::SpanData;
+/// use rizk_core::export::{ExportStage, StageFactory};
+/// use rizk_core::sampling::{SamplingPolicy, TailStageMaker};
+///
+/// # struct KeepAll;
+/// # impl ExportStage for KeepAll {
+/// #     fn process(&mut self, batch: Vec<SpanData>, _now: Instant) -> Vec<SpanData> { batch }
+/// #     fn tick(&mut self, _now: Instant) -> Vec<SpanData> { Vec::new() }
+/// #     fn drain(&mut self) -> Vec<SpanData> { Vec::new() }
+/// # }
+/// let maker: TailStageMaker = |_policy: SamplingPolicy| -> StageFactory { Arc::new(|_stats| Box::new(KeepAll)) };
+/// let builder = rizk_core::RizkBuilder::new().app_name("svc").tail_sampling_stage(maker);
+/// ```
 pub type TailStageMaker = fn(SamplingPolicy) -> crate::export::StageFactory;

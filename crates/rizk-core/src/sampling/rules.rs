@@ -39,6 +39,15 @@ pub trait CustomSampler: Send + Sync + 'static {
 }
 
 /// What a [`CustomSampler`] knows about the span being started.
+///
+/// ```
+/// use opentelemetry::trace::TraceId;
+/// use rizk_core::sampling::SamplingContext;
+///
+/// let cx = SamplingContext { trace_id: TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(), remote_parent: None };
+/// assert!(cx.remote_parent.is_none());
+/// assert!(cx.trace_id_ratio(1.0));
+/// ```
 #[derive(Debug)]
 pub struct SamplingContext<'a> {
     /// The trace id of the new span.
@@ -50,12 +59,31 @@ pub struct SamplingContext<'a> {
 impl SamplingContext<'_> {
     /// `true` for a fraction `rate` of trace ids, the same answer in every service that uses
     /// trace-id ratio sampling: use it instead of a random number so traces stay whole.
+    ///
+    /// ```
+    /// use opentelemetry::trace::TraceId;
+    /// use rizk_core::sampling::SamplingContext;
+    ///
+    /// let cx = SamplingContext { trace_id: TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(), remote_parent: None };
+    /// assert!(cx.trace_id_ratio(0.7));
+    /// assert!(!cx.trace_id_ratio(0.5));
+    /// ```
     pub fn trace_id_ratio(&self, rate: f64) -> bool {
         trace_id_ratio(self.trace_id, rate)
     }
 }
 
 /// The OpenTelemetry trace-id ratio rule: the low 63 bits of the trace id against the rate.
+///
+/// ```
+/// use opentelemetry::trace::TraceId;
+/// use rizk_core::sampling::trace_id_ratio;
+///
+/// let id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+/// assert!(trace_id_ratio(id, 1.0) && !trace_id_ratio(id, 0.0));
+/// assert_eq!(trace_id_ratio(id, 0.7), trace_id_ratio(id, 0.7)); // the same answer every time
+/// assert!(!trace_id_ratio(id, 0.5));
+/// ```
 pub fn trace_id_ratio(trace_id: TraceId, rate: f64) -> bool {
     if rate >= 1.0 {
         return true;
