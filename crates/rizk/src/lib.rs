@@ -110,6 +110,15 @@ pub use rizk_rig as rig;
 pub use rizk_tracing as tracing_bridge;
 
 /// `Result` with [`RizkError`].
+///
+/// ```
+/// fn start() -> rizk::Result<rizk::RizkHandle> {
+///     rizk::Rizk::builder().app_name("svc").console_exporter(false).ignore_environment().init()
+/// }
+/// let rizk = start()?;
+/// assert!(rizk.config().enabled);
+/// # Ok::<(), rizk::RizkError>(())
+/// ```
 pub type Result<T, E = RizkError> = std::result::Result<T, E>;
 
 /// The entry point: `Rizk::init("app")` or `Rizk::builder()...init()`.

@@ -22,6 +22,15 @@ use opentelemetry_sdk::trace::SpanData;
 use crate::{InMemoryExporter, Rizk, RizkBuilder, RizkHandle};
 
 /// The pipeline of a test binary: its handle and the spans it exported.
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+///
+/// let h = rizk::testing::install_harness("my-tests", |builder| builder);
+/// rizk::get_tracer("test").in_span("checkout", |_cx| {});
+/// h.handle.flush().unwrap();
+/// assert!(h.spans.find("checkout").is_some());
+/// ```
 #[derive(Debug)]
 pub struct Harness {
     /// The running pipeline (flush it before reading spans).
@@ -35,6 +44,15 @@ static HARNESS: OnceLock<Harness> = OnceLock::new();
 /// Installs rizk once for this process (a test binary) with the console off, the environment
 /// ignored and an in-memory exporter, `configure` applied to `Rizk::builder()`; later calls
 /// return the same harness and ignore their arguments.
+///
+/// ```
+/// use rizk::testing::install_harness;
+///
+/// let h = install_harness("my-tests", |builder| builder.trace_content(false));
+/// assert!(rizk::get_trace_config().enabled);
+/// // A second call (another test of the same binary) gets the same pipeline.
+/// assert!(std::ptr::eq(h, install_harness("ignored", |builder| builder)));
+/// ```
 ///
 /// # Panics
 ///
@@ -60,6 +78,17 @@ pub fn install_harness(
 impl Harness {
     /// Flushes, then returns every span of the trace that has a span named `name`.
     ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    ///
+    /// let h = rizk::testing::install_harness("my-tests", |builder| builder);
+    /// let tracer = rizk::get_tracer("test");
+    /// tracer.in_span("order", |_cx| tracer.in_span("payment", |_cx| {}));
+    /// let spans = h.trace_of("payment");
+    /// assert_eq!(spans.len(), 2); // the whole trace, "order" first
+    /// assert_eq!(spans[0].name, "order");
+    /// ```
+    ///
     /// # Panics
     ///
     /// When no span has that name (the message lists the names there are).
@@ -73,12 +102,30 @@ impl Harness {
     }
 
     /// Flushes, then returns the spans of one trace.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    ///
+    /// let h = rizk::testing::install_harness("my-tests", |builder| builder);
+    /// let trace_id = rizk::get_tracer("test")
+    ///     .in_span("order", |_cx| rizk::current_span().span_context().trace_id());
+    /// assert_eq!(h.trace(trace_id)[0].name, "order");
+    /// ```
     pub fn trace(&self, trace_id: TraceId) -> Vec<SpanData> {
         self.flush();
         self.spans.trace(trace_id)
     }
 
     /// The names of every span exported so far.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    ///
+    /// let h = rizk::testing::install_harness("my-tests", |builder| builder);
+    /// rizk::get_tracer("test").in_span("order", |_cx| {});
+    /// h.trace_of("order"); // flushes
+    /// assert!(h.names().contains(&"order".to_owned()));
+    /// ```
     pub fn names(&self) -> Vec<String> {
         self.spans
             .spans()
@@ -96,6 +143,16 @@ impl Harness {
 
 /// The span named `name`.
 ///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use rizk::testing::{install_harness, is_root, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// rizk::get_tracer("test").in_span("order", |_cx| {});
+/// let spans = h.trace_of("order");
+/// assert!(is_root(span(&spans, "order")));
+/// ```
+///
 /// # Panics
 ///
 /// When there is none (the message lists the names there are).
@@ -109,6 +166,19 @@ pub fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
 }
 
 /// The value of attribute `key`.
+///
+/// ```
+/// use opentelemetry::Value;
+/// use opentelemetry::trace::Tracer;
+/// use rizk::testing::{attr, install_harness, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// rizk::get_tracer("test").in_span("order", |_cx| {
+///     rizk::current_span().set_attribute(rizk::KeyValue::new("order.express", true));
+/// });
+/// let spans = h.trace_of("order");
+/// assert_eq!(attr(span(&spans, "order"), "order.express"), Some(Value::Bool(true)));
+/// ```
 pub fn attr(span: &SpanData, key: &str) -> Option<Value> {
     span.attributes
         .iter()
@@ -117,11 +187,35 @@ pub fn attr(span: &SpanData, key: &str) -> Option<Value> {
 }
 
 /// The value of attribute `key` as text.
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use rizk::testing::{attr_str, install_harness, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// rizk::get_tracer("test").in_span("order", |_cx| {
+///     rizk::current_span().set_attribute(rizk::KeyValue::new("order.currency", "EUR"));
+/// });
+/// let spans = h.trace_of("order");
+/// assert_eq!(attr_str(span(&spans, "order"), "order.currency").as_deref(), Some("EUR"));
+/// ```
 pub fn attr_str(span: &SpanData, key: &str) -> Option<String> {
     attr(span, key).map(|v| v.as_str().into_owned())
 }
 
 /// The value of integer attribute `key`.
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use rizk::testing::{attr_i64, install_harness, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// rizk::get_tracer("test").in_span("order", |_cx| {
+///     rizk::current_span().set_attribute(rizk::KeyValue::new("order.items", 3));
+/// });
+/// let spans = h.trace_of("order");
+/// assert_eq!(attr_i64(span(&spans, "order"), "order.items"), Some(3));
+/// ```
 ///
 /// # Panics
 ///
@@ -135,6 +229,18 @@ pub fn attr_i64(span: &SpanData, key: &str) -> Option<i64> {
 
 /// The value of floating-point attribute `key`.
 ///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use rizk::testing::{attr_f64, install_harness, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// rizk::get_tracer("test").in_span("order", |_cx| {
+///     rizk::current_span().set_attribute(rizk::KeyValue::new("order.total", 12.5));
+/// });
+/// let spans = h.trace_of("order");
+/// assert_eq!(attr_f64(span(&spans, "order"), "order.total"), Some(12.5));
+/// ```
+///
 /// # Panics
 ///
 /// When the attribute is there but not a double.
@@ -146,6 +252,20 @@ pub fn attr_f64(span: &SpanData, key: &str) -> Option<f64> {
 }
 
 /// The value of string-array attribute `key`.
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use opentelemetry::{Array, Value};
+/// use rizk::testing::{attr_strings, install_harness, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// rizk::get_tracer("test").in_span("order", |_cx| {
+///     let tags = Value::Array(Array::String(vec!["gift".into(), "express".into()]));
+///     rizk::current_span().set_attribute(rizk::KeyValue::new("order.tags", tags));
+/// });
+/// let spans = h.trace_of("order");
+/// assert_eq!(attr_strings(span(&spans, "order"), "order.tags").unwrap(), ["gift", "express"]);
+/// ```
 ///
 /// # Panics
 ///
@@ -194,12 +314,34 @@ pub fn assert_chat_span(span: &SpanData, provider: &str, model: &str) {
 }
 
 /// Whether `child`'s parent is `parent`, in the same trace.
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use rizk::testing::{install_harness, is_child_of, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// let tracer = rizk::get_tracer("test");
+/// tracer.in_span("order", |_cx| tracer.in_span("payment", |_cx| {}));
+/// let spans = h.trace_of("order");
+/// assert!(is_child_of(span(&spans, "payment"), span(&spans, "order")));
+/// ```
 pub fn is_child_of(child: &SpanData, parent: &SpanData) -> bool {
     child.parent_span_id == parent.span_context.span_id()
         && child.span_context.trace_id() == parent.span_context.trace_id()
 }
 
 /// Whether `span` has no parent.
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use rizk::testing::{install_harness, is_root, span};
+///
+/// let h = install_harness("my-tests", |builder| builder);
+/// let tracer = rizk::get_tracer("test");
+/// tracer.in_span("order", |_cx| tracer.in_span("payment", |_cx| {}));
+/// let spans = h.trace_of("order");
+/// assert!(is_root(span(&spans, "order")) && !is_root(span(&spans, "payment")));
+/// ```
 pub fn is_root(span: &SpanData) -> bool {
     span.parent_span_id == SpanId::INVALID
 }
