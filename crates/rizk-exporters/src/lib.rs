@@ -67,14 +67,47 @@ pub use settings::{DatadogSettings, OtlpSettings, USER_AGENT, ZipkinSettings};
 pub use zipkin::{ZipkinExporter, zipkin_exporter};
 
 /// Where Zipkin receives spans when `zipkin_endpoint` is not set.
+///
+/// ```
+/// use rizk_core::RizkBuilder;
+/// use rizk_core::config::TraceExporter;
+/// use rizk_exporters::DEFAULT_ZIPKIN_ENDPOINT;
+///
+/// let config = RizkBuilder::new().app_name("svc").trace_exporter(TraceExporter::Zipkin)
+///     .ignore_environment().build_config().unwrap();
+/// let plan = rizk_exporters::plan(&config).unwrap();
+/// assert!(plan[0].description().contains(DEFAULT_ZIPKIN_ENDPOINT));
+/// ```
 pub const DEFAULT_ZIPKIN_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
 /// Where the Datadog Agent listens when `datadog_agent_endpoint` is not set (core's, which
 /// also reads `DD_AGENT_HOST` / `DD_TRACE_AGENT_PORT`).
 pub use rizk_core::config::DEFAULT_DATADOG_AGENT;
 /// The OTLP/HTTP endpoint used when `trace_exporter` selects OTLP but no endpoint is set (the
 /// OpenTelemetry default).
+///
+/// ```
+/// use rizk_core::RizkBuilder;
+/// use rizk_core::config::TraceExporter;
+/// use rizk_exporters::DEFAULT_OTLP_HTTP_ENDPOINT;
+///
+/// let config = RizkBuilder::new().app_name("svc").trace_exporter(TraceExporter::Otlp)
+///     .ignore_environment().build_config().unwrap();
+/// let plan = rizk_exporters::plan(&config).unwrap();
+/// assert!(plan[0].otlp_settings().unwrap().url.as_str().starts_with(DEFAULT_OTLP_HTTP_ENDPOINT));
+/// ```
 pub const DEFAULT_OTLP_HTTP_ENDPOINT: &str = "http://localhost:4318";
 /// The OTLP/gRPC endpoint used when gRPC is selected but no endpoint is set.
+///
+/// ```
+/// use rizk_core::RizkBuilder;
+/// use rizk_core::config::{OtlpProtocol, TraceExporter};
+/// use rizk_exporters::DEFAULT_OTLP_GRPC_ENDPOINT;
+///
+/// let config = RizkBuilder::new().app_name("svc").trace_exporter(TraceExporter::Otlp)
+///     .otlp_protocol(OtlpProtocol::Grpc).ignore_environment().build_config().unwrap();
+/// let plan = rizk_exporters::plan(&config).unwrap();
+/// assert!(plan[0].otlp_settings().unwrap().url.as_str().starts_with(DEFAULT_OTLP_GRPC_ENDPOINT));
+/// ```
 pub const DEFAULT_OTLP_GRPC_ENDPOINT: &str = "http://localhost:4317";
 
 /// One destination [`install`] adds: what it is and how it is reached.
@@ -111,6 +144,16 @@ enum Target {
 
 impl Destination {
     /// `rizk-dashboard`, `otlp`, `jaeger`, `zipkin`, `datadog` or `console`.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let config = RizkBuilder::new().app_name("svc").trace_exporter(TraceExporter::Datadog)
+    ///     .ignore_environment().build_config().unwrap();
+    /// let plan = rizk_exporters::plan(&config).unwrap();
+    /// assert_eq!(plan[0].kind(), "datadog");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match &self.target {
             Target::Otlp { name, .. } => name,
@@ -122,11 +165,28 @@ impl Destination {
 
     /// What `get_trace_config()` shows: the kind, the URL and how it is reached (secrets
     /// masked).
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .api_key("rk_live_key").build_config().unwrap();
+    /// let plan = rizk_exporters::plan(&config).unwrap();
+    /// assert!(plan[0].description().starts_with("rizk-dashboard "));
+    /// assert!(!plan[0].description().contains("rk_live_key")); // the key is masked
+    /// ```
     pub fn description(&self) -> &str {
         &self.description
     }
 
     /// The OTLP settings, for OTLP destinations (the dashboard, `otlp`, `jaeger`).
+    ///
+    /// ```
+    /// use rizk_core::config::OtlpProtocol;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .opentelemetry_endpoint("http://collector:4317").build_config().unwrap();
+    /// let plan = rizk_exporters::plan(&config).unwrap();
+    /// assert_eq!(plan[0].otlp_settings().unwrap().protocol, OtlpProtocol::Grpc);
+    /// ```
     pub fn otlp_settings(&self) -> Option<&OtlpSettings> {
         match &self.target {
             Target::Otlp { settings, .. } => Some(settings),
@@ -165,6 +225,20 @@ impl Destination {
     /// Builds the exporter and adds it to `set`, behind a queue of its own. Refuses, with the
     /// feature to enable, a destination this build has no exporter for
     /// ([`Destination::required_feature`]).
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::TraceExporter;
+    /// use rizk_core::export::ExporterSet;
+    ///
+    /// let config = RizkBuilder::new().app_name("svc").trace_exporter(TraceExporter::Zipkin)
+    ///     .ignore_environment().build_config().unwrap();
+    /// let mut set = ExporterSet::new(config.export.clone());
+    /// for destination in rizk_exporters::plan(&config).unwrap() {
+    ///     destination.add_to(&mut set).unwrap(); // builds the exporter; sends nothing yet
+    /// }
+    /// assert!(set.names()[0].starts_with("zipkin "));
+    /// ```
     pub fn add_to(&self, set: &mut ExporterSet) -> Result<()> {
         if !self.required_feature().1 {
             return Err(self.missing_feature());
@@ -278,6 +352,14 @@ fn parse_const(url: &str) -> Url {
 ///   `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; the console is core's default otherwise.
 /// - `trace_exporter` set: exactly those (`console` is added here unless core already shows
 ///   it).
+///
+/// ```
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+///     .opentelemetry_endpoint("http://collector:4318").api_key("rk_live_key")
+///     .build_config().unwrap();
+/// let kinds: Vec<_> = rizk_exporters::plan(&config).unwrap().iter().map(|d| d.kind()).collect();
+/// assert_eq!(kinds, ["rizk-dashboard", "otlp"]);
+/// ```
 pub fn plan(config: &Config) -> Result<Vec<Destination>> {
     let options = &config.exporters;
     let timeout = options.otlp_timeout.value;

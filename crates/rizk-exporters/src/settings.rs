@@ -10,6 +10,10 @@ use rizk_core::config::{DEFAULT_OTLP_TIMEOUT, OtlpCompression, OtlpProtocol};
 use url::Url;
 
 /// The `User-Agent` of every request rizk sends.
+///
+/// ```
+/// assert!(rizk_exporters::USER_AGENT.starts_with("rizk-rs/"));
+/// ```
 pub const USER_AGENT: &str = concat!("rizk-rs/", env!("CARGO_PKG_VERSION"));
 
 /// Everything an OTLP exporter needs.
@@ -53,6 +57,16 @@ impl OtlpSettings {
     /// Settings for a base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT` means it: the protocol
     /// follows the port when `protocol` is `None` (4317: gRPC, else HTTP/protobuf), and for
     /// HTTP `/v1/traces` is appended unless the path already ends with it.
+    ///
+    /// ```
+    /// use rizk_core::config::OtlpProtocol;
+    /// use rizk_exporters::OtlpSettings;
+    ///
+    /// let url = url::Url::parse("http://collector:4318").unwrap();
+    /// let grpc = OtlpSettings::new(&url, Some(OtlpProtocol::Grpc)); // the protocol wins over the port
+    /// assert_eq!(grpc.protocol, OtlpProtocol::Grpc);
+    /// assert_eq!(grpc.url.path(), "/"); // no /v1/traces for gRPC
+    /// ```
     pub fn new(endpoint: &Url, protocol: Option<OtlpProtocol>) -> Self {
         let protocol = protocol.unwrap_or_else(|| OtlpProtocol::default_for_port(endpoint.port()));
         let url = match protocol {
@@ -110,6 +124,14 @@ impl OtlpSettings {
     }
 
     /// One line for `get_trace_config()`: protocol, compression, timeout, header names.
+    ///
+    /// ```
+    /// use rizk_exporters::OtlpSettings;
+    ///
+    /// let mut s = OtlpSettings::new(&url::Url::parse("http://collector:4318").unwrap(), None);
+    /// s.headers.push(("api-key".into(), "nr-license-key".into()));
+    /// assert_eq!(s.summary(), "http/protobuf, timeout 10s, headers api-key");
+    /// ```
     pub fn summary(&self) -> String {
         let mut parts = vec![self.protocol.to_string()];
         if self.compression != OtlpCompression::None {
@@ -157,6 +179,14 @@ pub struct ZipkinSettings {
 
 impl ZipkinSettings {
     /// Settings for `endpoint` (a URL without a path gets `/api/v2/spans`).
+    ///
+    /// ```
+    /// use rizk_exporters::ZipkinSettings;
+    ///
+    /// let s = ZipkinSettings::new(&url::Url::parse("http://zipkin:9411/custom/spans").unwrap(), "shop");
+    /// assert_eq!(s.endpoint.path(), "/custom/spans"); // a path is kept
+    /// assert_eq!(s.service_name, "shop");
+    /// ```
     pub fn new(endpoint: &Url, service_name: impl Into<String>) -> Self {
         let mut endpoint = endpoint.clone();
         if endpoint.path().is_empty() || endpoint.path() == "/" {
@@ -206,6 +236,13 @@ impl fmt::Debug for DatadogSettings {
 
 impl DatadogSettings {
     /// Settings for the agent at `agent_endpoint`.
+    ///
+    /// ```
+    /// use rizk_exporters::DatadogSettings;
+    ///
+    /// let s = DatadogSettings::new(&url::Url::parse("http://localhost:8126").unwrap(), "shop");
+    /// assert_eq!((s.service.as_str(), s.env.as_deref()), ("shop", None));
+    /// ```
     pub fn new(agent_endpoint: &Url, service: impl Into<String>) -> Self {
         DatadogSettings {
             agent_endpoint: agent_endpoint.clone(),
@@ -217,6 +254,13 @@ impl DatadogSettings {
     }
 
     /// Where the traces are sent: `<agent>/v0.5/traces`.
+    ///
+    /// ```
+    /// use rizk_exporters::DatadogSettings;
+    ///
+    /// let s = DatadogSettings::new(&url::Url::parse("http://proxy:8080/datadog/").unwrap(), "shop");
+    /// assert_eq!(s.traces_url().as_str(), "http://proxy:8080/datadog/v0.5/traces");
+    /// ```
     pub fn traces_url(&self) -> Url {
         let mut url = self.agent_endpoint.clone();
         let base = url.path().trim_end_matches('/').to_owned();
