@@ -1,6 +1,6 @@
 //! Exporters of [rizk](https://docs.rs/rizk), each behind its own feature.
 //!
-//! [`install`] is the [`rizk_core::install::ExporterFactory`] the facade plugs into core: it adds
+//! [`add_configured`] is the [`rizk_core::install::ExporterFactory`] the facade plugs into core: it adds
 //! an exporter for every destination the configuration names and refuses any it cannot serve,
 //! so that no option is silently ignored. [`plan`] says what it would add, without building
 //! anything.
@@ -110,7 +110,7 @@ pub const DEFAULT_OTLP_HTTP_ENDPOINT: &str = "http://localhost:4318";
 /// ```
 pub const DEFAULT_OTLP_GRPC_ENDPOINT: &str = "http://localhost:4317";
 
-/// One destination [`install`] adds: what it is and how it is reached.
+/// One destination [`add_configured`] adds: what it is and how it is reached.
 ///
 /// ```
 /// use rizk_core::RizkBuilder;
@@ -343,7 +343,7 @@ fn parse_const(url: &str) -> Url {
     Url::parse(url).expect("a default endpoint constant is a valid URL")
 }
 
-/// The destinations `config` selects, in the order [`install`] adds them, with every check
+/// The destinations `config` selects, in the order [`add_configured`] adds them, with every check
 /// that needs several options at once. Builds nothing and opens no connection.
 ///
 /// - `api_key` set: the Rizk dashboard (OTLP/HTTP to `dashboard_url` + `/v1/traces`,
