@@ -10,6 +10,20 @@ use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
 
 /// Attribute keys written by [`ResourceUsage`].
+///
+/// ```
+/// use opentelemetry::trace::Tracer;
+/// use rizk_core::resource::{ResourceUsage, keys};
+/// # let spans = rizk_core::export::InMemoryExporter::default();
+/// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+/// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+///
+/// rizk_core::get_tracer("doc").in_span("work", |_cx| drop(ResourceUsage::start()));
+/// rizk.flush().unwrap();
+/// let span = spans.find("work").unwrap();
+/// let has = |key: &str| span.attributes.iter().any(|kv| kv.key.as_str() == key);
+/// assert!(has(keys::RSS_BYTES) || has(keys::UNAVAILABLE)); // Linux, or the reason why not
+/// ```
 pub mod keys {
     /// Resident memory at the end of the call, in bytes.
     pub const RSS_BYTES: &str = "rizk.resource.memory.rss_bytes";
@@ -94,6 +108,22 @@ pub struct ResourceUsage {
 
 impl ResourceUsage {
     /// Takes the starting figures, if the current span is recording.
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// use rizk_core::ResourceUsage;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("import", |_cx| {
+    ///     let _usage = ResourceUsage::start(); // recorded on "import" when dropped
+    ///     let _data: Vec<u8> = vec![1; 1 << 20];
+    /// });
+    /// rizk.flush().unwrap();
+    /// let span = spans.find("import").unwrap();
+    /// assert!(span.attributes.iter().any(|kv| kv.key.as_str().starts_with("rizk.resource.")));
+    /// ```
     pub fn start() -> ResourceUsage {
         let recording = Context::map_current(|cx| cx.span().is_recording());
         ResourceUsage {

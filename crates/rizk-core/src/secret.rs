@@ -20,11 +20,27 @@ pub struct Secret(String);
 
 impl Secret {
     /// Wraps a secret value.
+    ///
+    /// ```
+    /// use rizk_core::Secret;
+    ///
+    /// let key = Secret::new(String::from("from-a-vault"));
+    /// assert_eq!(key, Secret::from("from-a-vault"));
+    /// assert_eq!(format!("{key:?}"), "Secret(\"***\")");
+    /// ```
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
 
     /// The secret itself: call this only where the value is sent to its destination.
+    ///
+    /// ```
+    /// use rizk_core::Secret;
+    ///
+    /// let header = Secret::new("Bearer token");
+    /// let sent = format!("authorization: {}", header.expose()); // where the request is built
+    /// assert!(sent.starts_with("authorization: Bearer"));
+    /// ```
     pub fn expose(&self) -> &str {
         &self.0
     }

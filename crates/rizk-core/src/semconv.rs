@@ -4,6 +4,24 @@
 //! that real backends read: OpenInference for Arize Phoenix (`openinference.span.kind`,
 //! `input.value`) and the OpenTelemetry GenAI conventions for Datadog, Langfuse and Grafana
 //! (`gen_ai.*`). [`MAPPING`] is the table `docs/semantic-conventions.md` is checked against.
+//!
+//! ```
+//! use rizk_core::semconv::{ENTITY_NAME, EntityKind, SPAN_KIND};
+//! use rizk_core::span::{EntitySpan, SpanMeta};
+//! # let spans = rizk_core::export::InMemoryExporter::default();
+//! # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+//! #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+//! # static META: SpanMeta = SpanMeta { kind: EntityKind::Task, name: "inventory_check",
+//! #     span_name: "task.inventory_check", organization_id: None, project_id: None,
+//! #     version: None, capture_input: true, capture_output: true };
+//!
+//! EntitySpan::start(&META).run(|| (), |_, _| {}); // what #[task] does
+//! rizk.flush().unwrap();
+//! let span = spans.find("task.inventory_check").unwrap();
+//! let value = |key: &str| span.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| kv.value.to_string());
+//! assert_eq!(value(SPAN_KIND).as_deref(), Some("task"));
+//! assert_eq!(value(ENTITY_NAME).as_deref(), Some("inventory_check"));
+//! ```
 
 use std::fmt;
 
