@@ -122,6 +122,14 @@ impl RizkError {
 }
 
 /// `Result` with [`RizkError`].
+///
+/// ```
+/// fn name(builder: &rizk_core::RizkBuilder) -> rizk_core::Result<String> {
+///     Ok(builder.build_config()?.app_name.value)
+/// }
+/// assert_eq!(name(&rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()).unwrap(), "svc");
+/// assert!(name(&rizk_core::RizkBuilder::new().ignore_environment()).is_err());
+/// ```
 pub type Result<T, E = RizkError> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -44,12 +44,38 @@ pub(super) const ENV_VARS: &[&str] = &[
 /// Where the Rizk dashboard receives spans when `api_key` is set (OTLP/HTTP, `/v1/traces` is
 /// appended). Override it with `dashboard_url` / `RIZK_DASHBOARD_URL` for a self-hosted
 /// dashboard.
+///
+/// ```
+/// use rizk_core::config::DEFAULT_DASHBOARD_URL;
+///
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+///     .build_config().unwrap();
+/// assert_eq!(config.exporters.dashboard_url.value.as_str().trim_end_matches('/'), DEFAULT_DASHBOARD_URL);
+/// ```
 pub const DEFAULT_DASHBOARD_URL: &str = "https://api.rizk.tools";
 
 /// The export timeout when none is configured (the OpenTelemetry default).
+///
+/// ```
+/// use rizk_core::config::DEFAULT_OTLP_TIMEOUT;
+///
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+///     .build_config().unwrap();
+/// assert_eq!(config.exporters.otlp_timeout.value, DEFAULT_OTLP_TIMEOUT);
+/// ```
 pub const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The Datadog Agent's trace port (`DD_TRACE_AGENT_PORT` when only `DD_AGENT_HOST` is set).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use rizk_core::config::DEFAULT_DATADOG_AGENT_PORT;
+///
+/// let env = BTreeMap::from([("DD_AGENT_HOST".to_owned(), "dd-agent".to_owned())]);
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").env(env).build_config().unwrap();
+/// let agent = config.exporters.datadog_agent_endpoint.unwrap().value;
+/// assert_eq!(agent.port(), Some(DEFAULT_DATADOG_AGENT_PORT));
+/// ```
 pub const DEFAULT_DATADOG_AGENT_PORT: u16 = 8126;
 
 /// Where the Datadog Agent listens when `datadog_agent_endpoint` is not set.
@@ -92,6 +118,13 @@ pub enum TraceExporter {
 
 impl TraceExporter {
     /// Every value, in the order the docs list them.
+    ///
+    /// ```
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let names: Vec<_> = TraceExporter::ALL.iter().map(|e| e.as_str()).collect();
+    /// assert_eq!(names, ["otlp", "jaeger", "zipkin", "datadog", "console", "none"]);
+    /// ```
     pub const ALL: [TraceExporter; 6] = [
         TraceExporter::Otlp,
         TraceExporter::Jaeger,
@@ -102,6 +135,13 @@ impl TraceExporter {
     ];
 
     /// The name used in configuration (`otlp`, `jaeger`, ...).
+    ///
+    /// ```
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// assert_eq!(TraceExporter::Zipkin.as_str(), "zipkin");
+    /// assert_eq!("logging".parse::<TraceExporter>().unwrap().as_str(), "console");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             TraceExporter::Otlp => "otlp",
@@ -115,6 +155,14 @@ impl TraceExporter {
 
     /// Parses a comma-separated list (`otlp,console`), dropping repeats. `none` must stand
     /// alone.
+    ///
+    /// ```
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let list = TraceExporter::parse_list("otlp, console, otlp").unwrap();
+    /// assert_eq!(list, [TraceExporter::Otlp, TraceExporter::Console]);
+    /// assert!(TraceExporter::parse_list("none,otlp").is_err());
+    /// ```
     pub fn parse_list(s: &str) -> std::result::Result<Vec<TraceExporter>, String> {
         let mut list = Vec::new();
         for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
@@ -133,6 +181,13 @@ impl TraceExporter {
     }
 
     /// Whether this destination sends OTLP (and so uses `opentelemetry_endpoint`).
+    ///
+    /// ```
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// assert!(TraceExporter::Jaeger.is_otlp());
+    /// assert!(!TraceExporter::Zipkin.is_otlp());
+    /// ```
     pub fn is_otlp(self) -> bool {
         matches!(self, TraceExporter::Otlp | TraceExporter::Jaeger)
     }
@@ -184,6 +239,13 @@ pub enum OtlpProtocol {
 
 impl OtlpProtocol {
     /// The protocol used when none is configured: gRPC for port 4317, else HTTP/protobuf.
+    ///
+    /// ```
+    /// use rizk_core::config::OtlpProtocol;
+    ///
+    /// assert_eq!(OtlpProtocol::default_for_port(Some(4317)), OtlpProtocol::Grpc);
+    /// assert_eq!(OtlpProtocol::default_for_port(None), OtlpProtocol::HttpProtobuf);
+    /// ```
     pub fn default_for_port(port: Option<u16>) -> OtlpProtocol {
         if port == Some(4317) {
             OtlpProtocol::Grpc
@@ -360,6 +422,15 @@ fn default_dashboard_url() -> Url {
 
 impl ExporterOptions {
     /// Whether `trace_exporter` names `kind` explicitly.
+    ///
+    /// ```
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_exporter(TraceExporter::Zipkin).build_config().unwrap();
+    /// assert!(config.exporters.selects(TraceExporter::Zipkin));
+    /// assert!(!config.exporters.selects(TraceExporter::Otlp));
+    /// ```
     pub fn selects(&self, kind: TraceExporter) -> bool {
         self.trace_exporter
             .as_ref()
@@ -368,6 +439,14 @@ impl ExporterOptions {
 
     /// Whether Jaeger's `uber-trace-id` propagation should be installed next to W3C trace
     /// context (when `trace_exporter` includes `jaeger`).
+    ///
+    /// ```
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .trace_exporter(TraceExporter::Jaeger).build_config().unwrap();
+    /// assert!(config.exporters.jaeger_propagation());
+    /// ```
     pub fn jaeger_propagation(&self) -> bool {
         self.selects(TraceExporter::Jaeger)
     }
@@ -375,6 +454,15 @@ impl ExporterOptions {
     /// Whether a remote destination other than the dashboard is configured by these options
     /// alone (an explicit remote exporter, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). The
     /// console's default ("on when nothing else is configured") should take this into account.
+    ///
+    /// ```
+    /// use rizk_core::config::TraceExporter;
+    ///
+    /// let builder = || rizk_core::RizkBuilder::new().app_name("svc").ignore_environment();
+    /// let zipkin = builder().trace_exporter(TraceExporter::Zipkin).build_config().unwrap();
+    /// assert!(zipkin.exporters.configures_remote());
+    /// assert!(!builder().build_config().unwrap().exporters.configures_remote());
+    /// ```
     pub fn configures_remote(&self) -> bool {
         let remote = self.trace_exporter.as_ref().is_some_and(|list| {
             list.value.iter().any(|k| {
@@ -391,6 +479,13 @@ impl ExporterOptions {
     }
 
     /// These options as lines of `get_trace_config()`: value (secrets masked) and source.
+    ///
+    /// ```
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .build_config().unwrap();
+    /// let settings = config.exporters.settings();
+    /// assert!(settings.iter().any(|s| s.name == "trace_exporter"));
+    /// ```
     pub fn settings(&self) -> Vec<Setting> {
         fn opt<T: fmt::Display>(name: &'static str, v: &Option<Sourced<T>>) -> Setting {
             Setting::or_absent(name, v.as_ref(), ToString::to_string, "unset")

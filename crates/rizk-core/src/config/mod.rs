@@ -38,6 +38,12 @@ use crate::secret::Secret;
 
 /// Every `RIZK_*` variable this version reads: the core ones and those of the option groups.
 /// Anything else with the prefix is an error, so a typo never leaves an option silently unset.
+///
+/// ```
+/// let vars: Vec<_> = rizk_core::config::rizk_env_vars().collect();
+/// assert!(vars.contains(&"RIZK_APP_NAME"));
+/// assert!(vars.iter().all(|v| v.starts_with("RIZK_")));
+/// ```
 pub fn rizk_env_vars() -> impl Iterator<Item = &'static str> {
     CORE_ENV_VARS
         .iter()
@@ -215,14 +221,42 @@ pub struct ExportSettings {
 /// The default memory budget of the export path: 256 MiB, about 200,000 spans of a typical
 /// `#[task]` (about 1.2 KiB each in memory), so a burst of 100,000 spans waits without loss
 /// while a local collector drains it. Memory is taken only as spans wait.
+///
+/// ```
+/// use rizk_core::config::DEFAULT_MAX_QUEUE_BYTES;
+///
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+///     .build_config().unwrap();
+/// assert_eq!(config.export.max_queue_bytes.value, DEFAULT_MAX_QUEUE_BYTES);
+/// assert_eq!(DEFAULT_MAX_QUEUE_BYTES, 256 << 20);
+/// ```
 pub const DEFAULT_MAX_QUEUE_BYTES: usize = 256 * 1024 * 1024;
 
 /// The default largest request of a network exporter: 4 MiB, what gRPC receivers accept by
 /// default (and a safe size for OTLP/HTTP receivers).
+///
+/// ```
+/// use rizk_core::config::DEFAULT_MAX_REQUEST_BYTES;
+///
+/// assert_eq!(DEFAULT_MAX_REQUEST_BYTES, 4 << 20);
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+///     .build_config().unwrap();
+/// assert!(config.export.max_export_request_bytes.is_none()); // each exporter's own default
+/// ```
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 impl ExportSettings {
     /// The lines `get_trace_config()` shows for these settings.
+    ///
+    /// ```
+    /// use rizk_core::config::Source;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .max_queue_bytes(64 << 20).build_config().unwrap();
+    /// let settings = config.export.settings();
+    /// let line = settings.iter().find(|s| s.name == "max_queue_bytes").unwrap();
+    /// assert_eq!(line.source, Source::Builder);
+    /// ```
     pub fn settings(&self) -> Vec<Setting> {
         let mib = |bytes: usize| format!("{bytes} bytes ({:.1} MiB)", bytes as f64 / 1048576.0);
         vec![

@@ -99,6 +99,14 @@ impl Default for IntelligentSampling {
 
 impl IntelligentSampling {
     /// Checks every rate is in `0.0..=1.0` and every bound is positive.
+    ///
+    /// ```
+    /// use rizk_core::config::IntelligentSampling;
+    ///
+    /// assert!(IntelligentSampling::default().validate().is_ok());
+    /// let bad = IntelligentSampling { error_sampling_rate: 1.5, ..IntelligentSampling::default() };
+    /// assert!(bad.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let rate = |field: &str, value: f64| -> Result<()> {
             if value.is_finite() && (0.0..=1.0).contains(&value) {

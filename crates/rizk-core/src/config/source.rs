@@ -55,6 +55,13 @@ pub struct Sourced<T> {
 
 impl<T> Sourced<T> {
     /// Pairs a value with its source.
+    ///
+    /// ```
+    /// use rizk_core::config::{Source, Sourced};
+    ///
+    /// let timeout = Sourced::new(30, Source::Env("RIZK_SHUTDOWN_TIMEOUT_MS"));
+    /// assert_eq!(timeout.source.to_string(), "environment variable RIZK_SHUTDOWN_TIMEOUT_MS");
+    /// ```
     pub fn new(value: T, source: Source) -> Self {
         Sourced { value, source }
     }
