@@ -25,6 +25,12 @@ use std::fmt::{Debug, Display};
 pub struct Probe<'a, T: ?Sized>(pub &'a T);
 
 /// A captured value, ready to become `input.value` / `output.value`.
+///
+/// ```
+/// use rizk_core::probe::{Captured, Probe, ViaDebug as _, ViaNothing as _, ViaSerialize as _};
+///
+/// assert_eq!((&&&Probe(&3)).rizk_capture(), Captured::Json(3.into()));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Captured {
     /// The value's `serde` form.
@@ -37,6 +43,13 @@ pub enum Captured {
 
 impl Captured {
     /// The form used inside the JSON object of `input.value`.
+    ///
+    /// ```
+    /// use rizk_core::probe::Captured;
+    ///
+    /// assert_eq!(Captured::Text("Sku(7)".into()).into_json(), serde_json::json!("Sku(7)"));
+    /// assert_eq!(Captured::Opaque("Conn").into_json(), serde_json::json!("<Conn>"));
+    /// ```
     pub fn into_json(self) -> serde_json::Value {
         match self {
             Captured::Json(v) => v,
@@ -63,6 +76,13 @@ impl Captured {
 }
 
 /// Capture through `serde::Serialize` (highest priority).
+///
+/// ```
+/// use rizk_core::probe::{Captured, Probe, ViaDebug as _, ViaNothing as _, ViaSerialize as _};
+///
+/// let captured = (&&&Probe(&["a", "b"])).rizk_capture();
+/// assert_eq!(captured, Captured::Json(serde_json::json!(["a", "b"])));
+/// ```
 pub trait ViaSerialize {
     /// Captures the value.
     fn rizk_capture(&self) -> Captured;
@@ -78,6 +98,14 @@ impl<T: serde::Serialize + ?Sized> ViaSerialize for &&Probe<'_, T> {
 }
 
 /// Capture through `Debug`.
+///
+/// ```
+/// use rizk_core::probe::{Captured, Probe, ViaDebug as _, ViaNothing as _, ViaSerialize as _};
+///
+/// #[derive(Debug)]
+/// struct Sku(u32);
+/// assert_eq!((&&&Probe(&Sku(7))).rizk_capture(), Captured::Text("Sku(7)".into()));
+/// ```
 pub trait ViaDebug {
     /// Captures the value.
     fn rizk_capture(&self) -> Captured;
@@ -90,6 +118,13 @@ impl<T: Debug + ?Sized> ViaDebug for &Probe<'_, T> {
 }
 
 /// Fallback: only the type name.
+///
+/// ```
+/// use rizk_core::probe::{Captured, Probe, ViaDebug as _, ViaNothing as _, ViaSerialize as _};
+///
+/// struct Connection;
+/// assert!(matches!((&&&Probe(&Connection)).rizk_capture(), Captured::Opaque(name) if name.ends_with("Connection")));
+/// ```
 pub trait ViaNothing {
     /// Captures the value.
     fn rizk_capture(&self) -> Captured;
@@ -102,6 +137,14 @@ impl<T: ?Sized> ViaNothing for Probe<'_, T> {
 }
 
 /// An error, as an exception event records it.
+///
+/// ```
+/// use rizk_core::probe::{ErrorViaDebug as _, ErrorViaDisplay as _, ErrorViaNothing as _, Probe};
+///
+/// let err = std::io::Error::other("disk full");
+/// let captured = (&&&Probe(&err)).rizk_error();
+/// assert_eq!(captured.message, "disk full");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapturedError {
     /// `exception.type`: the error's type name.
@@ -134,6 +177,14 @@ impl<T: Display + ?Sized> ErrorViaDisplay for &&Probe<'_, T> {
 }
 
 /// Describe an error through `Debug`.
+///
+/// ```
+/// use rizk_core::probe::{ErrorViaDebug as _, ErrorViaDisplay as _, ErrorViaNothing as _, Probe};
+///
+/// #[derive(Debug)]
+/// struct Timeout { after_ms: u64 }
+/// assert_eq!((&&&Probe(&Timeout { after_ms: 500 })).rizk_error().message, "Timeout { after_ms: 500 }");
+/// ```
 pub trait ErrorViaDebug {
     /// Describes the error.
     fn rizk_error(&self) -> CapturedError;
@@ -149,6 +200,14 @@ impl<T: Debug + ?Sized> ErrorViaDebug for &Probe<'_, T> {
 }
 
 /// Fallback: the error's type name only.
+///
+/// ```
+/// use rizk_core::probe::{ErrorViaDebug as _, ErrorViaDisplay as _, ErrorViaNothing as _, Probe};
+///
+/// struct Failed;
+/// let captured = (&&&Probe(&Failed)).rizk_error();
+/// assert!(captured.type_name.ends_with("Failed"));
+/// ```
 pub trait ErrorViaNothing {
     /// Describes the error.
     fn rizk_error(&self) -> CapturedError;
