@@ -121,6 +121,21 @@ impl<F: Future> PropagateExt for F {
 
 pin_project_lite::pin_project! {
     /// A future bound to a trace context; see [`PropagateExt`].
+    ///
+    /// ```
+    /// use opentelemetry::trace::Tracer;
+    /// use rizk_core::{PropagateExt, Propagated};
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().init().unwrap();
+    ///
+    /// let (outer, later) = rizk_core::get_tracer("doc").in_span("parent", |_cx| {
+    ///     let trace_id = || rizk_core::current_span().span_context().trace_id();
+    ///     let later: Propagated<_> = async move { trace_id() }.in_current_trace();
+    ///     (trace_id(), later)
+    /// });
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(runtime.block_on(later), outer); // polled after "parent" ended, still in its trace
+    /// ```
     pub struct Propagated<F> {
         #[pin]
         inner: F,

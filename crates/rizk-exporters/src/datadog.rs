@@ -27,6 +27,18 @@ use crate::settings::DatadogSettings;
 use crate::transport::{Diagnosed, HttpTransport, Keep, TransportConfig};
 
 /// A Datadog span exporter built by [`datadog_exporter`].
+///
+/// ```
+/// use rizk_core::config::ExportSettings;
+/// use rizk_core::export::{ExporterSet, QueueOptions};
+/// use rizk_exporters::{DatadogExporter, DatadogSettings, datadog_exporter};
+///
+/// let settings = DatadogSettings::new(&url::Url::parse("http://localhost:8126").unwrap(), "shop");
+/// let exporter: DatadogExporter = datadog_exporter(&settings).unwrap();
+/// let mut set = ExporterSet::new(ExportSettings::default());
+/// set.add_with("datadog localhost", exporter, QueueOptions::network(4 << 20));
+/// assert_eq!(set.names(), ["datadog localhost"]);
+/// ```
 #[derive(Debug)]
 pub struct DatadogExporter(Diagnosed<opentelemetry_datadog::DatadogExporter>);
 

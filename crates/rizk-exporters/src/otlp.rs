@@ -19,6 +19,18 @@ use crate::transport::{Diagnosed, HttpTransport, Keep, TransportConfig};
 /// with its reason ("connection refused", "answered 503", "invalid peer certificate").
 /// It blocks its caller while it exports: use it behind rizk's export queue (or the SDK's
 /// batch processor), never on a tokio worker thread.
+///
+/// ```
+/// use rizk_core::config::ExportSettings;
+/// use rizk_core::export::{ExporterSet, QueueOptions};
+/// use rizk_exporters::{OtlpExporter, OtlpSettings, otlp_exporter};
+///
+/// let settings = OtlpSettings::new(&url::Url::parse("http://localhost:4318").unwrap(), None);
+/// let exporter: OtlpExporter = otlp_exporter(&settings, "otlp").unwrap();
+/// let mut set = ExporterSet::new(ExportSettings::default());
+/// set.add_with("otlp localhost", exporter, QueueOptions::network(4 << 20)); // behind a queue
+/// assert_eq!(set.names(), ["otlp localhost"]);
+/// ```
 #[derive(Debug)]
 pub struct OtlpExporter(Inner);
 

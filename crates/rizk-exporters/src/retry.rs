@@ -43,6 +43,15 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Never retry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rizk_exporters::{OtlpSettings, RetryPolicy};
+    ///
+    /// let mut settings = OtlpSettings::new(&url::Url::parse("http://localhost:4318").unwrap(), None);
+    /// settings.retry = RetryPolicy::none(); // one attempt per request
+    /// assert_eq!(settings.retry.max_elapsed, Duration::ZERO);
+    /// ```
     pub fn none() -> Self {
         RetryPolicy {
             initial_backoff: Duration::ZERO,

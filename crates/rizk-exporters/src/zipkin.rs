@@ -24,6 +24,18 @@ use crate::settings::ZipkinSettings;
 use crate::transport::{Diagnosed, HttpTransport, Keep, TransportConfig};
 
 /// A Zipkin span exporter built by [`zipkin_exporter`].
+///
+/// ```
+/// use rizk_core::config::ExportSettings;
+/// use rizk_core::export::{ExporterSet, QueueOptions};
+/// use rizk_exporters::{ZipkinExporter, ZipkinSettings, zipkin_exporter};
+///
+/// let settings = ZipkinSettings::new(&url::Url::parse("http://localhost:9411").unwrap(), "shop");
+/// let exporter: ZipkinExporter = zipkin_exporter(&settings).unwrap();
+/// let mut set = ExporterSet::new(ExportSettings::default());
+/// set.add_with("zipkin localhost", exporter, QueueOptions::network(4 << 20));
+/// assert_eq!(set.names(), ["zipkin localhost"]);
+/// ```
 #[derive(Debug)]
 pub struct ZipkinExporter(Diagnosed<opentelemetry_zipkin::ZipkinExporter>);
 
