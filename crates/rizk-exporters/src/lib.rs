@@ -228,16 +228,15 @@ impl Destination {
     ///
     /// ```
     /// use rizk_core::RizkBuilder;
-    /// use rizk_core::config::TraceExporter;
     /// use rizk_core::export::ExporterSet;
     ///
-    /// let config = RizkBuilder::new().app_name("svc").trace_exporter(TraceExporter::Zipkin)
+    /// let config = RizkBuilder::new().app_name("svc").opentelemetry_endpoint("http://collector:4318")
     ///     .ignore_environment().build_config().unwrap();
     /// let mut set = ExporterSet::new(config.export.clone());
     /// for destination in rizk_exporters::plan(&config).unwrap() {
     ///     destination.add_to(&mut set).unwrap(); // builds the exporter; sends nothing yet
     /// }
-    /// assert!(set.names()[0].starts_with("zipkin "));
+    /// assert!(set.names()[0].starts_with("otlp http://collector:4318"));
     /// ```
     pub fn add_to(&self, set: &mut ExporterSet) -> Result<()> {
         if !self.required_feature().1 {
