@@ -37,9 +37,10 @@ impl Secret {
     /// ```
     /// use rizk_core::Secret;
     ///
-    /// let header = Secret::new("Bearer token");
-    /// let sent = format!("authorization: {}", header.expose()); // where the request is built
-    /// assert!(sent.starts_with("authorization: Bearer"));
+    /// let key = Secret::new("sk-live-0123456789");
+    /// let header = format!("Bearer {}", key.expose()); // only where the request is built
+    /// assert!(!format!("{key:?}").contains(key.expose())); // Debug never shows it
+    /// # drop(header);
     /// ```
     pub fn expose(&self) -> &str {
         &self.0
