@@ -129,7 +129,7 @@ const BURST: u64 = 256;
 /// for this machine's two cores once the queues back up, and the SDK's 2,048-span queue then
 /// drops spans (cheaply) where rizk keeps them up to its memory budget: that sustained case is
 /// the subject of the export-throughput bench and the soak, not of this one.
-fn in_bursts(b: &mut Bencher, flush: impl Fn(), mut call: impl FnMut()) {
+fn in_bursts(b: &mut Bencher<'_>, flush: impl Fn(), mut call: impl FnMut()) {
     b.iter_custom(|iters| {
         let mut timed = Duration::ZERO;
         let mut left = iters;
