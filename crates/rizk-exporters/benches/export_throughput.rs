@@ -1,5 +1,5 @@
 //! Sustained export throughput into a real receiver: spans per second from the span's end to a
-//! loopback OTLP/HTTP receiver that decodes every request (benches/support/otlp_sink.rs), for
+//! loopback OTLP/HTTP receiver that decodes every request (`rizk_test_support::otlp_sink`), for
 //! rizk's `ExportPipeline` (default settings) against the OpenTelemetry SDK's
 //! `BatchSpanProcessor`, with the same exporter (`rizk_exporters::otlp_exporter`) in one run.
 //!
@@ -17,23 +17,18 @@
 
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
-#[path = "../../../benches/support/estimates.rs"]
-mod estimates;
-#[path = "../../../benches/support/otlp_sink.rs"]
-mod otlp_sink;
-
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
-use estimates::mean_ns;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
-use otlp_sink::OtlpSink;
 use rizk_core::config::{DEFAULT_MAX_REQUEST_BYTES, ExportSettings};
 use rizk_core::export::{ExporterSet, QueueOptions};
 use rizk_exporters::{OtlpSettings, otlp_exporter};
+use rizk_test_support::mean_ns;
+use rizk_test_support::otlp_sink::OtlpSink;
 
 /// Spans per iteration: a multiple of the batch size (512), so neither processor waits for its
 /// timer on a partial batch.

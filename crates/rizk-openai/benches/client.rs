@@ -12,9 +12,7 @@
 
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
-#[path = "../../../benches/support/estimates.rs"]
-mod estimates;
-use estimates::mean_ns;
+use rizk_test_support::mean_ns;
 
 use std::hint::black_box;
 use std::time::Duration;

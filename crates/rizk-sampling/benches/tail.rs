@@ -15,9 +15,7 @@
 // One `unsafe` call: clock_gettime for the thread's CPU time.
 #![allow(unsafe_code, missing_docs, clippy::print_stdout)]
 
-#[path = "../../../benches/support/estimates.rs"]
-mod estimates;
-use estimates::mean_ns;
+use rizk_test_support::mean_ns;
 
 use std::borrow::Cow;
 use std::hint::black_box;

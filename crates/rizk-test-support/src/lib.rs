@@ -5,6 +5,10 @@
 //!   pipeline and not an exporter.
 //! - `openai_server` (feature `openai-server`): a local OpenAI-compatible HTTP server that
 //!   stands in for the real API.
+//! - `otlp_sink` (feature `otlp-sink`): a loopback OTLP/HTTP trace receiver that decodes and
+//!   counts every span it gets, for throughput benches and the soak run.
+//! - [`mean_ns`]: a benchmark's mean from criterion's saved estimates, so that a bench can print
+//!   the ratios of cases measured in the same run.
 //! - `tracing_bridge` (feature `tracing-bridge`): rizk's test pipeline with the tracing bridge
 //!   as the global `tracing` subscriber.
 //!
@@ -20,11 +24,16 @@
 
 use std::hint::black_box;
 
+pub use estimates::mean_ns;
+
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+mod estimates;
 #[cfg(feature = "openai-server")]
 pub mod openai_server;
+#[cfg(feature = "otlp-sink")]
+pub mod otlp_sink;
 #[cfg(feature = "tracing-bridge")]
 pub mod tracing_bridge;
 

@@ -15,18 +15,13 @@
 
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
-#[path = "../../../benches/support/estimates.rs"]
-mod estimates;
-#[path = "../../../benches/support/otlp_sink.rs"]
-mod otlp_sink;
-
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
-use estimates::mean_ns;
-use otlp_sink::OtlpSink;
 use rizk::{Rizk, RizkHandle};
+use rizk_test_support::mean_ns;
+use rizk_test_support::otlp_sink::OtlpSink;
 
 /// Spans per iteration.
 const SPANS: u64 = 10_240;

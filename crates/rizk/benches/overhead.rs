@@ -12,9 +12,7 @@
 // A counting global allocator needs `unsafe impl GlobalAlloc`; it only forwards to `System`.
 #![allow(unsafe_code, missing_docs, clippy::print_stdout)]
 
-#[path = "../../../benches/support/estimates.rs"]
-mod estimates;
-use estimates::mean_ns;
+use rizk_test_support::mean_ns;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;

@@ -10,7 +10,7 @@
 //! `#[tool]`, and a `#[task]`) whose inputs carry a customer's email address, which redaction
 //! rewrites; intelligent sampling keeps every trace (`default_rate: 1.0`), so every span is
 //! held until its trace's root ends, decided, redacted and exported. The receiver
-//! (benches/support/otlp_sink.rs) decodes every request, counts the spans and counts any span
+//! (`rizk_test_support::otlp_sink`) decodes every request, counts the spans and counts any span
 //! that still carries `@example.com`.
 //!
 //! `--rate N` paces production at N spans/s in all (0: as fast as the tasks run). At the end
@@ -20,17 +20,14 @@
 
 #![allow(clippy::print_stdout)] // an example prints its result
 
-#[path = "../../../benches/support/otlp_sink.rs"]
-mod otlp_sink;
-
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use otlp_sink::OtlpSink;
 use rizk::config::IntelligentSampling;
 use rizk::prelude::*;
+use rizk_test_support::otlp_sink::OtlpSink;
 
 /// What redaction must remove: every workflow's input carries `user<n>@example.com`.
 const WATCHED: &str = "@example.com";

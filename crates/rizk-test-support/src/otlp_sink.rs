@@ -1,6 +1,4 @@
-//! A loopback OTLP/HTTP trace receiver for benchmarks and the soak run, shared by including this
-//! file with `#[path]` (it needs `opentelemetry-proto` with `gen-tonic-messages` + `trace`,
-//! `prost` with `derive`, and `flate2`).
+//! A loopback OTLP/HTTP trace receiver for benchmarks and the soak run (feature `otlp-sink`).
 //!
 //! It listens on 127.0.0.1 (a free port), serves each connection on its own thread (HTTP/1.1,
 //! keep-alive, `Content-Length` bodies, gzip when `Content-Encoding` says so), decodes every
@@ -10,7 +8,7 @@
 //! It must never be the bottleneck, and a full decode (every attribute into a `String`) runs at
 //! only about 0.2 to 0.5 million spans/s on the project's 2-core machine, a third of the CPU the
 //! exporters under test get. So requests are decoded with prost into a lean view of the same
-//! schema ([`TraceRequest`]: resource spans > scope spans > spans, every span's fields walked
+//! schema (`TraceRequest`: resource spans > scope spans > spans, every span's fields walked
 //! and skipped, nothing allocated per span), several million spans/s; the first request of
 //! every sink is also decoded in full with opentelemetry-proto and the two counts must agree
 //! (else the request is rejected), so the lean view cannot drift from the real schema. See
@@ -20,8 +18,6 @@
 //! (content the redaction should have rewritten): the decompressed body is searched as bytes
 //! (protobuf stores strings verbatim), and only a request that holds it is decoded in full to
 //! count the spans.
-
-#![allow(dead_code)] // each includer uses part of it
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -88,7 +84,14 @@ struct Counters {
 }
 
 /// A running receiver; stops accepting when dropped (open connections end with their client).
-pub(crate) struct OtlpSink {
+///
+/// ```
+/// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+/// // Point an OTLP/HTTP exporter at `sink.endpoint()`, end spans, then:
+/// assert!(sink.wait_for(0, std::time::Duration::from_secs(1)));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct OtlpSink {
     addr: SocketAddr,
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
@@ -97,13 +100,23 @@ pub(crate) struct OtlpSink {
 
 impl OtlpSink {
     /// Starts a receiver on 127.0.0.1 with a free port.
-    pub(crate) fn start() -> io::Result<OtlpSink> {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert_eq!((sink.spans(), sink.requests(), sink.rejected()), (0, 0, 0));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start() -> io::Result<OtlpSink> {
         Self::start_inner(None)
     }
 
     /// Starts a receiver that also counts spans with any string value containing `needle`
     /// ([`OtlpSink::leaks`]).
-    pub(crate) fn watching(needle: &'static str) -> io::Result<OtlpSink> {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::watching("jane.doe@example.com")?;
+    /// assert_eq!(sink.leaks(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn watching(needle: &'static str) -> io::Result<OtlpSink> {
         Self::start_inner(Some(needle))
     }
 
@@ -142,37 +155,80 @@ impl OtlpSink {
 
     /// The base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it (`/v1/traces` is appended
     /// by the exporter).
-    pub(crate) fn endpoint(&self) -> String {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert!(sink.endpoint().starts_with("http://127.0.0.1:"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// Spans received and decoded so far.
-    pub(crate) fn spans(&self) -> u64 {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert_eq!(sink.spans(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spans(&self) -> u64 {
         self.counters.spans.load(Ordering::Relaxed)
     }
 
     /// Export requests answered 200 so far.
-    pub(crate) fn requests(&self) -> u64 {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert_eq!(sink.requests(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn requests(&self) -> u64 {
         self.counters.requests.load(Ordering::Relaxed)
     }
 
     /// Bytes of request bodies as they arrived (compressed, when they were).
-    pub(crate) fn body_bytes(&self) -> u64 {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert_eq!(sink.body_bytes(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn body_bytes(&self) -> u64 {
         self.counters.body_bytes.load(Ordering::Relaxed)
     }
 
     /// Requests that could not be read or decoded.
-    pub(crate) fn rejected(&self) -> u64 {
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// let mut stream = std::net::TcpStream::connect(sink.endpoint().trim_start_matches("http://"))?;
+    /// stream.write_all(b"POST /v1/traces HTTP/1.1\r\nContent-Length: 3\r\n\r\nbad")?;
+    /// let mut answer = [0u8; 12];
+    /// stream.read_exact(&mut answer)?;
+    /// assert!(answer.starts_with(b"HTTP/1.1 400"));
+    /// assert_eq!(sink.rejected(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn rejected(&self) -> u64 {
         self.counters.rejected.load(Ordering::Relaxed)
     }
 
     /// Spans that carried the watched string (0 unless started with [`OtlpSink::watching`]).
-    pub(crate) fn leaks(&self) -> u64 {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert_eq!(sink.leaks(), 0, "not watching anything");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn leaks(&self) -> u64 {
         self.counters.leaks.load(Ordering::Relaxed)
     }
 
     /// Waits until at least `spans` spans arrived; `false` if `limit` passed first.
-    pub(crate) fn wait_for(&self, spans: u64, limit: Duration) -> bool {
+    /// ```
+    /// use std::time::Duration;
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert!(sink.wait_for(0, Duration::ZERO));
+    /// assert!(!sink.wait_for(1, Duration::from_millis(10)), "nothing was sent");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn wait_for(&self, spans: u64, limit: Duration) -> bool {
         let start = Instant::now();
         // Tight at first (a benchmark times this wait), then gentler.
         let mut pause = Duration::from_micros(50);
@@ -189,7 +245,12 @@ impl OtlpSink {
     /// Spans per second this machine decodes on the calling thread, `(lean, full)`: as the
     /// sink counts them, and fully with opentelemetry-proto; measured on the first request
     /// received, decoded `rounds` times each. `None` before any request arrived.
-    pub(crate) fn decode_rates(&self, rounds: u32) -> Option<(f64, f64)> {
+    /// ```
+    /// let sink = rizk_test_support::otlp_sink::OtlpSink::start()?;
+    /// assert_eq!(sink.decode_rates(1), None, "no request yet");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn decode_rates(&self, rounds: u32) -> Option<(f64, f64)> {
         let sample = self.counters.sample.lock().ok()?.clone()?;
         let rate = |decode: &dyn Fn() -> Option<u64>| -> Option<f64> {
             let start = Instant::now();
