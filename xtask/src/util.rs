@@ -66,10 +66,8 @@ pub(crate) fn root() -> PathBuf {
         .map_or_else(|| xtask_dir.to_path_buf(), Path::to_path_buf)
 }
 
-/// The library crates of the workspace, sorted: every `crates/<name>/` with a `Cargo.toml` and a
-/// `src/lib.rs` (the workspace's `members = ["crates/*"]`, xtask left out). The directory name
-/// is the package name, as everywhere in this workspace.
-pub(crate) fn library_crates() -> Result<Vec<String>> {
+/// Every entry under `crates/` (unsorted), or an error that says where to run xtask from.
+fn crate_dirs() -> Result<Vec<PathBuf>> {
     let dir = root().join("crates");
     let entries = std::fs::read_dir(&dir).map_err(|e| {
         Error::new(
@@ -77,8 +75,18 @@ pub(crate) fn library_crates() -> Result<Vec<String>> {
             "run xtask from a checkout of the rizk workspace",
         )
     })?;
-    let mut crates: Vec<String> = entries
+    Ok(entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect())
+}
+
+/// The library crates of the workspace, sorted: every `crates/<name>/` with a `Cargo.toml` and a
+/// `src/lib.rs` (the workspace's `members = ["crates/*"]`, xtask left out). The directory name
+/// is the package name, as everywhere in this workspace.
+pub(crate) fn library_crates() -> Result<Vec<String>> {
+    let dir = root().join("crates");
+    let mut crates: Vec<String> = crate_dirs()?
+        .into_iter()
         .filter(|path| path.join("Cargo.toml").is_file() && path.join("src/lib.rs").is_file())
         .filter_map(|path| Some(path.file_name()?.to_str()?.to_owned()))
         .collect();
@@ -95,15 +103,9 @@ pub(crate) fn library_crates() -> Result<Vec<String>> {
 /// The workspace members (`crates/*` and `xtask`) whose `[package]` says `publish = false`, by
 /// package name, sorted: xtask, and any crate kept off crates.io (test support).
 pub(crate) fn unpublished_members() -> Result<Vec<String>> {
-    let dir = root().join("crates");
-    let entries = std::fs::read_dir(&dir).map_err(|e| {
-        Error::new(
-            format!("cannot list {}: {e}", dir.display()),
-            "run xtask from a checkout of the rizk workspace",
-        )
-    })?;
-    let mut manifests: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path().join("Cargo.toml")))
+    let mut manifests: Vec<PathBuf> = crate_dirs()?
+        .into_iter()
+        .map(|dir| dir.join("Cargo.toml"))
         .filter(|path| path.is_file())
         .collect();
     manifests.push(root().join("xtask/Cargo.toml"));
