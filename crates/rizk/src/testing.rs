@@ -24,7 +24,7 @@ use crate::{InMemoryExporter, Rizk, RizkBuilder, RizkHandle};
 /// The pipeline of a test binary: its handle and the spans it exported.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::trace::Tracer;
 ///
 /// let h = rizk::testing::install_harness("my-tests", |builder| builder);
 /// rizk::get_tracer("test").in_span("checkout", |_cx| {});
@@ -79,7 +79,7 @@ impl Harness {
     /// Flushes, then returns every span of the trace that has a span named `name`.
     ///
     /// ```
-    /// use opentelemetry::trace::Tracer;
+    /// use rizk::opentelemetry::trace::Tracer;
     ///
     /// let h = rizk::testing::install_harness("my-tests", |builder| builder);
     /// let tracer = rizk::get_tracer("test");
@@ -104,7 +104,7 @@ impl Harness {
     /// Flushes, then returns the spans of one trace.
     ///
     /// ```
-    /// use opentelemetry::trace::Tracer;
+    /// use rizk::opentelemetry::trace::Tracer;
     ///
     /// let h = rizk::testing::install_harness("my-tests", |builder| builder);
     /// let trace_id = rizk::get_tracer("test")
@@ -119,7 +119,7 @@ impl Harness {
     /// The names of every span exported so far.
     ///
     /// ```
-    /// use opentelemetry::trace::Tracer;
+    /// use rizk::opentelemetry::trace::Tracer;
     ///
     /// let h = rizk::testing::install_harness("my-tests", |builder| builder);
     /// rizk::get_tracer("test").in_span("order", |_cx| {});
@@ -144,7 +144,7 @@ impl Harness {
 /// The span named `name`.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::trace::Tracer;
 /// use rizk::testing::{install_harness, is_root, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
@@ -168,8 +168,8 @@ pub fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
 /// The value of attribute `key`.
 ///
 /// ```
-/// use opentelemetry::Value;
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::Value;
+/// use rizk::opentelemetry::trace::Tracer;
 /// use rizk::testing::{attr, install_harness, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
@@ -189,7 +189,7 @@ pub fn attr(span: &SpanData, key: &str) -> Option<Value> {
 /// The value of attribute `key` as text.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::trace::Tracer;
 /// use rizk::testing::{attr_str, install_harness, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
@@ -206,7 +206,7 @@ pub fn attr_str(span: &SpanData, key: &str) -> Option<String> {
 /// The value of integer attribute `key`.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::trace::Tracer;
 /// use rizk::testing::{attr_i64, install_harness, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
@@ -230,7 +230,7 @@ pub fn attr_i64(span: &SpanData, key: &str) -> Option<i64> {
 /// The value of floating-point attribute `key`.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::trace::Tracer;
 /// use rizk::testing::{attr_f64, install_harness, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
@@ -254,8 +254,8 @@ pub fn attr_f64(span: &SpanData, key: &str) -> Option<f64> {
 /// The value of string-array attribute `key`.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
-/// use opentelemetry::{Array, Value};
+/// use rizk::opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::{Array, Value};
 /// use rizk::testing::{attr_strings, install_harness, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
@@ -316,7 +316,7 @@ pub fn assert_chat_span(span: &SpanData, provider: &str, model: &str) {
 /// Whether `child`'s parent is `parent`, in the same trace.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::trace::Tracer;
 /// use rizk::testing::{install_harness, is_child_of, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
@@ -333,7 +333,7 @@ pub fn is_child_of(child: &SpanData, parent: &SpanData) -> bool {
 /// Whether `span` has no parent.
 ///
 /// ```
-/// use opentelemetry::trace::Tracer;
+/// use rizk::opentelemetry::trace::Tracer;
 /// use rizk::testing::{install_harness, is_root, span};
 ///
 /// let h = install_harness("my-tests", |builder| builder);
