@@ -85,7 +85,8 @@ fn body_shape(item: &ItemFn) -> Shape {
     else {
         return Shape::Sync;
     };
-    if async_block_of(expr).is_some() {
+    // One matcher for finding and rewriting: asked here on a copy of the expression.
+    if async_block_of_mut(&mut expr.clone()).is_some() {
         Shape::AsyncBlock { stmt }
     } else {
         Shape::Sync
@@ -93,17 +94,6 @@ fn body_shape(item: &ItemFn) -> Shape {
 }
 
 /// The async block `expr` is, or that `expr` passes to `Box::pin`.
-fn async_block_of(expr: &Expr) -> Option<&ExprAsync> {
-    match expr {
-        Expr::Async(block) => Some(block),
-        Expr::Call(call) if is_box_pin(&call.func) && call.args.len() == 1 => match &call.args[0] {
-            Expr::Async(block) => Some(block),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 fn async_block_of_mut(expr: &mut Expr) -> Option<&mut ExprAsync> {
     match expr {
         Expr::Async(block) => Some(block),
