@@ -203,13 +203,18 @@ fn serve(
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        requests.lock().unwrap().push(Captured {
-            method,
-            path,
-            headers,
-            body,
-        });
-        let seen = requests.lock().unwrap().len();
+        // Pushed and counted under one lock: with two requests in flight, a count read later
+        // could already include the other one, and a busy answer would be skipped.
+        let seen = {
+            let mut requests = requests.lock().unwrap();
+            requests.push(Captured {
+                method,
+                path,
+                headers,
+                body,
+            });
+            requests.len()
+        };
         let (status, extra) = match behaviour {
             Behaviour::Status(code, extra) => (*code, extra.clone()),
             Behaviour::BusyFirst(n) if seen <= *n => (503, Vec::new()),
