@@ -105,8 +105,17 @@ fn unknown_var_fix(suggestion: &Option<String>) -> String {
 }
 
 impl RizkError {
-    /// Shorthand for [`RizkError::InvalidConfig`].
-    pub(crate) fn invalid(
+    /// Shorthand for [`RizkError::InvalidConfig`]: the option, where its value came from, what
+    /// is wrong and how to fix it.
+    ///
+    /// ```
+    /// use rizk_core::RizkError;
+    /// use rizk_core::config::Source;
+    ///
+    /// let err = RizkError::invalid("zipkin_endpoint", Source::Builder, "it has no host", "use http://zipkin:9411");
+    /// assert!(err.to_string().contains("zipkin_endpoint"));
+    /// ```
+    pub fn invalid(
         field: impl Into<String>,
         origin: impl ToString,
         problem: impl Into<String>,

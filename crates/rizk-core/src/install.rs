@@ -44,9 +44,9 @@ use crate::semconv;
 /// ```
 pub type ExporterFactory = Box<dyn FnOnce(&Config, &mut ExporterSet) -> Result<()> + Send>;
 
-/// Builds the process's text-map propagator (W3C, B3, Jaeger, Datadog, ...) from the
-/// configuration; the facade installs one. Without it rizk installs W3C Trace Context and
-/// Baggage.
+/// Builds the process's text-map propagator from the configuration; the facade installs
+/// `rizk_http`'s, which reads its own options (`propagators`, `baggage_attributes`). Without
+/// one rizk installs W3C Trace Context and Baggage.
 ///
 /// ```
 /// use rizk_core::install::PropagatorFactory;
@@ -318,16 +318,6 @@ fn propagator(
 ) -> Result<Box<dyn TextMapPropagator + Send + Sync>> {
     match factory {
         Some(factory) => factory(config),
-        None if !config.propagation.propagators_are_default()
-            || !config.propagation.baggage_attributes.value.is_empty() =>
-        {
-            Err(RizkError::invalid(
-                "propagators",
-                config.propagation.propagators.source,
-                "propagators or baggage_attributes are configured, but this build has no propagator factory",
-                "enable the `http` feature of rizk, or remove the setting to keep W3C Trace Context and Baggage",
-            ))
-        }
         None => Ok(Box::new(TextMapCompositePropagator::new(vec![
             Box::new(TraceContextPropagator::new()),
             Box::new(BaggagePropagator::new()),

@@ -486,7 +486,7 @@ fn settings_of(c: &Config) -> Vec<Setting> {
         unset,
     ));
     out.extend(c.exporters.settings());
-    out.extend(c.propagation.settings());
+    out.extend(c.groups.settings());
     out.extend(c.limits.settings());
     let content = &c.content;
     let as_policy = |name, flag: &Option<crate::config::Sourced<bool>>| {

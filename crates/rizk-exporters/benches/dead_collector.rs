@@ -38,13 +38,12 @@ fn traced(n: u64) -> u64 {
 
 /// The cases: (name, endpoint). `None`: nothing configured (and the console view off).
 fn install(endpoint: Option<&str>) -> RizkHandle {
-    let mut builder = RizkBuilder::new()
+    let mut builder = rizk_exporters::register(RizkBuilder::new())
         .app_name("bench")
         .console_exporter(false)
         .otlp_timeout(Duration::from_secs(2))
         .shutdown_timeout(Duration::from_millis(200))
-        .ignore_environment()
-        .exporter_factory(Box::new(rizk_exporters::add_configured));
+        .ignore_environment();
     if let Some(endpoint) = endpoint {
         builder = builder
             .opentelemetry_endpoint(endpoint)

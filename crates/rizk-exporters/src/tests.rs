@@ -1,4 +1,5 @@
-//! `plan`: which destinations a configuration yields, and the errors for the ones it cannot.
+//! `plan`: which destinations a configuration yields, and the errors for the ones it cannot
+//! (reported when the configuration is validated).
 
 use std::collections::BTreeMap;
 
@@ -7,25 +8,38 @@ use rizk_core::config::{Config, OtlpProtocol, TraceExporter};
 
 use super::*;
 
-fn config(build: impl FnOnce(RizkBuilder) -> RizkBuilder) -> Config {
-    build(RizkBuilder::new().app_name("shop").ignore_environment())
-        .build_config()
-        .unwrap()
+/// A configuration, or the error its validation (plan included) reports.
+type Validated = rizk_core::Result<Config>;
+
+fn config(build: impl FnOnce(RizkBuilder) -> RizkBuilder) -> Validated {
+    build(
+        register(RizkBuilder::new())
+            .app_name("shop")
+            .ignore_environment(),
+    )
+    .build_config()
 }
 
-fn with_env(vars: &[(&str, &str)]) -> Config {
+fn with_env(vars: &[(&str, &str)]) -> Validated {
     let env: BTreeMap<String, String> = vars
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    RizkBuilder::new()
+    register(RizkBuilder::new())
         .app_name("shop")
         .env(env)
         .build_config()
-        .unwrap()
 }
 
-fn descriptions(config: &Config) -> Vec<String> {
+/// The plan, or the message of the error that refused the configuration.
+fn plan(config: &Validated) -> std::result::Result<Vec<Destination>, String> {
+    match config {
+        Ok(c) => super::plan(c).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn descriptions(config: &Validated) -> Vec<String> {
     plan(config)
         .unwrap()
         .iter()
@@ -33,8 +47,8 @@ fn descriptions(config: &Config) -> Vec<String> {
         .collect()
 }
 
-fn plan_err(config: &Config) -> String {
-    plan(config).unwrap_err().to_string()
+fn plan_err(config: &Validated) -> String {
+    plan(config).unwrap_err()
 }
 
 #[test]
@@ -57,7 +71,7 @@ fn an_endpoint_alone_means_otlp_http_with_the_traces_path() {
 #[test]
 fn port_4317_means_grpc_unless_the_protocol_says_otherwise() {
     let c = config(|b| b.opentelemetry_endpoint("https://otlp.nr-data.net:4317"));
-    let plan = plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     let settings = plan[0].otlp_settings().unwrap();
     assert_eq!(settings.protocol, OtlpProtocol::Grpc);
     assert_eq!(settings.url.as_str(), "https://otlp.nr-data.net:4317/");
@@ -66,7 +80,7 @@ fn port_4317_means_grpc_unless_the_protocol_says_otherwise() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
     ]);
-    let plan = super::plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     assert_eq!(
         plan[0].otlp_settings().unwrap().url.as_str(),
         "http://c:4317/v1/traces"
@@ -76,7 +90,7 @@ fn port_4317_means_grpc_unless_the_protocol_says_otherwise() {
 #[test]
 fn the_traces_endpoint_variable_is_used_as_it_is_and_enables_otlp() {
     let c = with_env(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/custom")]);
-    let plan = plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     assert_eq!(
         plan[0].otlp_settings().unwrap().url.as_str(),
         "http://c:4318/custom"
@@ -90,7 +104,7 @@ fn the_dashboard_is_added_with_its_own_header_and_the_endpoint_in_addition() {
             .opentelemetry_endpoint("http://collector:4318")
             .otlp_header("api-key", "nr-license")
     });
-    let plan = plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     assert_eq!(plan.len(), 2, "dashboard and endpoint: {plan:?}");
     assert_eq!(plan[0].kind(), "rizk-dashboard");
     let dashboard = plan[0].otlp_settings().unwrap();
@@ -123,7 +137,7 @@ fn builder_headers_win_over_traces_headers_which_win_over_general_ones() {
         ("OTEL_EXPORTER_OTLP_HEADERS", "a=general"),
         ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "b=traces"),
     ]);
-    let plan = plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     let headers = &plan[0].otlp_settings().unwrap().headers;
     assert_eq!(headers.len(), 1);
     assert_eq!(
@@ -180,7 +194,7 @@ fn console_in_the_selection_is_added_when_core_does_not_show_it() {
             .trace_exporter(TraceExporter::Otlp)
             .trace_exporter(TraceExporter::Console)
     });
-    let plan = plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     assert_eq!(plan.len(), 2);
     assert_eq!(plan[1].kind(), "console");
 }
@@ -257,7 +271,7 @@ fn jaeger_thrift_and_agent_settings_map_to_otlp_and_say_so() {
             .trace_exporter(TraceExporter::Jaeger)
             .jaeger_service_name("rizk-llm-app")
     });
-    let plan = plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     let settings = plan[0].otlp_settings().unwrap();
     assert_eq!(
         settings.url.as_str(),
@@ -275,7 +289,7 @@ fn jaeger_thrift_and_agent_settings_map_to_otlp_and_say_so() {
             .jaeger_agent_host("localhost")
             .jaeger_agent_port(6831)
     });
-    let plan = super::plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     assert_eq!(
         plan[0].otlp_settings().unwrap().url.as_str(),
         "http://localhost:4318/v1/traces"
@@ -300,7 +314,7 @@ fn jaeger_thrift_and_agent_settings_map_to_otlp_and_say_so() {
         b.opentelemetry_endpoint("http://jaeger:14250")
             .trace_exporter(TraceExporter::Jaeger)
     });
-    let plan = super::plan(&c).unwrap();
+    let plan = self::plan(&c).unwrap();
     let settings = plan[0].otlp_settings().unwrap();
     assert_eq!(settings.protocol, OtlpProtocol::Grpc);
     assert_eq!(settings.url.port(), Some(4317));
@@ -333,6 +347,7 @@ fn every_exporter_without_its_feature_is_refused_the_same_way() {
         let plan = plan(&c).unwrap();
         assert_eq!(plan.len(), 1, "{name}: {plan:?}");
         assert_eq!(plan[0].required_feature(), (name, compiled));
+        let c = c.unwrap();
         let mut set = ExporterSet::new(c.export.clone());
         let result = add_configured(&c, &mut set);
         if compiled {
@@ -351,4 +366,77 @@ fn every_exporter_without_its_feature_is_refused_the_same_way() {
             );
         }
     }
+}
+
+#[test]
+fn a_platform_variable_is_unknown_unless_its_group_is_registered() {
+    let env = BTreeMap::from([(
+        "RIZK_ZIPKIN_ENDPOINT".to_owned(),
+        "http://zipkin:9411".to_owned(),
+    )]);
+    let bare = RizkBuilder::new().app_name("shop").env(env.clone());
+    let err = bare.build_config().unwrap_err();
+    assert!(
+        matches!(&err, RizkError::UnknownEnvVar { name, .. } if name == "RIZK_ZIPKIN_ENDPOINT"),
+        "{err}"
+    );
+    assert!(
+        !RizkBuilder::new()
+            .env_vars()
+            .contains(&"RIZK_ZIPKIN_ENDPOINT")
+    );
+    assert!(
+        register(RizkBuilder::new())
+            .env_vars()
+            .contains(&"RIZK_ZIPKIN_ENDPOINT")
+    );
+
+    // Registered, the variable is read and checked against the selection, in build_config.
+    let err = register(RizkBuilder::new())
+        .app_name("shop")
+        .env(env)
+        .build_config()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("trace_exporter does not include zipkin"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_plan_is_made_once_and_platform_settings_show_in_the_trace_config() {
+    let c = config(|b| {
+        b.trace_exporter(TraceExporter::Datadog)
+            .datadog_service("checkout")
+            .datadog_env("staging")
+    })
+    .unwrap();
+    let options = options(&c).unwrap();
+    assert_eq!(options.destinations.len(), 1);
+    let lines: Vec<(&str, String)> = c
+        .groups
+        .settings()
+        .into_iter()
+        .map(|s| (s.name, s.value))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("datadog_service", "checkout".to_owned()),
+            ("datadog_env", "staging".to_owned())
+        ]
+    );
+    // Without the group there is no plan, and the error says how to get one.
+    let bare = RizkBuilder::new()
+        .app_name("shop")
+        .ignore_environment()
+        .build_config()
+        .unwrap();
+    assert!(
+        super::plan(&bare)
+            .unwrap_err()
+            .to_string()
+            .contains("register")
+    );
 }

@@ -40,7 +40,7 @@ fn each_exporter_sends_exactly_its_own_headers() {
     let dashboard = Listener::start(Behaviour::Status(200, Vec::new()));
     let collector = Listener::start(Behaviour::Status(200, Vec::new()));
 
-    let config = RizkBuilder::new()
+    let config = rizk_exporters::register(RizkBuilder::new())
         .app_name("headers")
         .api_key("rk_test_0123456789abcdef")
         .dashboard_url(dashboard.url())

@@ -28,7 +28,7 @@ use opentelemetry::baggage::BaggageExt;
 use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::{Context, KeyValue};
-use rizk_http::{HeaderExtractor, HeaderInjector, Propagator};
+use rizk_http::{HeaderExtractor, HeaderInjector, PropagationBuilderExt as _, Propagator};
 use rizk_test_support::Discard;
 
 fn request_context() -> Context {
@@ -82,13 +82,12 @@ async fn serve(app: Router) -> SocketAddr {
 }
 
 fn loopback(c: &mut Criterion) {
-    let rizk = rizk_core::RizkBuilder::new()
+    let rizk = rizk_http::register(rizk_core::RizkBuilder::new())
         .app_name("rizk-http-bench")
         .console_exporter(false)
         .ignore_environment()
         .baggage_attributes(["conversation.id"])
         .with_exporter("discard", Discard)
-        .propagator_factory(rizk_http::propagator_factory())
         .init()
         .unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -2,9 +2,10 @@
 //! and languages.
 //!
 //! - **Propagators** built from the configuration (`OTEL_PROPAGATORS`, `RIZK_PROPAGATORS` or
-//!   `RizkBuilder::propagators`): W3C Trace Context and Baggage by default; B3 (single and
-//!   multiple headers), Jaeger (`uber-trace-id`) and Datadog (`x-datadog-*`) on request, several
-//!   at once. [`propagator_factory`] is what `rizk::Rizk::builder()` installs.
+//!   [`PropagationBuilderExt::propagators`]): W3C Trace Context and Baggage by default; B3
+//!   (single and multiple headers), Jaeger (`uber-trace-id`) and Datadog (`x-datadog-*`) on
+//!   request, several at once. [`register`] is what `rizk::Rizk::builder()` calls: it adds
+//!   these options to the builder and installs the [`propagator_factory`].
 //! - **Carriers**: [`inject`] / [`extract`] for `http::HeaderMap`, [`inject_map`] /
 //!   [`extract_map`] for maps of strings.
 //! - **Outgoing HTTP**: [`ClientMiddleware`] for `reqwest-middleware` (feature `reqwest`).
@@ -20,14 +21,13 @@
 //! ```
 //! use opentelemetry::trace::TraceContextExt;
 //! use rizk_core::RizkBuilder;
-//! use rizk_core::config::Propagator;
+//! use rizk_http::{Propagator, PropagationBuilderExt as _};
 //!
-//! let rizk = RizkBuilder::new()
+//! let rizk = rizk_http::register(RizkBuilder::new())
 //!     .app_name("gateway")
 //!     .propagators([Propagator::TraceContext, Propagator::Baggage, Propagator::B3])
 //!     .console_exporter(false)
 //!     .ignore_environment()
-//!     .propagator_factory(rizk_http::propagator_factory())
 //!     .init()
 //!     .unwrap();
 //!
@@ -46,6 +46,7 @@ pub mod attributes;
 mod carrier;
 #[cfg(feature = "reqwest")]
 mod client;
+mod options;
 pub mod parse;
 mod propagators;
 mod redact;
@@ -60,8 +61,11 @@ pub use carrier::{
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use client::ClientMiddleware;
+pub use options::{
+    PropagationBuilderExt, PropagationOptions, Propagator, baggage_attribute_problem,
+};
 pub use propagators::{
-    B3Encoding, B3Propagator, BaggagePropagator, DatadogPropagator, JaegerPropagator, Propagator,
+    B3Encoding, B3Propagator, BaggagePropagator, DatadogPropagator, JaegerPropagator,
     TraceContextPropagator, propagator, propagator_for,
 };
 pub use redact::{REDACTED, redact_url};
@@ -70,11 +74,47 @@ pub use redact::{REDACTED, redact_url};
 pub use server::{ServerFuture, ServerLayer, ServerService};
 pub use stats::{MalformedHeaders, malformed_headers};
 
-use rizk_core::config::Config;
+use rizk_core::RizkBuilder;
+use rizk_core::config::{Config, TraceExporter};
 use rizk_core::install::PropagatorFactory;
 
-/// The propagators a configuration asks for: `propagation.propagators`, plus Jaeger's when
-/// `trace_exporter` includes `jaeger` and the propagators were left at their default.
+/// Makes `builder` propagate context the way the configuration says: adds the propagation
+/// options (`propagators`, `baggage_attributes` and their variables) and installs the
+/// [`propagator_factory`]. `rizk::Rizk::builder()` calls it when the `http` feature is on.
+///
+/// ```
+/// use rizk_http::PropagationBuilderExt as _;
+///
+/// let rizk = rizk_http::register(rizk_core::RizkBuilder::new())
+///     .app_name("agent-service")
+///     .baggage_attributes(["conversation.id"])
+///     .console_exporter(false)
+///     .ignore_environment()
+///     .init()
+///     .unwrap();
+/// assert!(rizk_core::get_trace_config().settings.iter().any(|s| s.name == "baggage_attributes"));
+/// rizk.shutdown();
+/// ```
+pub fn register(builder: RizkBuilder) -> RizkBuilder {
+    builder
+        .register_options::<options::PropagationInput>()
+        .propagator_factory(propagator_factory())
+}
+
+/// The validated propagation options of `config`, when [`register`] added them.
+///
+/// ```
+/// let config = rizk_http::register(rizk_core::RizkBuilder::new()).app_name("svc")
+///     .ignore_environment().build_config().unwrap();
+/// assert_eq!(rizk_http::options(&config).unwrap().propagators.value, rizk_http::Propagator::DEFAULT);
+/// ```
+pub fn options(config: &Config) -> Option<&PropagationOptions> {
+    config.group::<PropagationOptions>()
+}
+
+/// The propagators a configuration asks for: its `propagators` (the default when [`register`]
+/// did not add the options), plus Jaeger's when `trace_exporter` includes `jaeger` and the
+/// propagators were left at their default.
 ///
 /// ```
 /// use rizk_http::Propagator;
@@ -83,9 +123,10 @@ use rizk_core::install::PropagatorFactory;
 /// assert_eq!(rizk_http::configured_propagators(&config), Propagator::DEFAULT);
 /// ```
 pub fn configured_propagators(config: &Config) -> Vec<Propagator> {
-    let mut kinds = config.propagation.propagators.value.clone();
-    if config.propagation.propagators_are_default()
-        && config.exporters.jaeger_propagation()
+    let options = options(config).cloned().unwrap_or_default();
+    let mut kinds = options.propagators.value.clone();
+    if options.propagators_are_default()
+        && config.exporters.selects(TraceExporter::Jaeger)
         && !kinds.contains(&Propagator::Jaeger)
     {
         kinds.push(Propagator::Jaeger);
@@ -93,15 +134,14 @@ pub fn configured_propagators(config: &Config) -> Vec<Propagator> {
     kinds
 }
 
-/// What `rizk::Rizk::builder()` installs with `RizkBuilder::propagator_factory`: at `init` it
-/// builds the composite propagator of [`configured_propagators`] (installed globally by rizk)
-/// and makes `baggage_attributes` the allow-list of [`ClientMiddleware`], [`ServerLayer`],
-/// [`inject`] and [`baggage_attributes_of`].
+/// The [`PropagatorFactory`] [`register`] installs: at `init` it builds the composite
+/// propagator of [`configured_propagators`] (installed globally by rizk) and makes
+/// `baggage_attributes` the allow-list of [`ClientMiddleware`], [`ServerLayer`], [`inject`]
+/// and [`baggage_attributes_of`].
 ///
 /// ```
 /// let rizk = rizk_core::RizkBuilder::new()
 ///     .app_name("agent-service")
-///     .baggage_attributes(["conversation.id"])
 ///     .console_exporter(false)
 ///     .ignore_environment()
 ///     .propagator_factory(rizk_http::propagator_factory())
@@ -111,7 +151,10 @@ pub fn configured_propagators(config: &Config) -> Vec<Propagator> {
 /// ```
 pub fn propagator_factory() -> PropagatorFactory {
     Box::new(|config: &Config| {
-        carrier::set_allowed(&config.propagation.baggage_attributes.value);
+        let allowed = options(config)
+            .map(|o| o.baggage_attributes.value.clone())
+            .unwrap_or_default();
+        carrier::set_allowed(&allowed);
         let propagator: Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync> =
             Box::new(propagator(&configured_propagators(config)));
         Ok(propagator)

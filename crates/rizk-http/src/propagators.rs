@@ -9,9 +9,9 @@ use opentelemetry::propagation::{
 use opentelemetry::trace::{SpanContext, TraceContextExt as _};
 use opentelemetry::{Context, StringValue};
 
+use crate::options::Propagator;
 use crate::parse;
 use crate::stats::{Bad, count};
-pub use rizk_core::config::Propagator;
 
 /// Every value of `name`, joined with `,` (the way HTTP combines repeated headers).
 fn joined<'a>(extractor: &'a dyn Extractor, name: &str) -> Option<std::borrow::Cow<'a, str>> {
@@ -608,9 +608,6 @@ pub fn propagator_for(kind: Propagator) -> Box<dyn TextMapPropagator + Send + Sy
         Propagator::B3Multi => Box::new(B3Propagator::new(B3Encoding::MultipleHeaders)),
         Propagator::Jaeger => Box::new(JaegerPropagator::new()),
         Propagator::Datadog => Box::new(DatadogPropagator::new()),
-        // `Propagator` is non-exhaustive: a format added to the configuration later propagates
-        // nothing until it is built here.
-        _ => Box::new(TextMapCompositePropagator::new(Vec::new())),
     }
 }
 

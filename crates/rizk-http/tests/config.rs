@@ -9,7 +9,7 @@ use opentelemetry::Context;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use rizk_core::config::TraceExporter;
 use rizk_core::{RizkBuilder, RizkError};
-use rizk_http::{Propagator, configured_propagators};
+use rizk_http::{PropagationBuilderExt as _, Propagator, configured_propagators};
 
 fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -19,11 +19,10 @@ fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 fn builder(pairs: &[(&str, &str)]) -> RizkBuilder {
-    RizkBuilder::new()
+    rizk_http::register(RizkBuilder::new())
         .app_name("rizk-http-config")
         .console_exporter(false)
         .env(env(pairs))
-        .propagator_factory(rizk_http::propagator_factory())
 }
 
 fn injected_names() -> Vec<String> {

@@ -17,6 +17,7 @@ use rizk_core::export::InMemoryExporter;
 use rizk_core::semconv::EntityKind;
 use rizk_core::span::{EntitySpan, SpanMeta};
 use rizk_core::{RizkBuilder, RizkHandle};
+use rizk_http::PropagationBuilderExt as _;
 use serde_json::{Value as Json, json};
 
 struct Harness {
@@ -28,13 +29,12 @@ fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
     HARNESS.get_or_init(|| {
         let spans = InMemoryExporter::default();
-        let handle = RizkBuilder::new()
+        let handle = rizk_http::register(RizkBuilder::new())
             .app_name("rizk-http-tests")
             .console_exporter(false)
             .ignore_environment()
             .baggage_attributes(["organization.id", "conversation.id", "user.id"])
             .with_exporter("memory", spans.clone())
-            .propagator_factory(rizk_http::propagator_factory())
             .init()
             .unwrap();
         Harness { handle, spans }

@@ -14,6 +14,7 @@
 mod agents;
 
 use rizk::config::TraceExporter;
+use rizk::exporters::ExporterBuilderExt as _;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), rizk::RizkError> {

@@ -153,17 +153,20 @@ impl Rizk {
     }
 
     /// A builder that knows every exporter (and, with the `http` feature, every propagator)
-    /// compiled into this crate.
+    /// compiled into this crate: their options are registered with it, and their setters come
+    /// into scope with `use rizk::prelude::*` (or [`exporters::ExporterBuilderExt`] and
+    /// `http::PropagationBuilderExt`).
     ///
     /// ```
     /// let builder = rizk::Rizk::builder().app_name("svc").trace_debug(true);
     /// # let _ = builder;
     /// ```
     pub fn builder() -> RizkBuilder {
-        let builder = RizkBuilder::new().exporter_factory(Box::new(rizk_exporters::add_configured));
+        // The platform options (Jaeger, Zipkin, Datadog) and the exporters they select.
+        let builder = rizk_exporters::register(RizkBuilder::new());
         // The propagators of `OTEL_PROPAGATORS` / `propagators(...)` and the baggage allow-list.
         #[cfg(feature = "http")]
-        let builder = builder.propagator_factory(rizk_http::propagator_factory());
+        let builder = rizk_http::register(builder);
         // Intelligent sampling decides in the export worker, off the application's thread.
         #[cfg(feature = "sampling")]
         let builder = builder.tail_sampling_stage(rizk_sampling::tail_stage);
@@ -226,6 +229,10 @@ pub mod testing;
 /// assert_eq!(calculate_price(2.5, 4), 10.0);
 /// ```
 pub mod prelude {
+    pub use crate::exporters::ExporterBuilderExt as _;
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub use crate::http::PropagationBuilderExt as _;
     #[cfg(feature = "tokio")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub use crate::spawn;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use e2e_support::{EXPECTED, FACT_CHECK_ERROR, get_json_until, peer, run_trace};
 use rizk::Rizk;
 use rizk::config::TraceExporter;
+use rizk::exporters::ExporterBuilderExt as _;
 use serde_json::Value;
 
 /// Fixed: the snapshot file is named after the session token.

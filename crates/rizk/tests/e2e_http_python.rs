@@ -28,7 +28,7 @@ use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SpanData;
-use rizk::http::{ClientMiddleware, ServerLayer};
+use rizk::http::{ClientMiddleware, PropagationBuilderExt as _, ServerLayer};
 use rizk::{InMemoryExporter, Rizk, task, workflow};
 use serde_json::{Value, json};
 

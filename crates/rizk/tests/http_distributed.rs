@@ -13,6 +13,7 @@ mod common;
 use common::{attr_str, harness_with, is_root, span};
 use opentelemetry::trace::{SpanKind, TraceId};
 use opentelemetry_sdk::trace::SpanData;
+use rizk::http::PropagationBuilderExt as _;
 
 fn by_kind<'a>(spans: &'a [SpanData], kind: SpanKind, name: &str) -> &'a SpanData {
     spans

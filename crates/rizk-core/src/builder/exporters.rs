@@ -1,12 +1,12 @@
-//! The exporters options of [`RizkBuilder`].
+//! The exporter selection and OTLP options of [`RizkBuilder`] (a platform's own settings are
+//! set through the extension trait of the crate that exports there).
 
 use std::path::PathBuf;
 
 use super::RizkBuilder;
 use crate::config::{OtlpCompression, OtlpProtocol, TraceExporter};
-use crate::secret::Secret;
 
-/// Exporter selection and per-platform settings. See `docs/exporters.md`.
+/// Exporter selection and the shared OTLP settings. See `docs/exporters.md`.
 impl RizkBuilder {
     /// Sends spans to `exporter`; call it again to add more (each gets its own bounded queue).
     /// Replaces `RIZK_TRACE_EXPORTER` / `OTEL_TRACES_EXPORTER` as a whole.
@@ -94,118 +94,6 @@ impl RizkBuilder {
     /// ```
     pub fn dashboard_url(mut self, url: impl Into<String>) -> Self {
         self.input.exporters.dashboard_url = Some(url.into());
-        self
-    }
-
-    /// A Jaeger agent's host, from configurations written for the old UDP agent. rizk sends
-    /// OTLP instead: this maps to `http://<host>:4318` (Jaeger's OTLP/HTTP receiver). Prefer
-    /// `opentelemetry_endpoint`.
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().jaeger_agent_host("localhost");
-    /// # let _ = b;
-    /// ```
-    pub fn jaeger_agent_host(mut self, host: impl Into<String>) -> Self {
-        self.input.exporters.jaeger_agent_host = Some(host.into());
-        self
-    }
-
-    /// A Jaeger agent's port: 6831 or 6832 are accepted (with `jaeger_agent_host`, mapped to
-    /// OTLP on 4318); any other port is refused with the setting to use instead.
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().jaeger_agent_host("localhost").jaeger_agent_port(6831);
-    /// # let _ = b;
-    /// ```
-    pub fn jaeger_agent_port(mut self, port: u16) -> Self {
-        self.input.exporters.jaeger_agent_port = Some(port);
-        self
-    }
-
-    /// `service.name` of the spans sent to Jaeger (default: `app_name`).
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().jaeger_service_name("rizk-llm-app");
-    /// # let _ = b;
-    /// ```
-    pub fn jaeger_service_name(mut self, name: impl Into<String>) -> Self {
-        self.input.exporters.jaeger_service_name = Some(name.into());
-        self
-    }
-
-    /// Where Zipkin receives spans: the full URL, such as `http://zipkin:9411/api/v2/spans`
-    /// (a URL with no path gets `/api/v2/spans`).
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().zipkin_endpoint("http://zipkin:9411/api/v2/spans");
-    /// # let _ = b;
-    /// ```
-    pub fn zipkin_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.input.exporters.zipkin_endpoint = Some(url.into());
-        self
-    }
-
-    /// The Zipkin service name (`localEndpoint.serviceName`; default: `app_name`).
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().zipkin_service_name("rizk-llm-app");
-    /// # let _ = b;
-    /// ```
-    pub fn zipkin_service_name(mut self, name: impl Into<String>) -> Self {
-        self.input.exporters.zipkin_service_name = Some(name.into());
-        self
-    }
-
-    /// The Datadog Agent spans are sent to (default `http://localhost:8126`; also
-    /// `DD_TRACE_AGENT_URL`, or `DD_AGENT_HOST` + `DD_TRACE_AGENT_PORT`).
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().datadog_agent_endpoint("http://datadog-agent:8126");
-    /// # let _ = b;
-    /// ```
-    pub fn datadog_agent_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.input.exporters.datadog_agent_endpoint = Some(url.into());
-        self
-    }
-
-    /// The Datadog `service` (default: `app_name`; also `DD_SERVICE`).
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().datadog_service("rizk-llm-app");
-    /// # let _ = b;
-    /// ```
-    pub fn datadog_service(mut self, service: impl Into<String>) -> Self {
-        self.input.exporters.datadog_service = Some(service.into());
-        self
-    }
-
-    /// The Datadog `env` tag (also `DD_ENV`).
-    ///
-    /// ```
-    /// let b = rizk_core::RizkBuilder::new().datadog_env("production");
-    /// # let _ = b;
-    /// ```
-    pub fn datadog_env(mut self, env: impl Into<String>) -> Self {
-        self.input.exporters.datadog_env = Some(env.into());
-        self
-    }
-
-    /// Refused at `init`, with the fix: the Datadog exporter talks to a Datadog Agent, and the
-    /// agent holds the API key. Kept so that configurations ported from the Python SDK fail
-    /// with an explanation instead of a missing method.
-    ///
-    /// ```
-    /// let err = rizk_core::RizkBuilder::new()
-    ///     .app_name("svc")
-    ///     .datadog_api_key("dd-key")
-    ///     .ignore_environment()
-    ///     .build_config()
-    ///     .unwrap_err();
-    /// assert!(err.to_string().contains("agent holds the API key"));
-    /// assert!(!err.to_string().contains("dd-key"));
-    /// ```
-    pub fn datadog_api_key(mut self, key: impl Into<Secret>) -> Self {
-        self.input.exporters.datadog_api_key = Some(key.into());
         self
     }
 }

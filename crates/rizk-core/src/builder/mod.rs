@@ -8,7 +8,6 @@
 mod content;
 mod exporters;
 mod limits;
-mod propagation;
 mod sampling;
 
 use std::fmt;
@@ -17,7 +16,7 @@ use std::time::Duration;
 
 use opentelemetry_sdk::trace::SpanProcessor;
 
-use crate::config::{self, Config, ConsoleTarget, EnvSource, Input, ProcessEnv};
+use crate::config::{self, Config, ConsoleTarget, EnvSource, Input, OptionGroup, ProcessEnv};
 #[allow(unused_imports)] // linked from docs
 use crate::config::{DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_REQUEST_BYTES};
 use crate::content::{ContentRedactor, SpanTransform};
@@ -491,6 +490,77 @@ impl RizkBuilder {
     pub fn exporter_factory(mut self, factory: ExporterFactory) -> Self {
         self.plugins.exporter_factory = Some(factory);
         self
+    }
+
+    /// Registers an option group of another crate (its `RIZK_*` variables become known, and it
+    /// is validated with the rest at `build_config` / `init`). Registering twice keeps the
+    /// values already set. `rizk_exporters::register` and `rizk_http::register` call it; the
+    /// facade's `Rizk::builder()` calls those.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::{Config, EnvSource, OptionGroup, Setting};
+    ///
+    /// #[derive(Debug, Clone, Default)]
+    /// struct Region;
+    /// impl OptionGroup for Region {
+    ///     type Resolved = String;
+    ///     const ENV_VARS: &'static [&'static str] = &["RIZK_REGION"];
+    ///     fn resolve(&self, _core: &Config, env: &dyn EnvSource) -> rizk_core::Result<String> {
+    ///         Ok(env.var("RIZK_REGION").unwrap_or_else(|| "eu".into()))
+    ///     }
+    ///     fn settings(_: &String) -> Vec<Setting> { Vec::new() }
+    /// }
+    ///
+    /// let env = std::collections::BTreeMap::from([("RIZK_REGION".to_owned(), "us".to_owned())]);
+    /// // Unregistered, the variable is unknown (a misspelling for all rizk can tell).
+    /// assert!(RizkBuilder::new().app_name("svc").env(env.clone()).build_config().is_err());
+    /// let config = RizkBuilder::new().app_name("svc").env(env).register_options::<Region>()
+    ///     .build_config().unwrap();
+    /// assert_eq!(config.group::<String>().unwrap(), "us");
+    /// ```
+    pub fn register_options<G: OptionGroup>(mut self) -> Self {
+        self.input.groups.get_mut::<G>();
+        self
+    }
+
+    /// The values of option group `G`, registering it if it was not: what the builder setters
+    /// of a plug-in crate's extension trait write to.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::config::{Config, EnvSource, OptionGroup, Setting};
+    ///
+    /// #[derive(Debug, Clone, Default)]
+    /// struct Region(Option<String>);
+    /// impl OptionGroup for Region {
+    ///     type Resolved = String;
+    ///     const ENV_VARS: &'static [&'static str] = &[];
+    ///     fn resolve(&self, _core: &Config, _env: &dyn EnvSource) -> rizk_core::Result<String> {
+    ///         Ok(self.0.clone().unwrap_or_else(|| "eu".into()))
+    ///     }
+    ///     fn settings(_: &String) -> Vec<Setting> { Vec::new() }
+    /// }
+    ///
+    /// let mut builder = RizkBuilder::new().app_name("svc").ignore_environment();
+    /// builder.options_mut::<Region>().0 = Some("us".into());
+    /// assert_eq!(builder.build_config().unwrap().group::<String>().unwrap(), "us");
+    /// ```
+    pub fn options_mut<G: OptionGroup>(&mut self) -> &mut G {
+        self.input.groups.get_mut::<G>()
+    }
+
+    /// Every `RIZK_*` variable this builder reads: core's
+    /// ([`config::rizk_env_vars`]) and those of the groups registered with it.
+    ///
+    /// ```
+    /// let vars = rizk_core::RizkBuilder::new().env_vars();
+    /// assert!(vars.contains(&"RIZK_APP_NAME"));
+    /// ```
+    pub fn env_vars(&self) -> Vec<&'static str> {
+        config::rizk_env_vars()
+            .chain(self.input.groups.env_vars())
+            .collect()
     }
 
     /// Validates the configuration and installs the pipeline; see [`install()`](crate::install()).

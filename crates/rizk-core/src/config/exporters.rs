@@ -1,13 +1,10 @@
-//! Options for exporter selection and per-platform settings (OTLP protocol, Jaeger, Zipkin, Datadog, the Rizk dashboard).
+//! Options for exporter selection and the OTLP settings every OTLP destination shares (the
+//! Rizk dashboard included): the `RIZK_*` variables they read ([`ENV_VARS`]) and their
+//! validation ([`resolve`]).
 //!
-//! This file owns them end to end: the builder methods (an `impl RizkBuilder` block), the
-//! `RIZK_*` variables they read ([`ENV_VARS`]), and their validation ([`resolve`]). The
-//! exporters themselves live in `rizk-exporters`, which reads the validated
-//! [`ExporterOptions`] from the [`Config`](super::Config).
-//!
-//! Checks that need other options too (an `opentelemetry_endpoint` that a Jaeger agent setting
-//! contradicts, a Datadog intake URL given as the agent) happen where the exporters are built,
-//! in `rizk_exporters::add_configured`.
+//! The settings of one platform (Jaeger, Zipkin, Datadog) are not here: they belong to the
+//! crate that exports there (`rizk-exporters`), which registers them as an
+//! [`OptionGroup`](super::OptionGroup) and checks them against these.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -17,7 +14,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::Setting;
-use super::parse::{ParseError, parse_endpoint, parse_headers, pick};
+use super::parse::parse_headers;
+use super::read::{option, text, url_option};
 use super::{EnvSource, Source, Sourced};
 use crate::error::{Result, RizkError};
 use crate::secret::Secret;
@@ -30,15 +28,6 @@ pub(super) const ENV_VARS: &[&str] = &[
     "RIZK_OTLP_TIMEOUT_MS",
     "RIZK_OTLP_CERTIFICATE",
     "RIZK_DASHBOARD_URL",
-    "RIZK_JAEGER_AGENT_HOST",
-    "RIZK_JAEGER_AGENT_PORT",
-    "RIZK_JAEGER_SERVICE_NAME",
-    "RIZK_ZIPKIN_ENDPOINT",
-    "RIZK_ZIPKIN_SERVICE_NAME",
-    "RIZK_DATADOG_AGENT_ENDPOINT",
-    "RIZK_DATADOG_SERVICE",
-    "RIZK_DATADOG_ENV",
-    "RIZK_DATADOG_API_KEY",
 ];
 
 /// Where the Rizk dashboard receives spans when `api_key` is set (OTLP/HTTP, `/v1/traces` is
@@ -64,27 +53,6 @@ pub const DEFAULT_DASHBOARD_URL: &str = "https://api.rizk.tools";
 /// assert_eq!(config.exporters.otlp_timeout.value, DEFAULT_OTLP_TIMEOUT);
 /// ```
 pub const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The Datadog Agent's trace port (`DD_TRACE_AGENT_PORT` when only `DD_AGENT_HOST` is set).
-///
-/// ```
-/// use std::collections::BTreeMap;
-/// use rizk_core::config::DEFAULT_DATADOG_AGENT_PORT;
-///
-/// let env = BTreeMap::from([("DD_AGENT_HOST".to_owned(), "dd-agent".to_owned())]);
-/// let config = rizk_core::RizkBuilder::new().app_name("svc").env(env).build_config().unwrap();
-/// let agent = config.exporters.datadog_agent_endpoint.unwrap().value;
-/// assert_eq!(agent.port(), Some(DEFAULT_DATADOG_AGENT_PORT));
-/// ```
-pub const DEFAULT_DATADOG_AGENT_PORT: u16 = 8126;
-
-/// Where the Datadog Agent listens when `datadog_agent_endpoint` is not set.
-///
-/// ```
-/// use rizk_core::config::{DEFAULT_DATADOG_AGENT, DEFAULT_DATADOG_AGENT_PORT};
-/// assert!(DEFAULT_DATADOG_AGENT.ends_with(&format!(":{DEFAULT_DATADOG_AGENT_PORT}")));
-/// ```
-pub const DEFAULT_DATADOG_AGENT: &str = "http://localhost:8126";
 
 /// A destination `trace_exporter` can select (`OTEL_TRACES_EXPORTER` uses the same names).
 ///
@@ -324,15 +292,6 @@ pub(crate) struct ExporterInput {
     pub(crate) otlp_timeout: Option<Duration>,
     pub(crate) otlp_certificate: Option<PathBuf>,
     pub(crate) dashboard_url: Option<String>,
-    pub(crate) jaeger_agent_host: Option<String>,
-    pub(crate) jaeger_agent_port: Option<u16>,
-    pub(crate) jaeger_service_name: Option<String>,
-    pub(crate) zipkin_endpoint: Option<String>,
-    pub(crate) zipkin_service_name: Option<String>,
-    pub(crate) datadog_agent_endpoint: Option<String>,
-    pub(crate) datadog_service: Option<String>,
-    pub(crate) datadog_env: Option<String>,
-    pub(crate) datadog_api_key: Option<Secret>,
 }
 
 /// The validated exporter options: which destinations, and how each is reached.
@@ -343,7 +302,6 @@ pub(crate) struct ExporterInput {
 /// let config = rizk_core::RizkBuilder::new()
 ///     .app_name("svc")
 ///     .trace_exporter(TraceExporter::Zipkin)
-///     .zipkin_endpoint("http://zipkin:9411/api/v2/spans")
 ///     .ignore_environment()
 ///     .build_config()
 ///     .unwrap();
@@ -375,22 +333,6 @@ pub struct ExporterOptions {
     pub otlp_certificate: Option<Sourced<PathBuf>>,
     /// Base URL of the Rizk dashboard (spans go to `<url>/v1/traces` when `api_key` is set).
     pub dashboard_url: Sourced<Url>,
-    /// The host of a Jaeger agent: mapped to OTLP/HTTP on port 4318 of that host.
-    pub jaeger_agent_host: Option<Sourced<String>>,
-    /// The port of a Jaeger agent (6831 or 6832; others are refused).
-    pub jaeger_agent_port: Option<Sourced<u16>>,
-    /// `service.name` of the spans sent to Jaeger (default: `app_name`).
-    pub jaeger_service_name: Option<Sourced<String>>,
-    /// Where Zipkin receives spans (default `http://localhost:9411/api/v2/spans`).
-    pub zipkin_endpoint: Option<Sourced<Url>>,
-    /// The Zipkin `localEndpoint.serviceName` (default: `app_name`).
-    pub zipkin_service_name: Option<Sourced<String>>,
-    /// The Datadog Agent's trace intake (default `http://localhost:8126`).
-    pub datadog_agent_endpoint: Option<Sourced<Url>>,
-    /// The Datadog `service` (default: `app_name`).
-    pub datadog_service: Option<Sourced<String>>,
-    /// The Datadog `env` tag.
-    pub datadog_env: Option<Sourced<String>>,
 }
 
 impl Default for ExporterOptions {
@@ -404,14 +346,6 @@ impl Default for ExporterOptions {
             otlp_traces_headers: None,
             otlp_certificate: None,
             dashboard_url: Sourced::new(default_dashboard_url(), Source::Default),
-            jaeger_agent_host: None,
-            jaeger_agent_port: None,
-            jaeger_service_name: None,
-            zipkin_endpoint: None,
-            zipkin_service_name: None,
-            datadog_agent_endpoint: None,
-            datadog_service: None,
-            datadog_env: None,
         }
     }
 }
@@ -437,20 +371,6 @@ impl ExporterOptions {
             .is_some_and(|list| list.value.contains(&kind))
     }
 
-    /// Whether Jaeger's `uber-trace-id` propagation should be installed next to W3C trace
-    /// context (when `trace_exporter` includes `jaeger`).
-    ///
-    /// ```
-    /// use rizk_core::config::TraceExporter;
-    ///
-    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
-    ///     .trace_exporter(TraceExporter::Jaeger).build_config().unwrap();
-    /// assert!(config.exporters.jaeger_propagation());
-    /// ```
-    pub fn jaeger_propagation(&self) -> bool {
-        self.selects(TraceExporter::Jaeger)
-    }
-
     /// Whether a remote destination other than the dashboard is configured by these options
     /// alone (an explicit remote exporter, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). The
     /// console's default ("on when nothing else is configured") should take this into account.
@@ -465,15 +385,9 @@ impl ExporterOptions {
     /// ```
     pub fn configures_remote(&self) -> bool {
         let remote = self.trace_exporter.as_ref().is_some_and(|list| {
-            list.value.iter().any(|k| {
-                matches!(
-                    k,
-                    TraceExporter::Otlp
-                        | TraceExporter::Jaeger
-                        | TraceExporter::Zipkin
-                        | TraceExporter::Datadog
-                )
-            })
+            list.value
+                .iter()
+                .any(|k| !matches!(k, TraceExporter::Console | TraceExporter::None))
         });
         remote || self.otlp_traces_endpoint.is_some()
     }
@@ -552,79 +466,7 @@ impl ExporterOptions {
             self.dashboard_url.value.to_string(),
             self.dashboard_url.source,
         ));
-        for (name, value) in [
-            ("jaeger_agent_host", &self.jaeger_agent_host),
-            ("jaeger_service_name", &self.jaeger_service_name),
-            ("zipkin_service_name", &self.zipkin_service_name),
-            ("datadog_service", &self.datadog_service),
-            ("datadog_env", &self.datadog_env),
-        ] {
-            if value.is_some() {
-                out.push(opt(name, value));
-            }
-        }
-        if self.jaeger_agent_port.is_some() {
-            out.push(opt("jaeger_agent_port", &self.jaeger_agent_port));
-        }
-        for (name, value) in [
-            ("zipkin_endpoint", &self.zipkin_endpoint),
-            ("datadog_agent_endpoint", &self.datadog_agent_endpoint),
-        ] {
-            if value.is_some() {
-                out.push(opt(name, value));
-            }
-        }
         out
-    }
-}
-
-/// [`pick`], with errors naming `field` whichever variable the value came from.
-fn pick_as<T>(
-    field: &str,
-    builder: Option<T>,
-    env: &dyn EnvSource,
-    vars: &[&'static str],
-    parse: impl Fn(&str) -> std::result::Result<T, ParseError>,
-) -> Result<Option<Sourced<T>>> {
-    pick(builder, env, vars, parse).map_err(|e| renamed(e, field))
-}
-
-fn renamed(mut error: RizkError, to: &str) -> RizkError {
-    if let RizkError::InvalidConfig { field, .. } = &mut error {
-        *field = to.to_owned();
-    }
-    error
-}
-
-fn text(s: &str) -> std::result::Result<String, ParseError> {
-    Ok(s.to_owned())
-}
-
-/// An http(s) URL option, validated like `opentelemetry_endpoint`.
-fn url_option(
-    field: &str,
-    builder: Option<String>,
-    env: &dyn EnvSource,
-    vars: &[&'static str],
-) -> Result<Option<Sourced<Url>>> {
-    pick_as(field, builder, env, vars, text)?
-        .map(|raw| {
-            parse_endpoint(&raw.value, raw.source)
-                .map(|url| Sourced::new(url, raw.source))
-                .map_err(|e| renamed(e, field))
-        })
-        .transpose()
-}
-
-fn non_empty(field: &str, value: Option<Sourced<String>>) -> Result<Option<Sourced<String>>> {
-    match value {
-        Some(v) if v.value.trim().is_empty() => Err(RizkError::invalid(
-            field,
-            v.source,
-            "it is empty",
-            format!("give a name, or leave {field} unset"),
-        )),
-        other => Ok(other),
     }
 }
 
@@ -638,24 +480,6 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<ExporterOptions> {
-    if let Some(source) = input
-        .datadog_api_key
-        .as_ref()
-        .map(|_| Source::Builder)
-        .or_else(|| {
-            env.var("RIZK_DATADOG_API_KEY")
-                .filter(|v| !v.trim().is_empty())
-                .map(|_| Source::Env("RIZK_DATADOG_API_KEY"))
-        })
-    {
-        return Err(RizkError::invalid(
-            "datadog_api_key",
-            source,
-            "the Datadog exporter sends to a Datadog Agent, and the agent holds the API key (DD_API_KEY in the agent's configuration); rizk never sends it",
-            "remove datadog_api_key, run a Datadog Agent with your key and point datadog_agent_endpoint at it (default http://localhost:8126); without an agent, send OTLP to Datadog's OTLP intake with trace_exporter otlp and otlp_header(\"dd-api-key\", ...)",
-        ));
-    }
-
     let builder_list = (!input.trace_exporter.is_empty()).then(|| input.trace_exporter.clone());
     if let Some(list) = &builder_list
         && list.len() > 1
@@ -668,7 +492,7 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
             "select None alone (no export), or only the exporters you want",
         ));
     }
-    let trace_exporter = pick_as(
+    let trace_exporter = option(
         "trace_exporter",
         builder_list,
         env,
@@ -684,7 +508,7 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
         },
     )?;
 
-    let otlp_protocol = pick_as(
+    let otlp_protocol = option(
         "otlp_protocol",
         input.otlp_protocol,
         env,
@@ -699,7 +523,7 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
         },
     )?;
 
-    let otlp_compression = pick_as(
+    let otlp_compression = option(
         "otlp_compression",
         input.otlp_compression,
         env,
@@ -715,7 +539,7 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
     )?
     .unwrap_or(Sourced::new(OtlpCompression::None, Source::Default));
 
-    let otlp_timeout = pick_as(
+    let otlp_timeout = option(
         "otlp_timeout",
         input.otlp_timeout,
         env,
@@ -749,7 +573,7 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
         &["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"],
     )?;
 
-    let otlp_traces_headers = pick_as(
+    let otlp_traces_headers = option(
         "otlp_headers",
         None,
         env,
@@ -759,7 +583,7 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
     .map(|raw| parse_headers(&raw.value, raw.source).map(|h| Sourced::new(h, raw.source)))
     .transpose()?;
 
-    let otlp_certificate = pick_as(
+    let otlp_certificate = option(
         "otlp_certificate",
         input.otlp_certificate.clone(),
         env,
@@ -787,152 +611,6 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
         ));
     }
 
-    let jaeger_agent_host = non_empty(
-        "jaeger_agent_host",
-        pick_as(
-            "jaeger_agent_host",
-            input.jaeger_agent_host.clone(),
-            env,
-            &["RIZK_JAEGER_AGENT_HOST", "OTEL_EXPORTER_JAEGER_AGENT_HOST"],
-            text,
-        )?,
-    )?;
-    if let Some(host) = &jaeger_agent_host {
-        let h = host.value.trim();
-        if h.contains("://") || h.contains('/') || (h.contains(':') && !h.starts_with('[')) {
-            return Err(RizkError::invalid(
-                "jaeger_agent_host",
-                host.source,
-                format!("{h:?} is not a bare host name"),
-                "give only the host, such as jaeger-agent (the port goes in jaeger_agent_port), or set opentelemetry_endpoint to Jaeger's OTLP port, such as http://jaeger:4318",
-            ));
-        }
-    }
-    let jaeger_agent_port = pick_as(
-        "jaeger_agent_port",
-        input.jaeger_agent_port,
-        env,
-        &["RIZK_JAEGER_AGENT_PORT", "OTEL_EXPORTER_JAEGER_AGENT_PORT"],
-        |s| {
-            s.parse::<u16>().map_err(|_| {
-                (
-                    format!("{s:?} is not a port number"),
-                    "use 6831, the agent's default, or leave it unset".to_owned(),
-                )
-            })
-        },
-    )?;
-    if let Some(port) = &jaeger_agent_port {
-        let host = jaeger_agent_host
-            .as_ref()
-            .map_or("jaeger-agent", |h| h.value.as_str());
-        if !matches!(port.value, 6831 | 6832) {
-            return Err(RizkError::invalid(
-                "jaeger_agent_port",
-                port.source,
-                format!(
-                    "port {} is not a Jaeger agent port rizk can map: rizk sends to Jaeger over OTLP, not to the agent's UDP ports",
-                    port.value
-                ),
-                format!(
-                    "set opentelemetry_endpoint to Jaeger's OTLP receiver, such as http://{host}:4318 (HTTP) or http://{host}:4317 (gRPC), and remove jaeger_agent_port"
-                ),
-            ));
-        }
-        if jaeger_agent_host.is_none() {
-            return Err(RizkError::invalid(
-                "jaeger_agent_port",
-                port.source,
-                "it is set without jaeger_agent_host",
-                "set jaeger_agent_host too (it maps to OTLP on port 4318 of that host), or better, set opentelemetry_endpoint to http://<jaeger-host>:4318",
-            ));
-        }
-    }
-    let jaeger_service_name = non_empty(
-        "jaeger_service_name",
-        pick_as(
-            "jaeger_service_name",
-            input.jaeger_service_name.clone(),
-            env,
-            &["RIZK_JAEGER_SERVICE_NAME"],
-            text,
-        )?,
-    )?;
-
-    let zipkin_endpoint = url_option(
-        "zipkin_endpoint",
-        input.zipkin_endpoint.clone(),
-        env,
-        &["RIZK_ZIPKIN_ENDPOINT", "OTEL_EXPORTER_ZIPKIN_ENDPOINT"],
-    )?;
-    let zipkin_service_name = non_empty(
-        "zipkin_service_name",
-        pick_as(
-            "zipkin_service_name",
-            input.zipkin_service_name.clone(),
-            env,
-            &["RIZK_ZIPKIN_SERVICE_NAME"],
-            text,
-        )?,
-    )?;
-
-    let mut datadog_agent_endpoint = url_option(
-        "datadog_agent_endpoint",
-        input.datadog_agent_endpoint.clone(),
-        env,
-        &["RIZK_DATADOG_AGENT_ENDPOINT", "DD_TRACE_AGENT_URL"],
-    )?;
-    if datadog_agent_endpoint.is_none()
-        && let Some(host) = pick_as(
-            "datadog_agent_endpoint",
-            None,
-            env,
-            &["DD_AGENT_HOST"],
-            text,
-        )?
-    {
-        let port = pick_as(
-            "datadog_agent_endpoint",
-            None,
-            env,
-            &["DD_TRACE_AGENT_PORT"],
-            |s| {
-                s.parse::<u16>().map_err(|_| {
-                    (
-                        format!("{s:?} is not a port number"),
-                        "use the agent's trace port, 8126 by default".to_owned(),
-                    )
-                })
-            },
-        )?
-        .map_or(DEFAULT_DATADOG_AGENT_PORT, |p| p.value);
-        let raw = format!("http://{}:{port}", host.value);
-        datadog_agent_endpoint = Some(Sourced::new(
-            parse_endpoint(&raw, host.source).map_err(|e| renamed(e, "datadog_agent_endpoint"))?,
-            host.source,
-        ));
-    }
-    let datadog_service = non_empty(
-        "datadog_service",
-        pick_as(
-            "datadog_service",
-            input.datadog_service.clone(),
-            env,
-            &["RIZK_DATADOG_SERVICE", "DD_SERVICE"],
-            text,
-        )?,
-    )?;
-    let datadog_env = non_empty(
-        "datadog_env",
-        pick_as(
-            "datadog_env",
-            input.datadog_env.clone(),
-            env,
-            &["RIZK_DATADOG_ENV", "DD_ENV"],
-            text,
-        )?,
-    )?;
-
     Ok(ExporterOptions {
         trace_exporter,
         otlp_protocol,
@@ -942,14 +620,6 @@ pub(super) fn resolve(input: &ExporterInput, env: &dyn EnvSource) -> Result<Expo
         otlp_traces_headers,
         otlp_certificate,
         dashboard_url,
-        jaeger_agent_host,
-        jaeger_agent_port,
-        jaeger_service_name,
-        zipkin_endpoint,
-        zipkin_service_name,
-        datadog_agent_endpoint,
-        datadog_service,
-        datadog_env,
     })
 }
 
@@ -1070,73 +740,6 @@ mod tests {
         );
         let err = resolve_env(&[("RIZK_DASHBOARD_URL", "ftp://x")]).unwrap_err();
         assert!(err.to_string().contains("dashboard_url"), "{err}");
-    }
-
-    #[test]
-    fn jaeger_agent_settings_are_checked_and_explain_the_otlp_move() {
-        let o = resolve_env(&[
-            ("RIZK_JAEGER_AGENT_HOST", "jaeger"),
-            ("RIZK_JAEGER_AGENT_PORT", "6831"),
-        ])
-        .unwrap();
-        assert_eq!(o.jaeger_agent_host.unwrap().value, "jaeger");
-
-        let err = resolve_env(&[
-            ("RIZK_JAEGER_AGENT_HOST", "jaeger"),
-            ("RIZK_JAEGER_AGENT_PORT", "5775"),
-        ])
-        .unwrap_err();
-        let msg = err.to_string();
-        assert!(
-            msg.contains("jaeger_agent_port") && msg.contains("http://jaeger:4318"),
-            "{msg}"
-        );
-        let err = resolve_env(&[("RIZK_JAEGER_AGENT_PORT", "6831")]).unwrap_err();
-        assert!(
-            err.to_string().contains("without jaeger_agent_host"),
-            "{err}"
-        );
-        let err = resolve_env(&[("RIZK_JAEGER_AGENT_HOST", "http://jaeger:6831")]).unwrap_err();
-        assert!(err.to_string().contains("bare host"), "{err}");
-    }
-
-    #[test]
-    fn datadog_settings_fall_back_to_the_dd_variables() {
-        let o = resolve_env(&[
-            ("DD_AGENT_HOST", "dd-agent"),
-            ("DD_SERVICE", "shop"),
-            ("DD_ENV", "staging"),
-        ])
-        .unwrap();
-        assert_eq!(
-            o.datadog_agent_endpoint.unwrap().value.as_str(),
-            "http://dd-agent:8126/"
-        );
-        assert_eq!(o.datadog_service.unwrap().value, "shop");
-        assert_eq!(o.datadog_env.unwrap().value, "staging");
-
-        let o = resolve_env(&[
-            ("DD_TRACE_AGENT_URL", "http://a:1234"),
-            ("RIZK_DATADOG_SERVICE", "rizk-wins"),
-            ("DD_SERVICE", "dd"),
-        ])
-        .unwrap();
-        assert_eq!(
-            o.datadog_agent_endpoint.unwrap().value.as_str(),
-            "http://a:1234/"
-        );
-        assert_eq!(o.datadog_service.unwrap().value, "rizk-wins");
-    }
-
-    #[test]
-    fn datadog_api_key_is_refused_without_showing_it() {
-        let err = resolve_env(&[("RIZK_DATADOG_API_KEY", "dd-0123456789")]).unwrap_err();
-        let msg = err.to_string();
-        assert!(
-            msg.contains("datadog_api_key") && msg.contains("agent"),
-            "{msg}"
-        );
-        assert!(!msg.contains("0123456789"), "{msg}");
     }
 
     #[test]

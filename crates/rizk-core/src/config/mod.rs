@@ -7,9 +7,10 @@
 mod content;
 mod env;
 mod exporters;
+mod group;
 mod limits;
 mod parse;
-mod propagation;
+pub mod read;
 mod resolve;
 mod sampling;
 mod source;
@@ -22,12 +23,13 @@ use url::Url;
 pub use content::ContentOptions;
 pub use env::{EnvSource, ProcessEnv};
 pub use exporters::{
-    DEFAULT_DASHBOARD_URL, DEFAULT_DATADOG_AGENT, DEFAULT_DATADOG_AGENT_PORT, DEFAULT_OTLP_TIMEOUT,
-    ExporterOptions, OtlpCompression, OtlpProtocol, TraceExporter,
+    DEFAULT_DASHBOARD_URL, DEFAULT_OTLP_TIMEOUT, ExporterOptions, OtlpCompression, OtlpProtocol,
+    TraceExporter,
 };
+pub(crate) use group::Groups;
+pub use group::{OptionGroup, ResolvedGroups};
 pub use limits::{DEFAULT_MAX_CONTENT_LENGTH, LimitOptions};
 pub(crate) use parse::check_rate;
-pub use propagation::{PropagationOptions, Propagator, baggage_attribute_problem};
 pub(crate) use resolve::resolve;
 pub use sampling::{IntelligentSampling, SamplingOptions};
 pub use source::{Setting, Source, Sourced};
@@ -36,8 +38,10 @@ pub use source::{Setting, Source, Sourced};
 use crate::error::RizkError;
 use crate::secret::Secret;
 
-/// Every `RIZK_*` variable this version reads: the core ones and those of the option groups.
-/// Anything else with the prefix is an error, so a typo never leaves an option silently unset.
+/// Every `RIZK_*` variable core reads: its own options and its option groups. The variables of
+/// groups other crates register ([`OptionGroup::ENV_VARS`]) are known too when they are
+/// registered. Anything else with the prefix is an error, so a typo never leaves an option
+/// silently unset.
 ///
 /// ```
 /// let vars: Vec<_> = rizk_core::config::rizk_env_vars().collect();
@@ -50,7 +54,6 @@ pub fn rizk_env_vars() -> impl Iterator<Item = &'static str> {
         .chain(exporters::ENV_VARS)
         .chain(content::ENV_VARS)
         .chain(sampling::ENV_VARS)
-        .chain(propagation::ENV_VARS)
         .chain(limits::ENV_VARS)
         .copied()
 }
@@ -182,10 +185,11 @@ pub struct Config {
     pub content: ContentOptions,
     /// Sampling beyond the head rate.
     pub sampling: SamplingOptions,
-    /// Context propagation across services.
-    pub propagation: PropagationOptions,
     /// Attribute and payload limits: inline media, the content cap, OpenTelemetry limits.
     pub limits: LimitOptions,
+    /// The option groups other crates registered (a platform's exporter settings, the
+    /// propagators), validated; read one with [`Config::group`].
+    pub groups: ResolvedGroups,
 }
 
 /// Bounds of the export path: its memory, its batches, its requests and its shutdown.
@@ -342,7 +346,7 @@ pub(crate) struct Input {
     pub(crate) exporters: exporters::ExporterInput,
     pub(crate) content: content::ContentInput,
     pub(crate) sampling: sampling::SamplingInput,
-    pub(crate) propagation: propagation::PropagationInput,
+    pub(crate) groups: Groups,
     pub(crate) limits: limits::LimitsInput,
 }
 

@@ -8,7 +8,7 @@ use crate::error::{Result, RizkError};
 use crate::secret::Secret;
 
 /// A parse failure: what is wrong, and how to fix it.
-pub(super) type ParseError = (String, String);
+pub type ParseError = (String, String);
 
 /// The builder's value if set, else the first variable of `vars` that is set (and not empty).
 pub(super) fn pick<T>(

@@ -9,14 +9,14 @@ use super::parse::{
 };
 use super::{
     Config, ConsoleTarget, EnvSource, ExportSettings, HeadSampling, Input, Source, Sourced,
-    content, exporters, limits, propagation, rizk_env_vars, sampling,
+    content, exporters, limits, rizk_env_vars, sampling,
 };
 use crate::error::{Result, RizkError};
 use crate::secret::Secret;
 
 /// Turns the builder's input plus the environment into a validated [`Config`].
 pub(crate) fn resolve(b: &Input, env: &dyn EnvSource) -> Result<Config> {
-    check_unknown_rizk_vars(env)?;
+    check_unknown_rizk_vars(env, b)?;
 
     let app_name = pick(
         b.app_name.clone(),
@@ -131,10 +131,9 @@ pub(crate) fn resolve(b: &Input, env: &dyn EnvSource) -> Result<Config> {
     let export = resolve_export(b, env)?;
     let content = content::resolve(&b.content, env)?;
     let sampling = sampling::resolve(&b.sampling, env, &mut trace_sampling_rate)?;
-    let propagation = propagation::resolve(&b.propagation, env)?;
     let limits = limits::resolve(&b.limits, env)?;
 
-    Ok(Config {
+    let mut config = Config {
         app_name,
         api_key,
         tracing_enabled,
@@ -150,9 +149,12 @@ pub(crate) fn resolve(b: &Input, env: &dyn EnvSource) -> Result<Config> {
         exporters,
         content,
         sampling,
-        propagation,
         limits,
-    })
+        groups: Default::default(),
+    };
+    // Last, so each group can check itself against the core options.
+    config.groups = b.groups.resolve(&config, env)?;
+    Ok(config)
 }
 
 fn resolve_sampling(builder: Option<f64>, env: &dyn EnvSource) -> Result<Sourced<HeadSampling>> {
@@ -288,17 +290,18 @@ fn resolve_export(b: &Input, env: &dyn EnvSource) -> Result<ExportSettings> {
     })
 }
 
-fn check_unknown_rizk_vars(env: &dyn EnvSource) -> Result<()> {
+fn check_unknown_rizk_vars(env: &dyn EnvSource, b: &Input) -> Result<()> {
+    let known = || rizk_env_vars().chain(b.groups.env_vars());
     let mut unknown: Vec<String> = env
         .names_with_prefix("RIZK_")
         .into_iter()
-        .filter(|name| !rizk_env_vars().any(|known| known == name))
+        .filter(|name| !known().any(|k| k == name))
         .collect();
     unknown.sort();
     let Some(name) = unknown.into_iter().next() else {
         return Ok(());
     };
-    let suggestion = rizk_env_vars()
+    let suggestion = known()
         .map(|known| (strsim::levenshtein(&name, known), known))
         .filter(|(d, _)| *d <= 3)
         .min()

@@ -1,21 +1,13 @@
-//! Options for context propagation across services (propagators, baggage allow-list).
-//!
-//! This file owns them end to end: the builder methods (an `impl RizkBuilder` block), the
-//! `RIZK_*` variables they read ([`ENV_VARS`]), and their validation ([`resolve`]).
-//!
-//! Core only validates these options; the `rizk-http` crate builds the propagators from them
-//! (through the facade's [`super::PropagatorFactory`]) and carries the allowed attributes.
+//! The propagation options (propagators, baggage allow-list), owned here because this crate
+//! builds the propagators and carries the allowed attributes: the builder setters
+//! ([`PropagationBuilderExt`]), the variables they read, their validation, and their lines of
+//! `get_trace_config()`. [`register`](crate::register) makes them an option group of the builder.
 
 use std::fmt;
 use std::str::FromStr;
 
-use super::Setting;
-use super::parse::pick;
-use super::{EnvSource, Source, Sourced};
-use crate::error::{Result, RizkError};
-
-/// The `RIZK_*` variables these options read.
-pub(super) const ENV_VARS: &[&str] = &["RIZK_PROPAGATORS", "RIZK_BAGGAGE_ATTRIBUTES"];
+use rizk_core::config::{Config, EnvSource, OptionGroup, Setting, Source, Sourced, read};
+use rizk_core::{Result, RizkBuilder, RizkError};
 
 /// The values `OTEL_PROPAGATORS` / `RIZK_PROPAGATORS` accept, for error messages.
 const PROPAGATOR_VALUES: &str = "tracecontext, baggage, b3, b3multi, jaeger, datadog or none";
@@ -25,7 +17,7 @@ const PROPAGATOR_VALUES: &str = "tracecontext, baggage, b3, b3multi, jaeger, dat
 /// The names are those of the standard `OTEL_PROPAGATORS` variable.
 ///
 /// ```
-/// use rizk_core::config::Propagator;
+/// use rizk_http::Propagator;
 ///
 /// assert_eq!("b3multi".parse::<Propagator>().unwrap(), Propagator::B3Multi);
 /// assert_eq!(Propagator::TraceContext.to_string(), "tracecontext");
@@ -55,7 +47,7 @@ impl Propagator {
     /// Every propagator, in the order of the documentation.
     ///
     /// ```
-    /// assert_eq!(rizk_core::config::Propagator::ALL.len(), 6);
+    /// assert_eq!(rizk_http::Propagator::ALL.len(), 6);
     /// ```
     pub const ALL: [Propagator; 6] = [
         Propagator::TraceContext,
@@ -69,7 +61,7 @@ impl Propagator {
     /// The default set: W3C Trace Context and W3C Baggage.
     ///
     /// ```
-    /// use rizk_core::config::Propagator;
+    /// use rizk_http::Propagator;
     /// assert_eq!(Propagator::DEFAULT, [Propagator::TraceContext, Propagator::Baggage]);
     /// ```
     pub const DEFAULT: [Propagator; 2] = [Propagator::TraceContext, Propagator::Baggage];
@@ -77,7 +69,7 @@ impl Propagator {
     /// The name used in `OTEL_PROPAGATORS`.
     ///
     /// ```
-    /// assert_eq!(rizk_core::config::Propagator::Jaeger.as_str(), "jaeger");
+    /// assert_eq!(rizk_http::Propagator::Jaeger.as_str(), "jaeger");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,7 +85,7 @@ impl Propagator {
     /// Whether this format carries baggage (W3C `baggage`, Jaeger `uberctx-*`).
     ///
     /// ```
-    /// use rizk_core::config::Propagator;
+    /// use rizk_http::Propagator;
     /// assert!(Propagator::Jaeger.carries_baggage());
     /// assert!(!Propagator::B3.carries_baggage());
     /// ```
@@ -128,22 +120,105 @@ impl FromStr for Propagator {
     }
 }
 
-/// What the builder was given for these options.
+/// What the builder was given for these options: the option group [`register`](crate::register)
+/// adds.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PropagationInput {
-    pub(crate) propagators: Option<Vec<Propagator>>,
-    pub(crate) baggage_attributes: Option<Vec<String>>,
+    propagators: Option<Vec<Propagator>>,
+    baggage_attributes: Option<Vec<String>>,
+}
+
+impl OptionGroup for PropagationInput {
+    type Resolved = PropagationOptions;
+    const ENV_VARS: &'static [&'static str] = &["RIZK_PROPAGATORS", "RIZK_BAGGAGE_ATTRIBUTES"];
+
+    fn resolve(&self, _core: &Config, env: &dyn EnvSource) -> Result<PropagationOptions> {
+        resolve(self, env)
+    }
+
+    fn settings(resolved: &PropagationOptions) -> Vec<Setting> {
+        resolved.settings()
+    }
+}
+
+/// The propagation setters of the builder (`use rizk::prelude::*` brings them in scope).
+///
+/// ```
+/// use rizk_core::RizkBuilder;
+/// use rizk_http::{Propagator, PropagationBuilderExt as _};
+///
+/// let config = rizk_http::register(RizkBuilder::new())
+///     .app_name("svc")
+///     .propagators([Propagator::TraceContext, Propagator::B3])
+///     .ignore_environment()
+///     .build_config()
+///     .unwrap();
+/// let options = rizk_http::options(&config).unwrap();
+/// assert_eq!(options.propagators.value, [Propagator::TraceContext, Propagator::B3]);
+/// ```
+pub trait PropagationBuilderExt: Sized {
+    /// The header formats to inject and extract, in order (replaces `OTEL_PROPAGATORS` /
+    /// `RIZK_PROPAGATORS`). An empty list propagates nothing.
+    ///
+    /// ```
+    /// use rizk_http::{Propagator, PropagationBuilderExt as _};
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .propagators([Propagator::TraceContext, Propagator::Jaeger])
+    ///     .build_config().unwrap();
+    /// assert_eq!(rizk_http::options(&config).unwrap().propagators.value.len(), 2);
+    /// ```
+    fn propagators(self, propagators: impl IntoIterator<Item = Propagator>) -> Self;
+
+    /// Inherited attributes that travel to other services as baggage (identifiers only:
+    /// content keys are refused). Replaces `RIZK_BAGGAGE_ATTRIBUTES`.
+    ///
+    /// ```
+    /// use rizk_http::PropagationBuilderExt as _;
+    ///
+    /// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .baggage_attributes(["conversation.id"]).build_config().unwrap();
+    /// assert_eq!(rizk_http::options(&config).unwrap().baggage_attributes.value, ["conversation.id"]);
+    /// let err = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment()
+    ///     .baggage_attributes(["input.value"]).build_config().unwrap_err();
+    /// assert!(err.to_string().contains("content"));
+    /// ```
+    fn baggage_attributes<I, S>(self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>;
+}
+
+impl PropagationBuilderExt for RizkBuilder {
+    fn propagators(mut self, propagators: impl IntoIterator<Item = Propagator>) -> Self {
+        self.options_mut::<PropagationInput>().propagators =
+            Some(propagators.into_iter().collect());
+        self
+    }
+
+    fn baggage_attributes<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.options_mut::<PropagationInput>().baggage_attributes =
+            Some(keys.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The validated propagation options.
 ///
 /// ```
-/// use rizk_core::config::{Propagator, Source};
+/// use rizk_core::config::Source;
+/// use rizk_http::Propagator;
 ///
-/// let config = rizk_core::RizkBuilder::new().app_name("svc").ignore_environment().build_config().unwrap();
-/// assert_eq!(config.propagation.propagators.value, Propagator::DEFAULT);
-/// assert_eq!(config.propagation.propagators.source, Source::Default);
-/// assert!(config.propagation.baggage_attributes.value.is_empty());
+/// let config = rizk_http::register(rizk_core::RizkBuilder::new()).app_name("svc")
+///     .ignore_environment().build_config().unwrap();
+/// let options = rizk_http::options(&config).unwrap();
+/// assert_eq!(options.propagators.value, Propagator::DEFAULT);
+/// assert_eq!(options.propagators.source, Source::Default);
+/// assert!(options.baggage_attributes.value.is_empty());
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -173,7 +248,7 @@ impl PropagationOptions {
     /// `trace_exporter = jaeger`, may add to them).
     ///
     /// ```
-    /// assert!(rizk_core::config::PropagationOptions::default().propagators_are_default());
+    /// assert!(rizk_http::PropagationOptions::default().propagators_are_default());
     /// ```
     pub fn propagators_are_default(&self) -> bool {
         self.propagators.source == Source::Default
@@ -182,7 +257,7 @@ impl PropagationOptions {
     /// These options as lines of `get_trace_config()`.
     ///
     /// ```
-    /// let lines = rizk_core::config::PropagationOptions::default().settings();
+    /// let lines = rizk_http::PropagationOptions::default().settings();
     /// assert_eq!(lines[0].name, "propagators");
     /// assert_eq!(lines[0].value, "tracecontext,baggage");
     /// ```
@@ -215,7 +290,7 @@ fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
 /// Why `key` may not travel as baggage, if it may not: content, or not a valid baggage key.
 ///
 /// ```
-/// use rizk_core::config::baggage_attribute_problem;
+/// use rizk_http::baggage_attribute_problem;
 ///
 /// assert!(baggage_attribute_problem("conversation.id").is_none());
 /// assert!(baggage_attribute_problem("input.value").is_some());
@@ -329,7 +404,7 @@ fn attributes_fix() -> &'static str {
     "list identifiers such as organization.id,project.id,conversation.id,user.id; content never travels as baggage"
 }
 
-pub(super) fn resolve(input: &PropagationInput, env: &dyn EnvSource) -> Result<PropagationOptions> {
+fn resolve(input: &PropagationInput, env: &dyn EnvSource) -> Result<PropagationOptions> {
     let propagators = match &input.propagators {
         Some(list) => {
             let mut out: Vec<Propagator> = Vec::with_capacity(list.len());
@@ -340,9 +415,13 @@ pub(super) fn resolve(input: &PropagationInput, env: &dyn EnvSource) -> Result<P
             }
             Sourced::new(out, Source::Builder)
         }
-        None => match pick(None, env, &["RIZK_PROPAGATORS", "OTEL_PROPAGATORS"], |s| {
-            Ok(s.to_owned())
-        })? {
+        None => match read::option(
+            "propagators",
+            None,
+            env,
+            &["RIZK_PROPAGATORS", "OTEL_PROPAGATORS"],
+            read::text,
+        )? {
             Some(raw) => match parse_propagators(&raw.value) {
                 Ok(list) => Sourced::new(list, raw.source),
                 Err((problem, fix)) => {
@@ -353,7 +432,8 @@ pub(super) fn resolve(input: &PropagationInput, env: &dyn EnvSource) -> Result<P
         },
     };
 
-    let baggage_attributes = match pick(
+    let baggage_attributes = match read::option(
+        "baggage_attributes",
         input.baggage_attributes.clone(),
         env,
         &["RIZK_BAGGAGE_ATTRIBUTES"],
@@ -406,7 +486,6 @@ pub(super) fn resolve(input: &PropagationInput, env: &dyn EnvSource) -> Result<P
 
 #[cfg(test)]
 mod tests {
-    use crate::RizkBuilder;
     use std::collections::BTreeMap;
 
     use super::*;
@@ -419,12 +498,18 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        builder(RizkBuilder::new().app_name("svc").env(env))
+        builder(crate::register(RizkBuilder::new()).app_name("svc").env(env))
             .build_config()
-            .map(|c| c.propagation)
+            .map(|c| crate::options(&c).unwrap().clone())
     }
 
-    use crate::config::tests::field_and_message;
+    fn field_and_message(err: RizkError) -> (String, String) {
+        let message = err.to_string();
+        match err {
+            RizkError::InvalidConfig { field, .. } => (field, message),
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
 
     #[test]
     fn default_is_w3c_trace_context_and_baggage() {
