@@ -18,8 +18,9 @@ use crate::content::{ContentPolicy, ContentRedactor, SpanTransform};
 use crate::content_transform::{ContentTransform, RedactorSlot};
 use crate::error::{Result, RizkError};
 use crate::export::{
-    ConsoleExporter, ExportPipeline, ExportStage, ExporterSet, InlineMediaTransform,
-    JsonLinesExporter, LimitStats, LimitTransform, StageParts, StageStats, Stages,
+    ConsoleExporter, ConventionTransform, ExportPipeline, ExportStage, ExporterSet,
+    InlineMediaTransform, JsonLinesExporter, LimitStats, LimitTransform, StageParts, StageStats,
+    Stages,
 };
 use crate::metrics::RuntimeMetrics;
 use crate::runtime::{self, Installed, RizkHandle, Runtime};
@@ -251,8 +252,11 @@ fn stages(
         }
         None => {}
     }
+    let conventions = ConventionTransform::from_options(&config.conventions)
+        .map(|t| Arc::new(t) as Arc<dyn SpanTransform>);
     let stages = Stages::new(StageParts {
         tail,
+        conventions,
         media,
         content: content.clone(),
         limits,

@@ -488,6 +488,7 @@ fn settings_of(c: &Config) -> Vec<Setting> {
     out.extend(c.exporters.settings());
     out.extend(c.groups.settings());
     out.extend(c.limits.settings());
+    out.extend(c.conventions.settings());
     let content = &c.content;
     let as_policy = |name, flag: &Option<crate::config::Sourced<bool>>| {
         Setting::or_absent(name, flag.as_ref(), bool::to_string, "as trace_content")

@@ -6,6 +6,7 @@
 //! in `config/`.
 
 mod content;
+mod conventions;
 mod exporters;
 mod limits;
 mod sampling;

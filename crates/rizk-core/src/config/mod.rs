@@ -5,6 +5,7 @@
 //! [`Source`] so that `get_trace_config()` can say where it came from.
 
 mod content;
+mod conventions;
 mod env;
 mod exporters;
 mod group;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use content::ContentOptions;
+pub use conventions::{ConventionOptions, GEN_AI_LATEST_EXPERIMENTAL, KeyFamilies};
 pub use env::{EnvSource, ProcessEnv};
 pub use exporters::{
     DEFAULT_DASHBOARD_URL, DEFAULT_OTLP_TIMEOUT, ExporterOptions, OtlpCompression, OtlpProtocol,
@@ -53,6 +55,7 @@ pub fn rizk_env_vars() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(exporters::ENV_VARS)
         .chain(content::ENV_VARS)
+        .chain(conventions::ENV_VARS)
         .chain(sampling::ENV_VARS)
         .chain(limits::ENV_VARS)
         .copied()
@@ -187,6 +190,8 @@ pub struct Config {
     pub sampling: SamplingOptions,
     /// Attribute and payload limits: inline media, the content cap, OpenTelemetry limits.
     pub limits: LimitOptions,
+    /// Semantic-convention choices: key families, status OK, GenAI span names.
+    pub conventions: ConventionOptions,
     /// The option groups other crates registered (a platform's exporter settings, the
     /// propagators), validated; read one with [`Config::group`].
     pub groups: ResolvedGroups,
@@ -348,6 +353,7 @@ pub(crate) struct Input {
     pub(crate) sampling: sampling::SamplingInput,
     pub(crate) groups: Groups,
     pub(crate) limits: limits::LimitsInput,
+    pub(crate) conventions: conventions::ConventionInput,
 }
 
 #[cfg(test)]

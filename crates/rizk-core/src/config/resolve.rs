@@ -9,7 +9,7 @@ use super::parse::{
 };
 use super::{
     Config, ConsoleTarget, EnvSource, ExportSettings, HeadSampling, Input, Source, Sourced,
-    content, exporters, limits, rizk_env_vars, sampling,
+    content, conventions, exporters, limits, rizk_env_vars, sampling,
 };
 use crate::error::{Result, RizkError};
 use crate::secret::Secret;
@@ -132,6 +132,7 @@ pub(crate) fn resolve(b: &Input, env: &dyn EnvSource) -> Result<Config> {
     let content = content::resolve(&b.content, env)?;
     let sampling = sampling::resolve(&b.sampling, env, &mut trace_sampling_rate)?;
     let limits = limits::resolve(&b.limits, env)?;
+    let conventions = conventions::resolve(&b.conventions, env)?;
 
     let mut config = Config {
         app_name,
@@ -150,6 +151,7 @@ pub(crate) fn resolve(b: &Input, env: &dyn EnvSource) -> Result<Config> {
         content,
         sampling,
         limits,
+        conventions,
         groups: Default::default(),
     };
     // Last, so each group can check itself against the core options.

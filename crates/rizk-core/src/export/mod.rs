@@ -2,6 +2,7 @@
 
 mod budget;
 mod console;
+mod conventions;
 mod hold;
 mod jsonl;
 mod limits;
@@ -21,6 +22,7 @@ pub use memory::InMemoryExporter;
 pub use pipeline::ExportPipeline;
 pub use queue::{ExportQueue, QueueOptions, QueueSnapshot, QueueStats};
 
+pub(crate) use conventions::ConventionTransform;
 pub(crate) use stages::{StageParts, Stages};
 
 use opentelemetry_sdk::trace::SpanExporter;

@@ -8,10 +8,12 @@
 //! 2. the exporters' memory budget (`pipeline.rs`), at end;
 //! 3. **holds**: tail sampling keeps a trace until its root ends, then keeps or drops it whole;
 //! 4. **transforms**, in this order:
-//!    1. inline media (base64 images, audio) replaced by a placeholder, before anything scans it;
-//!    2. the content policy: omit, hash or redact content (`content_transform.rs`);
-//!    3. payload limits: the content cap and the attribute value length limit;
-//!    4. the user's transforms (`RizkBuilder::span_transform`);
+//!    1. the semantic-convention choices: GenAI span names, status OK, the key families
+//!       exported (`conventions.rs`), so that keys left out are never scanned;
+//!    2. inline media (base64 images, audio) replaced by a placeholder, before anything scans it;
+//!    3. the content policy: omit, hash or redact content (`content_transform.rs`);
+//!    4. payload limits: the content cap and the attribute value length limit;
+//!    5. the user's transforms (`RizkBuilder::span_transform`);
 //! 5. fan-out: one copy per exporter, each into that exporter's own queue (`queue.rs`).
 //!
 //! Redaction comes before the cap so that a secret is never cut in half and left half
@@ -36,13 +38,15 @@ pub(crate) struct Stages {
 pub(crate) struct StageParts {
     /// Tail sampling (step 3), when on.
     pub(crate) tail: Option<Box<dyn ExportStage>>,
-    /// Inline media placeholders (step 4.1), unless media is kept.
+    /// The semantic-convention choices (step 4.1), unless they change nothing.
+    pub(crate) conventions: Option<Arc<dyn SpanTransform>>,
+    /// Inline media placeholders (step 4.2), unless media is kept.
     pub(crate) media: Option<Arc<dyn SpanTransform>>,
-    /// The content policy and redaction (step 4.2).
+    /// The content policy and redaction (step 4.3).
     pub(crate) content: Arc<dyn SpanTransform>,
-    /// The content cap and the value length limit (step 4.3), when any applies.
+    /// The content cap and the value length limit (step 4.4), when any applies.
     pub(crate) limits: Option<Arc<dyn SpanTransform>>,
-    /// The user's transforms, in the order given (step 4.4).
+    /// The user's transforms, in the order given (step 4.5).
     pub(crate) user: Vec<Arc<dyn SpanTransform>>,
 }
 
@@ -51,12 +55,14 @@ impl Stages {
     pub(crate) fn new(parts: StageParts) -> Self {
         let StageParts {
             tail,
+            conventions,
             media,
             content,
             limits,
             user,
         } = parts;
         let mut transforms: Vec<Arc<dyn SpanTransform>> = Vec::new();
+        transforms.extend(conventions);
         transforms.extend(media);
         transforms.push(content);
         transforms.extend(limits);
@@ -146,6 +152,7 @@ mod tests {
     fn parts(tail: Option<Box<dyn ExportStage>>) -> StageParts {
         StageParts {
             tail,
+            conventions: Some(Arc::new(Append("-conventions"))),
             media: Some(Arc::new(Append("-media"))),
             content: Arc::new(Append("-content")),
             limits: Some(Arc::new(Append("-limits"))),
@@ -157,7 +164,10 @@ mod tests {
     fn transforms_run_in_order_once_per_span() {
         let mut stages = Stages::new(parts(None));
         let out = stages.process(vec![test_span("s", &[])], Instant::now());
-        assert_eq!(out[0].name, "s-media-content-limits-user1-user2");
+        assert_eq!(
+            out[0].name,
+            "s-conventions-media-content-limits-user1-user2"
+        );
     }
 
     #[test]
@@ -171,6 +181,9 @@ mod tests {
         assert!(stages.tick(Instant::now()).is_empty());
         let out = stages.drain(Instant::now());
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].name, "s-media-content-limits-user1-user2");
+        assert_eq!(
+            out[0].name,
+            "s-conventions-media-content-limits-user1-user2"
+        );
     }
 }
