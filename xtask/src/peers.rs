@@ -1,13 +1,15 @@
-//! Real trace backends ("peers") for the end-to-end tests: Arize Phoenix and the Datadog APM test
-//! agent, installed from PyPI into pinned virtual environments under `target/peers/`, started on
-//! 127.0.0.1, checked for readiness over plain HTTP, and stopped by PID.
+//! Real trace backends ("peers") for the end-to-end tests: Arize Phoenix, the Datadog APM test
+//! agent and MLflow's tracking server, installed from PyPI into pinned virtual environments
+//! under `target/peers/`, started on 127.0.0.1, checked for readiness over plain HTTP, and
+//! stopped by PID.
 //!
 //! Layout (all under the workspace's `target/peers/`):
-//! - `phoenix/`, `ddagent/`: the virtual environments; `.xtask-installed` records the pinned
+//! - `phoenix/`, `ddagent/`, `mlflow/`: the virtual environments; `.xtask-installed` records the pinned
 //!   requirement that was installed, so a second `install` is a no-op.
 //! - `run/<peer>.pid`, `run/<peer>.log`: the PID and the output of a running peer.
 //! - `run/phoenix-workdir/`: Phoenix's throwaway database, made fresh at each start.
 //! - `run/ddagent-snapshots/`: the test agent's snapshot directory (unless overridden).
+//! - `run/mlflow-data/`: MLflow's throwaway database and artifacts, made fresh at each start.
 //!
 //! Linux only: liveness and process groups are read from `/proc`, signals are sent with `kill`.
 
@@ -33,6 +35,9 @@ pub(crate) const DDAGENT_OTLP_HTTP_PORT: u16 = 24318;
 /// The Datadog test agent's OTLP/gRPC port (moved off 4317).
 pub(crate) const DDAGENT_OTLP_GRPC_PORT: u16 = 24317;
 
+/// MLflow's tracking server: REST API and OTLP/HTTP (`/v1/traces`).
+pub(crate) const MLFLOW_PORT: u16 = 15000;
+
 /// Environment variable that overrides the Datadog test agent's snapshot directory.
 pub(crate) const DDAGENT_SNAPSHOT_DIR_VAR: &str = "E2E_DDAGENT_SNAPSHOT_DIR";
 
@@ -48,10 +53,12 @@ pub(crate) enum Peer {
     Phoenix,
     /// The Datadog APM test agent.
     Ddagent,
+    /// MLflow's tracking server (GenAI and OpenInference keys, its own token usage and cost).
+    Mlflow,
 }
 
-/// Every peer, in start order (the slow one first).
-pub(crate) const ALL: &[Peer] = &[Peer::Phoenix, Peer::Ddagent];
+/// Every peer, in start order (the slow ones first).
+pub(crate) const ALL: &[Peer] = &[Peer::Phoenix, Peer::Mlflow, Peer::Ddagent];
 
 impl Peer {
     /// The short name used for directories, PID and log files.
@@ -59,6 +66,7 @@ impl Peer {
         match self {
             Self::Phoenix => "phoenix",
             Self::Ddagent => "ddagent",
+            Self::Mlflow => "mlflow",
         }
     }
 
@@ -67,6 +75,8 @@ impl Peer {
         match self {
             Self::Phoenix => "arize-phoenix==20.26.1",
             Self::Ddagent => "ddapm-test-agent==1.69.1",
+            // 3.18.0 is listed on PyPI but cannot be installed (a dependency is unpublished).
+            Self::Mlflow => "mlflow==3.17.2",
         }
     }
 
@@ -75,6 +85,7 @@ impl Peer {
         match self {
             Self::Phoenix => "phoenix",
             Self::Ddagent => "ddapm-test-agent",
+            Self::Mlflow => "mlflow",
         }
     }
 
@@ -90,6 +101,7 @@ impl Peer {
                 (DDAGENT_OTLP_HTTP_PORT, "OTLP/HTTP"),
                 (DDAGENT_OTLP_GRPC_PORT, "OTLP/gRPC"),
             ],
+            Self::Mlflow => &[(MLFLOW_PORT, "REST API, OTLP/HTTP")],
         }
     }
 
@@ -98,13 +110,14 @@ impl Peer {
         match self {
             Self::Phoenix => (PHOENIX_HTTP_PORT, "/healthz"),
             Self::Ddagent => (DDAGENT_PORT, "/info"),
+            Self::Mlflow => (MLFLOW_PORT, "/health"),
         }
     }
 
     /// How long the peer may take to become ready (Phoenix needs 10 to 17 s on 2 cores).
     fn ready_timeout(self) -> Duration {
         match self {
-            Self::Phoenix => Duration::from_secs(120),
+            Self::Phoenix | Self::Mlflow => Duration::from_secs(120),
             Self::Ddagent => Duration::from_secs(30),
         }
     }
@@ -162,6 +175,11 @@ fn phoenix_workdir() -> PathBuf {
     run_dir().join("phoenix-workdir")
 }
 
+/// MLflow's database and artifacts, made fresh at each start.
+fn mlflow_data() -> PathBuf {
+    run_dir().join("mlflow-data")
+}
+
 /// The test agent's snapshot directory: `$E2E_DDAGENT_SNAPSHOT_DIR` or `target/peers/run/ddagent-snapshots`.
 pub(crate) fn ddagent_snapshot_dir() -> PathBuf {
     match std::env::var_os(DDAGENT_SNAPSHOT_DIR_VAR) {
@@ -196,6 +214,7 @@ pub(crate) fn e2e_env() -> Vec<(&'static str, String)> {
             "E2E_DDAGENT_OTLP_HTTP",
             format!("http://127.0.0.1:{DDAGENT_OTLP_HTTP_PORT}"),
         ),
+        ("E2E_MLFLOW_URL", format!("http://127.0.0.1:{MLFLOW_PORT}")),
         (
             DDAGENT_SNAPSHOT_DIR_VAR,
             ddagent_snapshot_dir().display().to_string(),
@@ -450,6 +469,28 @@ fn spawn(peer: Peer, mode: Mode) -> Result<Child> {
                 .arg(&snapshots)
                 .arg("--disable-llmobs-data-forwarding");
         }
+        Peer::Mlflow => {
+            let data = mlflow_data();
+            if data.exists() {
+                fs::remove_dir_all(&data).map_err(|e| io_error("remove", &data, e))?;
+            }
+            fs::create_dir_all(&data).map_err(|e| io_error("create", &data, e))?;
+            cmd.args(["server", "--host", "127.0.0.1"])
+                .args(["--port", &MLFLOW_PORT.to_string()])
+                .args(["--workers", "1"])
+                .arg("--backend-store-uri")
+                .arg(format!("sqlite:///{}", data.join("mlflow.db").display()))
+                .arg("--default-artifact-root")
+                .arg(data.join("artifacts"))
+                // Job execution costs 2 GB; the empty catalog URI keeps it from fetching a
+                // price catalog from the internet; no telemetry.
+                .env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+                .env("MLFLOW_DISABLE_TELEMETRY", "true")
+                .env("DO_NOT_TRACK", "true")
+                .env("MLFLOW_MODEL_CATALOG_URI", "");
+            // It forks its web workers: a group of its own, so stopping signals them all.
+            cmd.process_group(0);
+        }
     }
     cmd.env("PYTHONUNBUFFERED", "1")
         .current_dir(run_dir())
@@ -608,9 +649,15 @@ fn stop_pid(peer: Peer, pid: u32, mut child: Option<&mut Child>) -> Result<()> {
                 peer.name(),
                 util::human(started.elapsed())
             );
-            if peer == Peer::Phoenix {
-                // Its database is throwaway; a fresh one is made at the next start.
-                let _ = fs::remove_dir_all(phoenix_workdir());
+            // Their databases are throwaway; fresh ones are made at the next start.
+            match peer {
+                Peer::Phoenix => {
+                    let _ = fs::remove_dir_all(phoenix_workdir());
+                }
+                Peer::Mlflow => {
+                    let _ = fs::remove_dir_all(mlflow_data());
+                }
+                Peer::Ddagent => {}
             }
             return Ok(());
         }
