@@ -32,6 +32,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backtrace;
 mod builder;
 pub mod config;
 pub mod content;

@@ -107,6 +107,10 @@ pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
 /// GenAI: the agent's unique id (per decorated function: its module path and name, see
 /// `#[agent]`), as opposed to its name.
 pub const GEN_AI_AGENT_ID: &str = "gen_ai.agent.id";
+/// GenAI: the agent's description (the macro's `description`).
+pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
+/// GenAI: the workflow's name, on `#[workflow]` spans.
+pub const GEN_AI_WORKFLOW_NAME: &str = "gen_ai.workflow.name";
 /// GenAI: the agent's version (the macro's `version`).
 pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
 /// GenAI: the tool's type (`function` for a `#[tool]`).
@@ -245,13 +249,21 @@ impl EntityKind {
         }
     }
 
-    /// The GenAI `gen_ai.operation.name`, where the conventions define one.
+    /// The GenAI `gen_ai.operation.name`, where the conventions define one: a workflow is
+    /// `invoke_workflow` (semantic conventions 1.41); a task, a step inside one, has none.
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// assert_eq!(EntityKind::Workflow.gen_ai_operation(), Some("invoke_workflow"));
+    /// assert_eq!(EntityKind::Task.gen_ai_operation(), None);
+    /// ```
     pub const fn gen_ai_operation(self) -> Option<&'static str> {
         match self {
+            EntityKind::Workflow => Some("invoke_workflow"),
             EntityKind::Agent => Some("invoke_agent"),
             EntityKind::Tool => Some("execute_tool"),
             EntityKind::Llm => Some("chat"),
-            EntityKind::Workflow | EntityKind::Task => None,
+            EntityKind::Task => None,
         }
     }
 }

@@ -244,5 +244,5 @@ pub mod __private {
     pub use rizk_core::ResourceUsage;
     pub use rizk_core::probe;
     pub use rizk_core::semconv::EntityKind;
-    pub use rizk_core::span::{EntitySpan, SpanMeta};
+    pub use rizk_core::span::{EntitySpan, SpanDetails, SpanMeta};
 }
