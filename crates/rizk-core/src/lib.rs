@@ -42,6 +42,7 @@ mod current;
 mod diagnostics;
 mod error;
 pub mod export;
+pub mod genai;
 pub mod install;
 mod metrics;
 pub mod probe;
