@@ -47,11 +47,12 @@ pub(crate) fn content_kind(
         semconv::INPUT_VALUE => Some(ContentKind::of_input(span_kind)),
         semconv::OUTPUT_VALUE => Some(ContentKind::of_output(span_kind)),
         "gen_ai.prompt" => Some(ContentKind::LlmInput),
-        "gen_ai.input.messages" | "llm.prompts" => Some(ContentKind::Conversation),
-        "gen_ai.system_instructions" => Some(ContentKind::SystemPrompt),
-        "gen_ai.completion" | "gen_ai.output.messages" => Some(ContentKind::LlmOutput),
-        "gen_ai.tool.call.arguments" => Some(ContentKind::FunctionInput),
-        "gen_ai.tool.call.result" => Some(ContentKind::FunctionOutput),
+        semconv::GEN_AI_INPUT_MESSAGES | "llm.prompts" => Some(ContentKind::Conversation),
+        semconv::GEN_AI_SYSTEM_INSTRUCTIONS => Some(ContentKind::SystemPrompt),
+        "gen_ai.completion" | semconv::GEN_AI_OUTPUT_MESSAGES => Some(ContentKind::LlmOutput),
+        // A tool's arguments and result are its input and output, whatever span carries them.
+        semconv::GEN_AI_TOOL_CALL_ARGUMENTS => Some(ContentKind::FunctionInput),
+        semconv::GEN_AI_TOOL_CALL_RESULT => Some(ContentKind::FunctionOutput),
         _ => {
             if let Some(rest) = key.strip_prefix("llm.input_messages.") {
                 if !rest.ends_with(".message.role") {
@@ -304,6 +305,35 @@ mod tests {
             content_kind("gen_ai.system_instructions", None, none),
             Some(ContentKind::SystemPrompt)
         );
+        // The GenAI content keys the client, the macros and the bridge write.
+        for (key, kind) in [
+            (semconv::GEN_AI_INPUT_MESSAGES, ContentKind::Conversation),
+            (semconv::GEN_AI_OUTPUT_MESSAGES, ContentKind::LlmOutput),
+            (
+                semconv::GEN_AI_SYSTEM_INSTRUCTIONS,
+                ContentKind::SystemPrompt,
+            ),
+            (
+                semconv::GEN_AI_TOOL_CALL_ARGUMENTS,
+                ContentKind::FunctionInput,
+            ),
+            (
+                semconv::GEN_AI_TOOL_CALL_RESULT,
+                ContentKind::FunctionOutput,
+            ),
+        ] {
+            assert_eq!(content_kind(key, Some(EntityKind::Tool), none), Some(kind));
+            assert_eq!(content_kind(key, Some(EntityKind::Llm), none), Some(kind));
+        }
+        // Metadata of tools and agents is not content.
+        for key in [
+            semconv::GEN_AI_TOOL_CALL_ID,
+            semconv::GEN_AI_TOOL_TYPE,
+            semconv::GEN_AI_TOOL_DESCRIPTION,
+            semconv::GEN_AI_AGENT_ID,
+        ] {
+            assert_eq!(content_kind(key, Some(EntityKind::Tool), none), None);
+        }
         assert_eq!(content_kind("user.id", None, none), None);
         let messages = [KeyValue::new("llm.input_messages.0.message.role", "system")];
         assert_eq!(

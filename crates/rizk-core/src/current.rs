@@ -125,7 +125,35 @@ impl CurrentSpan {
         self.cx.span().add_event(name, attributes);
     }
 
+    /// Sets `gen_ai.tool.call.id` on the current span: from inside a `#[tool]`, the id of the
+    /// model's tool call it executes, so that backends link the call to its result.
+    ///
+    /// ```
+    /// use rizk_core::semconv::GEN_AI_TOOL_CALL_ID;
+    /// use opentelemetry::trace::Tracer;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("tool.get_weather", |_cx| {
+    ///     rizk_core::current_span().set_tool_call_id("call_mszuSIzqtI65i1wAUOE8w5H4");
+    /// });
+    /// rizk.flush().unwrap();
+    /// let span = spans.find("tool.get_weather").unwrap();
+    /// assert!(span.attributes.iter().any(|kv| kv.key.as_str() == GEN_AI_TOOL_CALL_ID));
+    /// ```
+    pub fn set_tool_call_id(&self, id: impl Into<String>) {
+        if self.is_recording() {
+            self.cx.span().set_attribute(KeyValue::new(
+                crate::semconv::GEN_AI_TOOL_CALL_ID,
+                id.into(),
+            ));
+        }
+    }
+
     /// Records an error as an `exception` event (type and message) and sets status ERROR.
+    /// When backtraces are enabled (`RUST_BACKTRACE` / `RUST_LIB_BACKTRACE`) and the content
+    /// policy captures error text, the event also carries `exception.stacktrace`.
     ///
     /// ```
     /// let err = "abc".parse::<i32>().unwrap_err();

@@ -32,6 +32,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backtrace;
 mod builder;
 pub mod config;
 pub mod content;
@@ -41,6 +42,7 @@ mod current;
 mod diagnostics;
 mod error;
 pub mod export;
+pub mod genai;
 pub mod install;
 mod metrics;
 pub mod probe;

@@ -104,6 +104,56 @@ pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
 /// GenAI: the requested model.
 pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
 
+/// GenAI: the agent's unique id (per decorated function: its module path and name, see
+/// `#[agent]`), as opposed to its name.
+pub const GEN_AI_AGENT_ID: &str = "gen_ai.agent.id";
+/// GenAI: the agent's description (the macro's `description`).
+pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
+/// GenAI: the workflow's name, on `#[workflow]` spans.
+pub const GEN_AI_WORKFLOW_NAME: &str = "gen_ai.workflow.name";
+/// GenAI: the agent's version (the macro's `version`).
+pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
+/// GenAI: the tool's type (`function` for a `#[tool]`).
+pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
+/// GenAI: the tool's description (the macro's `description`).
+pub const GEN_AI_TOOL_DESCRIPTION: &str = "gen_ai.tool.description";
+/// GenAI: the id of the model's tool call a tool span executes, when it is known.
+pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+/// GenAI: the arguments of a tool call as JSON (content: a function input).
+pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
+/// GenAI: the result of a tool call (content: a function output).
+pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
+/// GenAI: the messages sent to a model, as JSON in the conventions' parts format (content: a
+/// whole conversation).
+pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
+/// GenAI: the messages a model answered with (one per choice), as JSON in the parts format
+/// (content: LLM output).
+pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+/// GenAI: system instructions given apart from the chat history, as JSON parts (content: a
+/// system prompt).
+pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
+/// GenAI, deprecated since 1.37 for [`GEN_AI_PROVIDER_NAME`]: read by the `tracing` bridge
+/// from other crates' spans, never written.
+pub const GEN_AI_SYSTEM: &str = "gen_ai.system";
+/// OpenInference: a tool span's tool name.
+pub const TOOL_NAME: &str = "tool.name";
+/// OpenInference: a tool span's description.
+pub const TOOL_DESCRIPTION: &str = "tool.description";
+
+/// The version of the OpenTelemetry semantic conventions (GenAI included) rizk follows.
+///
+/// ```
+/// assert_eq!(rizk_core::semconv::SEMCONV_VERSION, "1.41.0");
+/// ```
+pub const SEMCONV_VERSION: &str = "1.41.0";
+/// The schema URL of [`SEMCONV_VERSION`], written on the instrumentation scope of rizk's
+/// integrations.
+///
+/// ```
+/// assert!(rizk_core::semconv::SCHEMA_URL.ends_with(rizk_core::semconv::SEMCONV_VERSION));
+/// ```
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.41.0";
+
 /// OpenInference: prompt tokens of an LLM call (integer).
 pub const LLM_TOKEN_COUNT_PROMPT: &str = "llm.token_count.prompt";
 /// OpenInference: completion tokens of an LLM call (integer).
@@ -199,13 +249,21 @@ impl EntityKind {
         }
     }
 
-    /// The GenAI `gen_ai.operation.name`, where the conventions define one.
+    /// The GenAI `gen_ai.operation.name`, where the conventions define one: a workflow is
+    /// `invoke_workflow` (semantic conventions 1.41); a task, a step inside one, has none.
+    ///
+    /// ```
+    /// use rizk_core::semconv::EntityKind;
+    /// assert_eq!(EntityKind::Workflow.gen_ai_operation(), Some("invoke_workflow"));
+    /// assert_eq!(EntityKind::Task.gen_ai_operation(), None);
+    /// ```
     pub const fn gen_ai_operation(self) -> Option<&'static str> {
         match self {
+            EntityKind::Workflow => Some("invoke_workflow"),
             EntityKind::Agent => Some("invoke_agent"),
             EntityKind::Tool => Some("execute_tool"),
             EntityKind::Llm => Some("chat"),
-            EntityKind::Workflow | EntityKind::Task => None,
+            EntityKind::Task => None,
         }
     }
 }

@@ -65,9 +65,57 @@ pub struct SpanMeta {
     pub capture_output: bool,
 }
 
+/// What a macro knows about an agent or a tool beyond [`SpanMeta`]: its description and, for
+/// an agent, its unique id. Built as a `static` by `#[agent]` and `#[tool]` and passed to
+/// [`EntitySpan::start_with`].
+///
+/// ```
+/// use rizk_core::semconv::EntityKind;
+/// use rizk_core::span::{EntitySpan, SpanDetails, SpanMeta};
+///
+/// static META: SpanMeta = SpanMeta {
+///     kind: EntityKind::Tool,
+///     name: "get_weather",
+///     span_name: "tool.get_weather",
+///     organization_id: None,
+///     project_id: None,
+///     version: None,
+///     capture_input: true,
+///     capture_output: true,
+/// };
+/// static DETAILS: SpanDetails = SpanDetails {
+///     description: Some("The weather of a city"),
+///     id: None,
+/// };
+/// // What #[tool(description = "The weather of a city")] expands to, by hand:
+/// let sunny = EntitySpan::start_with(&META, &DETAILS).run(|| true, |_, _| {});
+/// assert!(sunny);
+/// ```
+#[derive(Debug, Default)]
+pub struct SpanDetails {
+    /// `gen_ai.tool.description` and `tool.description` of a tool, `gen_ai.agent.description`
+    /// of an agent.
+    pub description: Option<&'static str>,
+    /// `gen_ai.agent.id` of an agent: unique to the agent (the macros write the function's
+    /// module path and the agent's name, unless given an `id`), unlike its name.
+    pub id: Option<&'static str>,
+}
+
+impl SpanDetails {
+    /// No details: what [`EntitySpan::start`] uses.
+    ///
+    /// ```
+    /// assert!(rizk_core::span::SpanDetails::NONE.description.is_none());
+    /// ```
+    pub const NONE: SpanDetails = SpanDetails {
+        description: None,
+        id: None,
+    };
+}
+
 impl SpanMeta {
     /// The attributes every span of this entity carries.
-    fn own_attributes(&self, out: &mut Vec<KeyValue>) {
+    fn own_attributes(&self, details: &SpanDetails, out: &mut Vec<KeyValue>) {
         let s = |k: &'static str, v: &'static str| KeyValue::new(Key::from_static_str(k), v);
         out.push(s(semconv::SPAN_KIND, self.kind.as_str()));
         out.push(s(semconv::ENTITY_NAME, self.name));
@@ -79,8 +127,28 @@ impl SpanMeta {
             out.push(s(semconv::GEN_AI_OPERATION_NAME, op));
         }
         match self.kind {
-            EntityKind::Agent => out.push(s(semconv::GEN_AI_AGENT_NAME, self.name)),
-            EntityKind::Tool => out.push(s(semconv::GEN_AI_TOOL_NAME, self.name)),
+            EntityKind::Workflow => out.push(s(semconv::GEN_AI_WORKFLOW_NAME, self.name)),
+            EntityKind::Agent => {
+                out.push(s(semconv::GEN_AI_AGENT_NAME, self.name));
+                if let Some(id) = details.id {
+                    out.push(s(semconv::GEN_AI_AGENT_ID, id));
+                }
+                if let Some(version) = self.version {
+                    out.push(s(semconv::GEN_AI_AGENT_VERSION, version));
+                }
+                if let Some(description) = details.description {
+                    out.push(s(semconv::GEN_AI_AGENT_DESCRIPTION, description));
+                }
+            }
+            EntityKind::Tool => {
+                out.push(s(semconv::GEN_AI_TOOL_NAME, self.name));
+                out.push(s(semconv::TOOL_NAME, self.name));
+                out.push(s(semconv::GEN_AI_TOOL_TYPE, "function"));
+                if let Some(description) = details.description {
+                    out.push(s(semconv::GEN_AI_TOOL_DESCRIPTION, description));
+                    out.push(s(semconv::TOOL_DESCRIPTION, description));
+                }
+            }
             _ => {}
         }
         if let Some(version) = self.version {
@@ -124,6 +192,8 @@ pub struct EntitySpan {
 #[derive(Debug)]
 struct Active {
     cx: Context,
+    /// Tool spans also write their input and output as `gen_ai.tool.call.*`.
+    tool: bool,
     frame: Frame,
     recording: bool,
     capture_input: bool,
@@ -180,14 +250,39 @@ impl EntitySpan {
     /// ```
     #[inline]
     pub fn start(meta: &'static SpanMeta) -> EntitySpan {
+        Self::start_with(meta, &SpanDetails::NONE)
+    }
+
+    /// [`EntitySpan::start`] with the details of an agent or a tool (description, agent id),
+    /// written as start attributes. What `#[agent]` and `#[tool]` call.
+    ///
+    /// ```
+    /// use rizk_core::semconv::{EntityKind, GEN_AI_AGENT_ID};
+    /// use rizk_core::span::{EntitySpan, SpanDetails, SpanMeta};
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// static META: SpanMeta = SpanMeta { kind: EntityKind::Agent, name: "planner", span_name: "agent.planner",
+    ///     organization_id: None, project_id: None, version: Some("2"), capture_input: true, capture_output: true };
+    /// static DETAILS: SpanDetails = SpanDetails { description: None, id: Some("app::agents::planner") };
+    /// EntitySpan::start_with(&META, &DETAILS).run(|| (), |_, _| {});
+    /// rizk.flush().unwrap();
+    /// let span = spans.find("agent.planner").unwrap();
+    /// assert!(span.attributes.iter().any(|kv| kv.key.as_str() == GEN_AI_AGENT_ID
+    ///     && kv.value.as_str() == "app::agents::planner"));
+    /// ```
+    #[inline]
+    pub fn start_with(meta: &'static SpanMeta, details: &'static SpanDetails) -> EntitySpan {
         if !runtime::is_enabled() {
             return EntitySpan { active: None };
         }
-        Self::start_enabled(meta)
+        Self::start_enabled(meta, details)
     }
 
     #[inline(never)]
-    fn start_enabled(meta: &'static SpanMeta) -> EntitySpan {
+    fn start_enabled(meta: &'static SpanMeta, details: &'static SpanDetails) -> EntitySpan {
+        crate::backtrace::install_panic_hook();
         let guard = runtime::current();
         let Some(rt) = guard.as_ref() else {
             return EntitySpan { active: None };
@@ -217,6 +312,7 @@ impl EntitySpan {
                 return EntitySpan {
                     active: Some(Active {
                         cx: parent.with_remote_span_context(sc),
+                        tool: false,
                         frame: Frame {
                             trace_id: Some(trace_id),
                             inherited: None,
@@ -236,7 +332,7 @@ impl EntitySpan {
         // What it inherits the sampler adds (the one place inheritance happens).
         let mut attrs = Vec::with_capacity(14);
         attrs.extend(inheritable.iter().flatten().cloned());
-        meta.own_attributes(&mut attrs);
+        meta.own_attributes(details, &mut attrs);
         let mut builder = SpanBuilder::from_name(meta.span_name);
         builder.attributes = Some(attrs);
         let span = sampling::build_root_of(root_trace, || {
@@ -263,6 +359,7 @@ impl EntitySpan {
         EntitySpan {
             active: Some(Active {
                 cx,
+                tool: meta.kind == EntityKind::Tool,
                 frame,
                 recording,
                 capture_input: recording
@@ -296,7 +393,8 @@ impl EntitySpan {
         self.active.as_ref().is_some_and(|a| a.capture_input)
     }
 
-    /// Records the arguments as a JSON object in `input.value`.
+    /// Records the arguments as a JSON object in `input.value` (and, on a tool span, in
+    /// `gen_ai.tool.call.arguments`).
     ///
     /// ```
     /// use rizk_core::probe::Captured;
@@ -318,10 +416,14 @@ impl EntitySpan {
             .map(|(name, value)| (name.to_owned(), value.into_json()))
             .collect();
         let span = active.cx.span();
-        span.set_attribute(KeyValue::new(
-            semconv::INPUT_VALUE,
-            serde_json::Value::Object(object).to_string(),
-        ));
+        let json = serde_json::Value::Object(object).to_string();
+        if active.tool {
+            span.set_attribute(KeyValue::new(
+                semconv::GEN_AI_TOOL_CALL_ARGUMENTS,
+                json.clone(),
+            ));
+        }
+        span.set_attribute(KeyValue::new(semconv::INPUT_VALUE, json));
         span.set_attribute(KeyValue::new(semconv::INPUT_MIME_TYPE, "application/json"));
     }
 
@@ -440,6 +542,16 @@ impl Active {
         record_exception(&self.cx, error.type_name, Some(error.message));
     }
 
+    fn record_panic_error(&self, error: CapturedError) {
+        let stacktrace = crate::backtrace::take_panic_backtrace();
+        record_exception_with(
+            &self.cx,
+            error.type_name,
+            Some(error.message),
+            stacktrace.or_else(crate::backtrace::capture),
+        );
+    }
+
     fn record_panic(&self, payload: &(dyn Any + Send)) {
         if !self.recording {
             return;
@@ -449,7 +561,13 @@ impl Active {
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic with a non-string payload".to_owned());
-        self.record_error(CapturedError {
+        if !error_messages_captured() {
+            // The message and the stack trace are withheld alike; the payload is dropped.
+            let _ = crate::backtrace::take_panic_backtrace();
+            record_exception(&self.cx, "panic", None);
+            return;
+        }
+        self.record_panic_error(CapturedError {
             type_name: "panic",
             message,
         });
@@ -511,7 +629,8 @@ impl Outcome<'_> {
         self.active.capture_output
     }
 
-    /// Records the return value as `output.value` (when the policy allows).
+    /// Records the return value as `output.value` (and, on a tool span, as
+    /// `gen_ai.tool.call.result`) when the policy allows.
     ///
     /// ```
     /// use rizk_core::probe::Captured;
@@ -534,6 +653,12 @@ impl Outcome<'_> {
         }
         if let Some((text, mime)) = captured().into_output() {
             let span = self.active.cx.span();
+            if self.active.tool {
+                span.set_attribute(KeyValue::new(
+                    semconv::GEN_AI_TOOL_CALL_RESULT,
+                    text.clone(),
+                ));
+            }
             span.set_attribute(KeyValue::new(semconv::OUTPUT_VALUE, text));
             span.set_attribute(KeyValue::new(semconv::OUTPUT_MIME_TYPE, mime));
         }
@@ -616,8 +741,21 @@ pub(crate) fn error_messages_captured() -> bool {
 }
 
 /// Records an `exception` event (the short type name, and the message when there is one) and
-/// sets status ERROR on the span of `cx`.
+/// sets status ERROR on the span of `cx`. With a message (the content policy captures error
+/// text) the event also carries `exception.stacktrace` when backtraces are enabled
+/// (`RUST_BACKTRACE` / `RUST_LIB_BACKTRACE`): the stack where the error was recorded.
 pub(crate) fn record_exception(cx: &Context, type_name: &str, message: Option<String>) {
+    let stacktrace = message.as_ref().and_then(|_| crate::backtrace::capture());
+    record_exception_with(cx, type_name, message, stacktrace);
+}
+
+/// [`record_exception`] with the stack trace given (a panic's, taken where it was raised).
+pub(crate) fn record_exception_with(
+    cx: &Context,
+    type_name: &str,
+    message: Option<String>,
+    stacktrace: Option<String>,
+) {
     let span = cx.span();
     let mut attributes = vec![KeyValue::new(
         semconv::EXCEPTION_TYPE,
@@ -625,6 +763,9 @@ pub(crate) fn record_exception(cx: &Context, type_name: &str, message: Option<St
     )];
     if let Some(message) = &message {
         attributes.push(KeyValue::new(semconv::EXCEPTION_MESSAGE, message.clone()));
+        if let Some(stacktrace) = stacktrace {
+            attributes.push(KeyValue::new(semconv::EXCEPTION_STACKTRACE, stacktrace));
+        }
     }
     span.add_event("exception", attributes);
     span.set_status(Status::error(message.unwrap_or_else(|| {

@@ -1,6 +1,6 @@
 //! Parsing: the arguments and item of `#[workflow]`, `#[task]`, `#[agent]`, `#[tool]`
-//! (`name`, `organization_id`, `project_id`, `version`, `skip(..)`, `skip_all`,
-//! `capture_input`, `capture_output`, `crate`) and of `#[track_resource_usage]` (none).
+//! (`name`, `organization_id`, `project_id`, `version`, `description`, `id`, `skip(..)`,
+//! `skip_all`, `capture_input`, `capture_output`, `crate`) and of `#[track_resource_usage]` (none).
 //!
 //! Everything here works on `proc_macro2` tokens, so that it can be unit-tested outside a
 //! macro invocation.
@@ -55,6 +55,10 @@ pub(crate) struct Args {
     pub(crate) organization_id: Option<LitStr>,
     pub(crate) project_id: Option<LitStr>,
     pub(crate) version: Option<LitStr>,
+    /// `#[agent]` and `#[tool]` only.
+    pub(crate) description: Option<LitStr>,
+    /// `#[agent]` only: `gen_ai.agent.id`.
+    pub(crate) id: Option<LitStr>,
     pub(crate) skip: Vec<Ident>,
     pub(crate) skip_all: bool,
     pub(crate) capture_input: Option<bool>,
@@ -62,7 +66,7 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
 }
 
-const KNOWN: &str = "name, organization_id, project_id, version, skip(..), skip_all, capture_input, capture_output, crate";
+const KNOWN: &str = "name, organization_id, project_id, version, description, id, skip(..), skip_all, capture_input, capture_output, crate";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -92,6 +96,8 @@ impl Parse for Args {
                 }
                 "project_id" => args.project_id = Some(non_empty(string_value(input, &key)?)?),
                 "version" => args.version = Some(non_empty(string_value(input, &key)?)?),
+                "description" => args.description = Some(non_empty(string_value(input, &key)?)?),
+                "id" => args.id = Some(non_empty(string_value(input, &key)?)?),
                 "capture_input" => args.capture_input = Some(bool_value(input, &key)?),
                 "capture_output" => args.capture_output = Some(bool_value(input, &key)?),
                 "skip_all" => args.skip_all = true,
@@ -187,6 +193,8 @@ mod tests {
                 organization_id = "o",
                 project_id = "p",
                 version = "1",
+                description = "d",
+                id = "i",
                 skip(a),
                 capture_input = false,
                 capture_output = true,
@@ -201,6 +209,8 @@ mod tests {
         assert_eq!(args.organization_id.unwrap().value(), "o");
         assert_eq!(args.project_id.unwrap().value(), "p");
         assert_eq!(args.version.unwrap().value(), "1");
+        assert_eq!(args.description.unwrap().value(), "d");
+        assert_eq!(args.id.unwrap().value(), "i");
         assert_eq!(args.skip.len(), 1);
         assert_eq!(
             (args.capture_input, args.capture_output),

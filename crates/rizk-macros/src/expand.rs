@@ -216,6 +216,21 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
         ));
     }
     let params = parameters(&item)?;
+    if let (Kind::Workflow | Kind::Task, Some(lit)) = (kind, &args.description) {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`description` describes an agent or a tool, not a {}",
+                kind.prefix()
+            ),
+        ));
+    }
+    if let (Kind::Workflow | Kind::Task | Kind::Tool, Some(lit)) = (kind, &args.id) {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("`id` is an agent's id, not a {}'s", kind.prefix()),
+        ));
+    }
     for skipped in &args.skip {
         if !params.iter().any(|p| p == skipped) {
             return Err(syn::Error::new(
@@ -265,6 +280,32 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
         quote!()
     };
 
+    // Agents and tools pass their details (description, the agent's unique id: its module
+    // path and name unless given) as a second static.
+    let start_call = match kind {
+        Kind::Agent | Kind::Tool => {
+            let description = opt(&args.description);
+            let id = match (kind, &args.id) {
+                (Kind::Agent, Some(lit)) => quote!(::core::option::Option::Some(#lit)),
+                (Kind::Agent, None) => {
+                    quote!(::core::option::Option::Some(
+                        ::core::concat!(::core::module_path!(), "::", #name)
+                    ))
+                }
+                _ => quote!(::core::option::Option::None),
+            };
+            quote! {
+                static __RIZK_DETAILS: #private::SpanDetails = #private::SpanDetails {
+                    description: #description,
+                    id: #id,
+                };
+                let __rizk_span = #private::EntitySpan::start_with(&__RIZK_META, &__RIZK_DETAILS);
+            }
+        }
+        Kind::Workflow | Kind::Task => {
+            quote!(let __rizk_span = #private::EntitySpan::start(&__RIZK_META);)
+        }
+    };
     let start = quote! {
         static __RIZK_META: #private::SpanMeta = #private::SpanMeta {
             kind: #private::EntityKind::#variant,
@@ -276,7 +317,7 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
             capture_input: #capture_input,
             capture_output: #capture_output,
         };
-        let __rizk_span = #private::EntitySpan::start(&__RIZK_META);
+        #start_call
         #record_input
     };
 

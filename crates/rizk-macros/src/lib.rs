@@ -38,7 +38,9 @@
 //! |---|---|
 //! | `name = "..."` | the entity name (default: the function's name) |
 //! | `organization_id = "..."`, `project_id = "..."` | inherited by descendants that set none |
-//! | `version = "..."` | `rizk.entity.version` |
+//! | `version = "..."` | `rizk.entity.version` (and `gen_ai.agent.version` on an agent) |
+//! | `description = "..."` | `#[agent]`, `#[tool]`: `gen_ai.agent.description`, or `gen_ai.tool.description` and `tool.description` |
+//! | `id = "..."` | `#[agent]`: `gen_ai.agent.id` (default: the function's module path and the agent's name, `app::agents::planner`) |
 //! | `skip(a, b)` / `skip_all` | parameters not recorded in `input.value` |
 //! | `capture_input = false`, `capture_output = false` | record no input / output at all |
 //! | `crate = "path"` | where the `rizk` crate is, if renamed |
@@ -70,7 +72,9 @@ fn emit(result: syn::Result<proc_macro2::TokenStream>, item: TokenStream) -> Tok
 }
 
 /// Traces a function as a workflow: span `workflow.<name>`, the root of a request's tree. Its
-/// name is inherited by every descendant as `rizk.workflow.name`.
+/// name is inherited by every descendant as `rizk.workflow.name`. The span carries
+/// `gen_ai.operation.name = invoke_workflow` and `gen_ai.workflow.name`: the GenAI
+/// conventions' (1.41) operation for a workflow of agents, tools and model calls.
 ///
 /// ```
 /// #[rizk::workflow(name = "customer_chat", organization_id = "acme", project_id = "support")]
@@ -100,10 +104,13 @@ pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Traces a function as an agent: span `agent.<name>`, OpenInference kind AGENT,
-/// `gen_ai.operation.name = invoke_agent`; its tools and LLM calls inherit `agent.id`.
+/// `gen_ai.operation.name = invoke_agent`, `gen_ai.agent.name` and a unique `gen_ai.agent.id`
+/// (the `id` argument, else the function's module path and the agent's name) at start,
+/// `gen_ai.agent.version` from `version`, `gen_ai.agent.description` from `description`; its
+/// tools and LLM calls inherit `agent.id` (the name).
 ///
 /// ```
-/// #[rizk::agent(name = "sales_agent", skip(history))]
+/// #[rizk::agent(name = "sales_agent", version = "2", description = "Answers sales questions", skip(history))]
 /// async fn sales_assistant(customer_query: String, history: Vec<String>) -> String {
 ///     format!("{} earlier messages; re: {customer_query}", history.len())
 /// }
@@ -114,10 +121,14 @@ pub fn agent(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Traces a function as a tool: span `tool.<name>`, OpenInference kind TOOL,
-/// `gen_ai.operation.name = execute_tool`, `gen_ai.tool.name`.
+/// `gen_ai.operation.name = execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.type = function`
+/// and the `description` (`gen_ai.tool.description`, `tool.description`). Its arguments and
+/// result are also `gen_ai.tool.call.arguments` and `gen_ai.tool.call.result`, under the content
+/// policy like `input.value` and `output.value`; `rizk::current_span().set_tool_call_id(..)`
+/// inside it records the model's `gen_ai.tool.call.id`.
 ///
 /// ```
-/// #[rizk::tool(name = "price_calculator")]
+/// #[rizk::tool(name = "price_calculator", description = "Price of a quantity of a product")]
 /// fn calculate_price(product_id: &str, quantity: u32) -> f64 {
 ///     product_id.len() as f64 * f64::from(quantity)
 /// }

@@ -26,6 +26,7 @@
 //! that `rizk_core::semconv` does not define are in [`semconv`].
 
 mod client;
+mod messages;
 pub mod semconv;
 mod span;
 mod stream;

@@ -15,6 +15,15 @@ pub const TOKENS_TOTAL: &str = "llm.token_count.total";
 pub const TOKENS_CACHE_READ: &str = "llm.token_count.prompt_details.cache_read";
 /// OpenInference: reasoning tokens of the completion (integer).
 pub const TOKENS_REASONING: &str = "llm.token_count.completion_details.reasoning";
+/// GenAI (1.41): prompt tokens served from the provider's cache (integer; OpenAI's
+/// `prompt_tokens_details.cached_tokens`). Included in [`USAGE_INPUT_TOKENS`].
+pub const USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// GenAI (1.41): prompt tokens written to the provider's cache (integer;
+/// `prompt_tokens_details.cache_write_tokens`, where the server reports it).
+pub const USAGE_CACHE_CREATION_INPUT_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+/// GenAI (1.41): output tokens spent on reasoning (integer). Included in
+/// [`USAGE_OUTPUT_TOKENS`].
+pub const USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
 /// GenAI: input tokens (integer).
 pub const USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
 /// GenAI: output tokens (integer).
@@ -38,11 +47,27 @@ pub const REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
 pub const REQUEST_STREAM: &str = "gen_ai.request.stream";
 /// Names of the tools the request offered the model (string array).
 pub const REQUEST_TOOLS: &str = "llm.request.tools";
+/// GenAI: `seed` of the request (integer).
+pub const REQUEST_SEED: &str = "gen_ai.request.seed";
+/// GenAI: `stop` of the request (string array). The OpenAI API has no `top_k`, so
+/// `gen_ai.request.top_k` is never written by this client.
+pub const REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+/// GenAI: the output type asked for through `response_format` (`text` or `json`).
+pub const OUTPUT_TYPE: &str = "gen_ai.output.type";
+/// GenAI: the tools offered to the model, as a JSON array of `{"type", "name", "description",
+/// "parameters"}` objects.
+pub const TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+/// OpenInference: prefix of the tools offered to the model, one JSON schema per tool
+/// (`llm.tools.<i>.tool.json_schema`).
+pub const LLM_TOOLS_PREFIX: &str = "llm.tools";
 
 /// GenAI: the response's id (`chatcmpl-...`).
 pub const RESPONSE_ID: &str = "gen_ai.response.id";
 /// GenAI: the model that answered (may differ from the requested one).
 pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// OpenInference: the model that answered, the dated snapshot backends price by
+/// (`gpt-4o-mini-2024-07-18`).
+pub const LLM_RESPONSE_MODEL_NAME: &str = "llm.response.model_name";
 /// GenAI: the finish reason of each choice (string array: `stop`, `length`, `tool_calls`, ...).
 pub const RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
 /// Number of tool calls the model asked for (integer).
@@ -58,6 +83,9 @@ pub const EMBEDDING_DIMENSIONS: &str = "gen_ai.embeddings.dimension.count";
 /// Streaming: milliseconds from sending the request to the first chunk carrying output
 /// (double). The span also has a `first_token` event at that moment.
 pub const TIME_TO_FIRST_TOKEN_MS: &str = "llm.time_to_first_token_ms";
+/// GenAI (1.41): streaming, seconds from sending the request to the first chunk carrying
+/// output (double).
+pub const RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
 /// Streaming: chunks received (integer).
 pub const STREAM_CHUNK_COUNT: &str = "llm.stream.chunk_count";
 

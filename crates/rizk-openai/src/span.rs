@@ -6,17 +6,18 @@ use std::time::Instant;
 
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
-    ChatCompletionMessageToolCalls, CompletionUsage, CreateChatCompletionRequest,
-    CreateChatCompletionResponse, FinishReason,
+    ChatCompletionMessageToolCalls, ChatCompletionTools, CompletionUsage,
+    CreateChatCompletionRequest, CreateChatCompletionResponse, FinishReason,
 };
 use async_openai::types::embeddings::{
     CreateEmbeddingRequest, CreateEmbeddingResponse, EmbeddingInput,
 };
-use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt as _, Tracer as _};
-use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
+use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Array, Context, InstrumentationScope, Key, KeyValue, StringValue, Value};
 use rizk_core::content::ContentKind;
 use rizk_core::semconv::{self as core_keys, EntityKind};
 
+use crate::messages;
 use crate::semconv as keys;
 
 const SCOPE: &str = "rizk-openai";
@@ -68,6 +69,32 @@ impl Operation {
     }
 }
 
+/// The attributes an LLM span starts with.
+fn start_attributes(meta: &ClientMeta, operation: Operation, model: &str) -> Vec<KeyValue> {
+    let provider = meta.provider.clone();
+    let mut attrs = vec![
+        kv(core_keys::SPAN_KIND, EntityKind::Llm.as_str()),
+        kv(
+            core_keys::OPENINFERENCE_SPAN_KIND,
+            operation.openinference(),
+        ),
+        kv(core_keys::GEN_AI_OPERATION_NAME, operation.gen_ai()),
+        kv(core_keys::LLM_PROVIDER, provider.clone()),
+        kv(core_keys::GEN_AI_PROVIDER_NAME, provider),
+        kv(core_keys::LLM_MODEL, model.to_owned()),
+        kv(core_keys::LLM_MODEL_NAME, model.to_owned()),
+        kv(core_keys::GEN_AI_REQUEST_MODEL, model.to_owned()),
+        kv(core_keys::FRAMEWORK_NAME, "async-openai"),
+    ];
+    if let Some(host) = &meta.server_address {
+        attrs.push(kv(keys::SERVER_ADDRESS, host.clone()));
+    }
+    if let Some(port) = meta.server_port {
+        attrs.push(kv(keys::SERVER_PORT, i64::from(port)));
+    }
+    attrs
+}
+
 fn kv(key: &'static str, value: impl Into<Value>) -> KeyValue {
     KeyValue::new(Key::from_static_str(key), value)
 }
@@ -91,9 +118,20 @@ impl LlmSpan {
             Operation::Chat => meta.chat_span_name.clone(),
             Operation::Embeddings => meta.embeddings_span_name.clone(),
         };
-        let tracer = rizk_core::get_tracer(SCOPE);
+        let tracer = opentelemetry::global::tracer_with_scope(
+            InstrumentationScope::builder(SCOPE)
+                .with_version(env!("CARGO_PKG_VERSION"))
+                .with_schema_url(core_keys::SCHEMA_URL)
+                .build(),
+        );
         let parent = Context::current();
-        let span = tracer.build_with_context(SpanBuilder::from_name(name), &parent);
+        // What samplers decide on is there at start: operation, provider, model, server.
+        let span = tracer.build_with_context(
+            SpanBuilder::from_name(name)
+                .with_kind(SpanKind::Client)
+                .with_attributes(start_attributes(meta, operation, model)),
+            &parent,
+        );
         let recording = opentelemetry::trace::Span::is_recording(&span);
         let cx = parent.with_span(span);
         let policy = recording.then(rizk_core::content_policy).flatten();
@@ -101,31 +139,6 @@ impl LlmSpan {
         let inputs = captures(ContentKind::LlmInput);
         let conversation = captures(ContentKind::Conversation);
         let outputs = captures(ContentKind::LlmOutput);
-        if recording {
-            let model = model.to_owned();
-            let provider = meta.provider.clone();
-            let mut attrs = vec![
-                kv(core_keys::SPAN_KIND, EntityKind::Llm.as_str()),
-                kv(
-                    core_keys::OPENINFERENCE_SPAN_KIND,
-                    operation.openinference(),
-                ),
-                kv(core_keys::GEN_AI_OPERATION_NAME, operation.gen_ai()),
-                kv(core_keys::LLM_PROVIDER, provider.clone()),
-                kv(core_keys::GEN_AI_PROVIDER_NAME, provider),
-                kv(core_keys::LLM_MODEL, model.clone()),
-                kv(core_keys::LLM_MODEL_NAME, model.clone()),
-                kv(core_keys::GEN_AI_REQUEST_MODEL, model),
-                kv(core_keys::FRAMEWORK_NAME, "async-openai"),
-            ];
-            if let Some(host) = &meta.server_address {
-                attrs.push(kv(keys::SERVER_ADDRESS, host.clone()));
-            }
-            if let Some(port) = meta.server_port {
-                attrs.push(kv(keys::SERVER_PORT, i64::from(port)));
-            }
-            cx.span().set_attributes(attrs);
-        }
         LlmSpan {
             cx,
             recording,
@@ -194,18 +207,39 @@ impl LlmSpan {
             attrs.push(kv(keys::REQUEST_CHOICE_COUNT, i64::from(n)));
         }
         attrs.push(kv(keys::REQUEST_STREAM, stream));
+        if let Some(seed) = request.seed {
+            attrs.push(kv(keys::REQUEST_SEED, seed));
+        }
+        if let Some(stop) = request
+            .stop
+            .as_ref()
+            .and_then(|s| serde_json::to_value(s).ok())
+        {
+            let stops = match stop {
+                serde_json::Value::String(s) => vec![s],
+                serde_json::Value::Array(items) => items
+                    .into_iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !stops.is_empty() {
+                attrs.push(kv(keys::REQUEST_STOP_SEQUENCES, string_array(stops)));
+            }
+        }
+        if let Some(format) = request
+            .response_format
+            .as_ref()
+            .and_then(|f| serde_json::to_value(f).ok())
+        {
+            let output_type = match format.get("type").and_then(|t| t.as_str()) {
+                Some("json_object" | "json_schema") => "json",
+                _ => "text",
+            };
+            attrs.push(kv(keys::OUTPUT_TYPE, output_type));
+        }
         if let Some(tools) = request.tools.as_deref().filter(|t| !t.is_empty()) {
-            let names = tools
-                .iter()
-                .filter_map(|tool| {
-                    let value = serde_json::to_value(tool).ok()?;
-                    let name = value
-                        .pointer("/function/name")
-                        .or_else(|| value.pointer("/custom/name"))?;
-                    name.as_str().map(str::to_owned)
-                })
-                .collect();
-            attrs.push(kv(keys::REQUEST_TOOLS, string_array(names)));
+            push_tools(tools, &mut attrs);
         }
         if self.inputs
             && let Ok(messages) = serde_json::to_value(&request.messages)
@@ -223,6 +257,7 @@ impl LlmSpan {
         let mut attrs = vec![
             kv(keys::RESPONSE_ID, response.id.clone()),
             kv(keys::RESPONSE_MODEL, response.model.clone()),
+            kv(keys::LLM_RESPONSE_MODEL_NAME, response.model.clone()),
         ];
         let reasons = response
             .choices
@@ -253,7 +288,12 @@ impl LlmSpan {
             let outputs = response
                 .choices
                 .iter()
-                .map(|c| serde_json::to_value(&c.message).unwrap_or_default())
+                .map(|c| {
+                    (
+                        serde_json::to_value(&c.message).unwrap_or_default(),
+                        c.finish_reason.map(finish_reason),
+                    )
+                })
                 .collect::<Vec<_>>();
             push_output_messages(&outputs, &mut attrs);
         }
@@ -291,6 +331,7 @@ impl LlmSpan {
         }
         let mut attrs = vec![
             kv(keys::RESPONSE_MODEL, response.model.clone()),
+            kv(keys::LLM_RESPONSE_MODEL_NAME, response.model.clone()),
             kv(keys::EMBEDDING_COUNT, response.data.len() as i64),
             kv(keys::TOKENS_PROMPT, i64::from(response.usage.prompt_tokens)),
             kv(keys::TOKENS_TOTAL, i64::from(response.usage.total_tokens)),
@@ -369,12 +410,13 @@ pub(crate) fn push_usage(usage: &CompletionUsage, attrs: &mut Vec<KeyValue>) {
     attrs.push(kv(keys::TOKENS_TOTAL, i64::from(usage.total_tokens)));
     attrs.push(kv(keys::USAGE_INPUT_TOKENS, prompt));
     attrs.push(kv(keys::USAGE_OUTPUT_TOKENS, completion));
-    if let Some(cached) = usage
-        .prompt_tokens_details
-        .as_ref()
-        .and_then(|d| d.cached_tokens)
-    {
+    let prompt_details = usage.prompt_tokens_details.as_ref();
+    if let Some(cached) = prompt_details.and_then(|d| d.cached_tokens) {
         attrs.push(kv(keys::TOKENS_CACHE_READ, i64::from(cached)));
+        attrs.push(kv(keys::USAGE_CACHE_READ_INPUT_TOKENS, i64::from(cached)));
+    }
+    if let Some(written) = prompt_details.and_then(|d| d.cache_write_tokens) {
+        attrs.push(kv(keys::USAGE_CACHE_CREATION_INPUT_TOKENS, written));
     }
     if let Some(reasoning) = usage
         .completion_tokens_details
@@ -382,6 +424,39 @@ pub(crate) fn push_usage(usage: &CompletionUsage, attrs: &mut Vec<KeyValue>) {
         .and_then(|d| d.reasoning_tokens)
     {
         attrs.push(kv(keys::TOKENS_REASONING, i64::from(reasoning)));
+        attrs.push(kv(
+            keys::USAGE_REASONING_OUTPUT_TOKENS,
+            i64::from(reasoning),
+        ));
+    }
+}
+
+/// The tools a request offers: their names (`llm.request.tools`), their definitions
+/// (`gen_ai.tool.definitions`) and OpenInference's `llm.tools.<i>.tool.json_schema`.
+fn push_tools(tools: &[ChatCompletionTools], attrs: &mut Vec<KeyValue>) {
+    let tools: Vec<serde_json::Value> = tools
+        .iter()
+        .filter_map(|t| serde_json::to_value(t).ok())
+        .collect();
+    let names = tools
+        .iter()
+        .filter_map(|value| {
+            let name = value
+                .pointer("/function/name")
+                .or_else(|| value.pointer("/custom/name"))?;
+            name.as_str().map(str::to_owned)
+        })
+        .collect();
+    attrs.push(kv(keys::REQUEST_TOOLS, string_array(names)));
+    attrs.push(kv(
+        keys::TOOL_DEFINITIONS,
+        messages::tool_definitions(&tools).to_string(),
+    ));
+    for (i, tool) in tools.iter().enumerate() {
+        attrs.push(KeyValue::new(
+            format!("{}.{i}.tool.json_schema", keys::LLM_TOOLS_PREFIX),
+            tool.to_string(),
+        ));
     }
 }
 
@@ -410,6 +485,10 @@ fn push_input_messages(
     if conversation {
         attrs.push(kv(core_keys::INPUT_VALUE, messages.to_string()));
         attrs.push(kv(core_keys::INPUT_MIME_TYPE, "application/json"));
+        attrs.push(kv(
+            core_keys::GEN_AI_INPUT_MESSAGES,
+            messages::input_messages(messages).to_string(),
+        ));
     }
     for (i, message) in messages.as_array().into_iter().flatten().enumerate() {
         if let Some(role) = message.get("role").and_then(|r| r.as_str()) {
@@ -427,10 +506,26 @@ fn push_input_messages(
     }
 }
 
-/// `output.value` (the first choice's text, or its message as JSON when it calls tools) and
-/// the flattened `llm.output_messages.<i>.message.*`, tool calls included. Content: call only
-/// when allowed.
-pub(crate) fn push_output_messages(outputs: &[serde_json::Value], attrs: &mut Vec<KeyValue>) {
+/// `output.value` (the first choice's text, or its message as JSON when it calls tools), the
+/// flattened `llm.output_messages.<i>.message.*` and `gen_ai.output.messages`, tool calls
+/// included. `outputs`: each choice's message and finish reason. Content: call only when
+/// allowed.
+pub(crate) fn push_output_messages(
+    outputs: &[(serde_json::Value, Option<&str>)],
+    attrs: &mut Vec<KeyValue>,
+) {
+    if outputs.is_empty() {
+        return;
+    }
+    let genai: Vec<serde_json::Value> = outputs
+        .iter()
+        .map(|(message, reason)| messages::output_message(message, *reason))
+        .collect();
+    attrs.push(kv(
+        core_keys::GEN_AI_OUTPUT_MESSAGES,
+        serde_json::Value::Array(genai).to_string(),
+    ));
+    let outputs: Vec<&serde_json::Value> = outputs.iter().map(|(m, _)| m).collect();
     if let Some(first) = outputs.first() {
         let has_tools = first
             .get("tool_calls")

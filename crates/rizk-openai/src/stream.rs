@@ -19,8 +19,8 @@ use crate::span::{self, LlmSpan};
 /// LLM span open until the last chunk has been read, an error has ended the stream, or the
 /// stream is dropped (then the span carries `rizk.cancelled = true` and what was read so far).
 ///
-/// The span records time to first token (`llm.time_to_first_token_ms` and a `first_token`
-/// event), the chunk count (`llm.stream.chunk_count`), the response id and model, the finish
+/// The span records time to first token (`gen_ai.response.time_to_first_chunk` in seconds,
+/// `llm.time_to_first_token_ms` and a `first_token` event), the chunk count (`llm.stream.chunk_count`), the response id and model, the finish
 /// reasons, the tools called, the usage of the final chunk and, when the content policy
 /// allows, the streamed text.
 ///
@@ -176,14 +176,16 @@ impl ChatStream {
             let state = std::mem::take(&mut self.state);
             let mut attrs = vec![KeyValue::new(keys::STREAM_CHUNK_COUNT, state.chunks)];
             if let Some(at) = state.first_token_at {
-                let ttft = at.duration_since(span.started()).as_secs_f64() * 1000.0;
-                attrs.push(KeyValue::new(keys::TIME_TO_FIRST_TOKEN_MS, ttft));
+                let ttft = at.duration_since(span.started()).as_secs_f64();
+                attrs.push(KeyValue::new(keys::TIME_TO_FIRST_TOKEN_MS, ttft * 1000.0));
+                attrs.push(KeyValue::new(keys::RESPONSE_TIME_TO_FIRST_CHUNK, ttft));
             }
             if let Some(id) = state.id {
                 attrs.push(KeyValue::new(keys::RESPONSE_ID, id));
             }
             if let Some(model) = state.model {
-                attrs.push(KeyValue::new(keys::RESPONSE_MODEL, model));
+                attrs.push(KeyValue::new(keys::RESPONSE_MODEL, model.clone()));
+                attrs.push(KeyValue::new(keys::LLM_RESPONSE_MODEL_NAME, model));
             }
             if !state.finish_reasons.is_empty() {
                 attrs.push(KeyValue::new(
@@ -217,7 +219,16 @@ impl ChatStream {
                 ));
             }
             if span.wants_outputs() {
-                let outputs = assemble_messages(&state.text, &state.tool_calls);
+                let outputs: Vec<_> = assemble_messages(&state.text, &state.tool_calls)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, message)| {
+                        let reason = u32::try_from(i)
+                            .ok()
+                            .and_then(|i| state.finish_reasons.get(&i).copied());
+                        (message, reason)
+                    })
+                    .collect();
                 span::push_output_messages(&outputs, &mut attrs);
             }
             if cancelled {

@@ -15,7 +15,7 @@ use async_openai::types::embeddings::CreateEmbeddingRequestArgs;
 use common::{
     assert_chat_span, attr, attr_f64, attr_i64, attr_str, attr_strings, harness, is_child_of, span,
 };
-use opentelemetry::trace::Status;
+use opentelemetry::trace::{SpanKind, Status};
 use rizk::{agent, workflow};
 use rizk_openai::InstrumentedClient;
 use rizk_test_support::openai_server::MockServer;
@@ -46,6 +46,12 @@ fn with_weather_tool(mut request: CreateChatCompletionRequest) -> CreateChatComp
         function,
     })]);
     request
+}
+
+/// A JSON-valued attribute, parsed.
+fn json_attr(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> serde_json::Value {
+    let text = attr_str(span, key).unwrap_or_else(|| panic!("{key} missing"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{key} is not JSON ({e}): {text}"))
 }
 
 fn client(server: &MockServer) -> InstrumentedClient {
@@ -106,9 +112,15 @@ async fn chat_completion_is_an_llm_span_under_the_agent_with_request_response_an
     assert_eq!(attr(llm, "gen_ai.request.stream"), Some(false.into()));
     // Response.
     assert!(attr_str(llm, "gen_ai.response.id").is_some_and(|id| id.starts_with("chatcmpl-mock-")));
+    assert_eq!(llm.span_kind, SpanKind::Client);
     assert_eq!(
         attr_str(llm, "gen_ai.response.model").as_deref(),
-        Some("gpt-4o-mini-0001")
+        Some("gpt-4o-mini-2024-07-18"),
+        "the dated snapshot the server answered with"
+    );
+    assert_eq!(
+        attr_str(llm, "llm.response.model_name"),
+        attr_str(llm, "gen_ai.response.model")
     );
     assert_eq!(
         attr_strings(llm, "gen_ai.response.finish_reasons"),
@@ -120,6 +132,19 @@ async fn chat_completion_is_an_llm_span_under_the_agent_with_request_response_an
     assert_eq!(attr_i64(llm, "llm.token_count.total"), Some(17));
     assert_eq!(attr_i64(llm, "gen_ai.usage.input_tokens"), Some(12));
     assert_eq!(attr_i64(llm, "gen_ai.usage.output_tokens"), Some(5));
+    // Cached and reasoning tokens, under both conventions.
+    assert_eq!(
+        attr_i64(llm, "gen_ai.usage.cache_read.input_tokens"),
+        Some(4)
+    );
+    assert_eq!(
+        attr_i64(llm, "llm.token_count.prompt_details.cache_read"),
+        Some(4)
+    );
+    assert_eq!(
+        attr_i64(llm, "gen_ai.usage.reasoning.output_tokens"),
+        Some(2)
+    );
     // Content (on by default).
     assert!(attr_str(llm, "input.value").is_some_and(|v| v.contains("Say hello")));
     assert_eq!(
@@ -141,6 +166,19 @@ async fn chat_completion_is_an_llm_span_under_the_agent_with_request_response_an
     assert_eq!(
         attr_str(llm, "llm.output_messages.0.message.content").as_deref(),
         Some("Hello from the mock!")
+    );
+    // The GenAI messages, in the conventions' parts format.
+    assert_eq!(
+        json_attr(llm, "gen_ai.input.messages"),
+        serde_json::json!([{"role": "user", "parts": [{"type": "text", "content": "Say hello"}]}])
+    );
+    assert_eq!(
+        json_attr(llm, "gen_ai.output.messages"),
+        serde_json::json!([{
+            "role": "assistant",
+            "parts": [{"type": "text", "content": "Hello from the mock!"}],
+            "finish_reason": "stop",
+        }])
     );
     // Inherited from the workflow and the agent, like any span of the pipeline.
     assert_eq!(
@@ -197,6 +235,24 @@ async fn streamed_chat_records_ttft_chunks_and_final_usage_and_ends_with_the_str
     assert!(
         ttft >= 3.0,
         "the first content chunk came after two 3 ms pauses: {ttft}"
+    );
+    let ttfc = attr_f64(llm, "gen_ai.response.time_to_first_chunk").expect("ttfc");
+    assert!(
+        (ttfc * 1000.0 - ttft).abs() < 1e-6,
+        "the same moment in seconds: {ttfc} s, {ttft} ms"
+    );
+    assert_eq!(llm.span_kind, SpanKind::Client);
+    assert_eq!(
+        json_attr(llm, "gen_ai.output.messages"),
+        serde_json::json!([{
+            "role": "assistant",
+            "parts": [{"type": "text", "content": "Hello from the mock!"}],
+            "finish_reason": "stop",
+        }])
+    );
+    assert_eq!(
+        attr_i64(llm, "gen_ai.usage.cache_read.input_tokens"),
+        Some(4)
     );
     let first_token = llm
         .events
@@ -351,6 +407,34 @@ async fn tool_calls_are_recorded_for_plain_and_streamed_chats() {
         assert_eq!(
             attr_str(llm, "output.mime_type").as_deref(),
             Some("application/json")
+        );
+        // Definitions: GenAI and OpenInference.
+        assert_eq!(
+            json_attr(llm, "gen_ai.tool.definitions"),
+            serde_json::json!([{
+                "type": "function",
+                "name": "get_weather",
+                "description": "Weather of a city",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}},
+                    "required": ["city"],
+                },
+            }])
+        );
+        let schema = json_attr(llm, "llm.tools.0.tool.json_schema");
+        assert_eq!(schema["function"]["name"], "get_weather");
+        assert_eq!(schema["function"]["description"], "Weather of a city");
+        // The call is inside the output message.
+        let output = json_attr(llm, "gen_ai.output.messages");
+        assert_eq!(output[0]["finish_reason"], "tool_call");
+        let call = &output[0]["parts"][0];
+        assert_eq!(call["type"], "tool_call");
+        assert_eq!(call["name"], "get_weather");
+        assert_eq!(call["arguments"], serde_json::json!({"city": "Paris"}));
+        assert!(
+            call["id"].as_str().is_some_and(|id| !id.is_empty()),
+            "{call}"
         );
     }
 }

@@ -168,7 +168,34 @@ async fn a_rig_agent_with_a_tool_yields_agent_llm_and_tool_spans_in_the_workflow
             Some("rig_weather")
         );
         assert!(attr_str(llm, "input.value").is_some());
+        // Cached tokens the server reported, under both conventions.
+        assert_eq!(
+            attr_i64(llm, "gen_ai.usage.cache_read.input_tokens"),
+            Some(4)
+        );
+        assert_eq!(
+            attr_i64(llm, "llm.token_count.prompt_details.cache_read"),
+            Some(4)
+        );
     }
+    // The second turn sends the tool's result back: a message of role `tool` with a
+    // `tool_call_response` part, as the GenAI conventions shape it (rig writes role `user`).
+    let second: serde_json::Value = serde_json::from_str(
+        &attr_str(llms[1], "gen_ai.input.messages").expect("second turn's messages"),
+    )
+    .expect("JSON");
+    let results: Vec<&serde_json::Value> = second
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|m| {
+            m["parts"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["type"] == "tool_call_response"))
+        })
+        .collect();
+    assert_eq!(results.len(), 1, "{second}");
+    assert_eq!(results[0]["role"], "tool", "{second}");
 
     // Tool.
     assert_eq!(

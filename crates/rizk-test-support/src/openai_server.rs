@@ -9,7 +9,10 @@
 //!   tool (arguments from [`MockServerBuilder::tool_arguments`], default `{}`), finish reason
 //!   `tool_calls`;
 //! - any other chat request gets the answer `Hello from the mock!` (or `The tool said: <the
-//!   last tool result>`), finish reason `stop`, usage 12 prompt + 5 completion tokens;
+//!   last tool result>`), finish reason `stop`, usage 12 prompt (4 of them read from the
+//!   cache) + 5 completion tokens (2 of them reasoning);
+//! - the response names the dated snapshot of the requested model, as the real API does
+//!   (`gpt-4o-mini` is answered by `gpt-4o-mini-2024-07-18`: see [`SNAPSHOT_SUFFIX`]);
 //! - model `mock-429` gets a rate-limit error (HTTP 429 with an OpenAI error body), model
 //!   `mock-500` a server error;
 //! - streamed answers come in several chunks, `chunk_delay` apart, with a final usage chunk
@@ -355,12 +358,24 @@ fn answer_for(body: &Value) -> Answer {
 
 const PROMPT_TOKENS: u32 = 12;
 const COMPLETION_TOKENS: u32 = 5;
+const CACHED_TOKENS: u32 = 4;
+const REASONING_TOKENS: u32 = 2;
+
+/// What the mock appends to the requested model to name the model that answered: a dated
+/// snapshot, as the real API answers `gpt-4o-mini` with `gpt-4o-mini-2024-07-18`.
+///
+/// ```
+/// assert_eq!(rizk_test_support::openai_server::SNAPSHOT_SUFFIX, "-2024-07-18");
+/// ```
+pub const SNAPSHOT_SUFFIX: &str = "-2024-07-18";
 
 fn usage() -> Value {
     json!({
         "prompt_tokens": PROMPT_TOKENS,
         "completion_tokens": COMPLETION_TOKENS,
         "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+        "prompt_tokens_details": {"cached_tokens": CACHED_TOKENS, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": REASONING_TOKENS, "audio_tokens": 0},
     })
 }
 
@@ -393,7 +408,7 @@ async fn chat(stream: &mut TcpStream, shared: &Shared, body: &Value) -> bool {
         "chatcmpl-mock-{}",
         shared.ids.fetch_add(1, Ordering::Relaxed)
     );
-    let response_model = format!("{model}-0001");
+    let response_model = format!("{model}{SNAPSHOT_SUFFIX}");
     let answer = answer_for(body);
     let tool_arguments = shared.options.tool_arguments.as_str();
     if body.get("stream").and_then(Value::as_bool) == Some(true) {

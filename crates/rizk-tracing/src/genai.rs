@@ -30,8 +30,16 @@ pub(crate) mod keys {
     pub(crate) const REQUEST_MODEL: &str = "gen_ai.request.model";
     pub(crate) const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
     pub(crate) const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+    /// The GenAI 1.37+ spellings of token usage, and the older ones other crates still emit
+    /// (`gen_ai.usage.prompt_tokens`, `gen_ai.usage.completion_tokens`, rig's
+    /// `gen_ai.usage.reasoning_tokens`): the bridge reads both and writes the new one too.
+    pub(crate) const PROMPT_TOKENS_OLD: &str = "gen_ai.usage.prompt_tokens";
+    pub(crate) const COMPLETION_TOKENS_OLD: &str = "gen_ai.usage.completion_tokens";
     pub(crate) const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
-    pub(crate) const REASONING_TOKENS: &str = "gen_ai.usage.reasoning_tokens";
+    pub(crate) const CACHE_CREATION_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+    pub(crate) const REASONING_TOKENS_OLD: &str = "gen_ai.usage.reasoning_tokens";
+    pub(crate) const REASONING_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+    pub(crate) const INPUT_MESSAGES: &str = "gen_ai.input.messages";
     pub(crate) const TOOL_OUTCOME: &str = "gen_ai.tool.call.outcome";
     pub(crate) const TOOL_ERROR_TYPE: &str = "gen_ai.tool.error.type";
     pub(crate) const OTEL_NAME: &str = "otel.name";
@@ -43,6 +51,45 @@ pub(crate) mod keys {
     pub(crate) const TOKENS_TOTAL: &str = "llm.token_count.total";
     pub(crate) const TOKENS_CACHE_READ: &str = "llm.token_count.prompt_details.cache_read";
     pub(crate) const TOKENS_REASONING: &str = "llm.token_count.completion_details.reasoning";
+    pub(crate) const TOKENS_CACHE_WRITE: &str = "llm.token_count.prompt_details.cache_write";
+}
+
+/// `gen_ai.input.messages` as the conventions shape it: tool results (`tool_call_response`
+/// parts) travel in messages of role `tool`. rig (0.44) sends them as parts of a `user`
+/// message; such a message is split into a `tool` message with the results and, if anything
+/// else is left, a `user` message with the rest. Anything that is not a list of messages is
+/// returned as it is; `None` when nothing had to change.
+pub(crate) fn tool_results_in_tool_messages(json: &str) -> Option<String> {
+    use serde_json::Value;
+    if !json.contains("tool_call_response") {
+        return None;
+    }
+    let Ok(Value::Array(messages)) = serde_json::from_str::<Value>(json) else {
+        return None;
+    };
+    let is_result =
+        |part: &Value| part.get("type").and_then(Value::as_str) == Some("tool_call_response");
+    let mut changed = false;
+    let mut out = Vec::with_capacity(messages.len());
+    for message in messages {
+        let role = message.get("role").and_then(Value::as_str);
+        let parts = message.get("parts").and_then(Value::as_array);
+        match (role, parts) {
+            (Some(role), Some(parts)) if role != "tool" && parts.iter().any(is_result) => {
+                changed = true;
+                let (results, rest): (Vec<Value>, Vec<Value>) =
+                    parts.iter().cloned().partition(|p| is_result(p));
+                out.push(serde_json::json!({"role": "tool", "parts": results}));
+                if !rest.is_empty() {
+                    let mut message = message.clone();
+                    message["parts"] = Value::Array(rest);
+                    out.push(message);
+                }
+            }
+            _ => out.push(message),
+        }
+    }
+    changed.then(|| Value::Array(out).to_string())
 }
 
 /// Keys that carry content (prompts, completions, tool arguments and results, instructions):
@@ -342,6 +389,24 @@ mod tests {
             field_class("otel.status_description"),
             FieldClass::Known(ContentKind::ErrorMessage)
         );
+    }
+
+    #[test]
+    fn tool_results_move_to_tool_messages() {
+        let rig = r#"[{"role":"user","parts":[{"type":"text","content":"hi"}]},{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"f","arguments":{}}]},{"role":"user","parts":[{"type":"tool_call_response","id":"c1","response":"sunny"},{"type":"text","content":"and?"}]}]"#;
+        let fixed: serde_json::Value =
+            serde_json::from_str(&tool_results_in_tool_messages(rig).unwrap()).unwrap();
+        assert_eq!(fixed[0]["role"], "user");
+        assert_eq!(fixed[2]["role"], "tool");
+        assert_eq!(fixed[2]["parts"][0]["type"], "tool_call_response");
+        assert_eq!(fixed[3]["role"], "user");
+        assert_eq!(fixed[3]["parts"][0]["content"], "and?");
+        assert_eq!(
+            tool_results_in_tool_messages(r#"[{"role":"user","parts":[]}]"#),
+            None
+        );
+        let already = r#"[{"role":"tool","parts":[{"type":"tool_call_response","response":1}]}]"#;
+        assert_eq!(tool_results_in_tool_messages(already), None);
     }
 
     #[test]

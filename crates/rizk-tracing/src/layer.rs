@@ -73,6 +73,7 @@ impl RizkLayer {
         RizkLayer {
             scope: InstrumentationScope::builder("rizk-tracing")
                 .with_version(env!("CARGO_PKG_VERSION"))
+                .with_schema_url(semconv::SCHEMA_URL)
                 .build(),
             events: true,
             max_level: Level::TRACE,

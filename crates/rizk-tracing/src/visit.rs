@@ -8,6 +8,7 @@ use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
 use rizk_core::content::{
     CONTENT_FIELDS_KEY, ContentKind, ContentPolicy, WITHHELD_ERROR_DESCRIPTION,
 };
+use rizk_core::semconv;
 use tracing::field::{Field, Visit};
 
 use crate::genai::{self, FieldClass, keys};
@@ -144,7 +145,7 @@ impl<'a> FieldVisitor<'a> {
             .push(KeyValue::new(Key::from_static_str(name), value));
     }
 
-    fn text(&mut self, name: &'static str, value: String) {
+    fn text(&mut self, name: &'static str, mut value: String) {
         if name.starts_with("otel.") {
             match name {
                 keys::OTEL_NAME => self.captured.otel_name = Some(value),
@@ -169,9 +170,22 @@ impl<'a> FieldVisitor<'a> {
                 // One allocation shared by the attribute and what the mapping keeps.
                 let shared: Arc<str> = Arc::from(value);
                 *slot = Some(Arc::clone(&shared));
+                if name == keys::SYSTEM {
+                    // The deprecated spelling, also under the key that replaced it.
+                    self.push(
+                        semconv::GEN_AI_PROVIDER_NAME,
+                        Value::String(StringValue::from(Arc::clone(&shared))),
+                    );
+                }
                 self.push(name, Value::String(StringValue::from(shared)));
                 return;
-            } else if let Some(alias) = genai::openinference_alias(name) {
+            }
+            if name == keys::INPUT_MESSAGES
+                && let Some(fixed) = genai::tool_results_in_tool_messages(&value)
+            {
+                value = fixed;
+            }
+            if let Some(alias) = genai::openinference_alias(name) {
                 // Content (already admitted): also under the OpenInference key.
                 self.attrs.push(KeyValue::new(
                     Key::from_static_str(genai::mime_key(alias)),
@@ -200,16 +214,27 @@ impl<'a> FieldVisitor<'a> {
 
     fn int(&mut self, name: &'static str, value: i64) {
         match name {
-            keys::INPUT_TOKENS => {
+            keys::INPUT_TOKENS | keys::PROMPT_TOKENS_OLD => {
                 self.captured.input_tokens = Some(value);
                 self.push(keys::TOKENS_PROMPT, Value::I64(value));
+                if name == keys::PROMPT_TOKENS_OLD {
+                    self.push(keys::INPUT_TOKENS, Value::I64(value));
+                }
             }
-            keys::OUTPUT_TOKENS => {
+            keys::OUTPUT_TOKENS | keys::COMPLETION_TOKENS_OLD => {
                 self.captured.output_tokens = Some(value);
                 self.push(keys::TOKENS_COMPLETION, Value::I64(value));
+                if name == keys::COMPLETION_TOKENS_OLD {
+                    self.push(keys::OUTPUT_TOKENS, Value::I64(value));
+                }
             }
             keys::CACHE_READ_TOKENS => self.push(keys::TOKENS_CACHE_READ, Value::I64(value)),
+            keys::CACHE_CREATION_TOKENS => self.push(keys::TOKENS_CACHE_WRITE, Value::I64(value)),
             keys::REASONING_TOKENS => self.push(keys::TOKENS_REASONING, Value::I64(value)),
+            keys::REASONING_TOKENS_OLD => {
+                self.push(keys::TOKENS_REASONING, Value::I64(value));
+                self.push(keys::REASONING_TOKENS, Value::I64(value));
+            }
             _ => {}
         }
         self.push(name, Value::I64(value));

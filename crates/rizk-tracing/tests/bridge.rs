@@ -338,3 +338,94 @@ async fn genai_spans_become_agent_tool_and_llm_spans_in_the_workflow_trace() {
     );
     assert_eq!(tool.status, Status::error("timeout"));
 }
+
+#[workflow(name = "bridge_spellings")]
+fn bridge_spellings() {
+    // Older spellings, as crates written against GenAI conventions before 1.37 emit them.
+    let old = tracing::info_span!(
+        target: "legacy_llm",
+        "chat",
+        gen_ai.operation.name = "chat",
+        gen_ai.system = "anthropic",
+        gen_ai.request.model = "claude-old",
+        gen_ai.usage.prompt_tokens = 30_u64,
+        gen_ai.usage.completion_tokens = 7_u64,
+        gen_ai.usage.reasoning_tokens = 3_u64,
+    );
+    drop(old.enter());
+    // Today's spellings, and rig's tool results sent as a user message.
+    let new = tracing::info_span!(
+        target: "rig::completions",
+        "chat",
+        gen_ai.operation.name = "chat",
+        gen_ai.provider.name = "openai",
+        gen_ai.request.model = "gpt-new",
+        gen_ai.usage.input_tokens = 40_u64,
+        gen_ai.usage.output_tokens = 9_u64,
+        gen_ai.usage.reasoning.output_tokens = 4_u64,
+        gen_ai.usage.cache_read.input_tokens = 16_u64,
+        gen_ai.usage.cache_creation.input_tokens = 8_u64,
+        gen_ai.input.messages = tracing::field::Empty,
+    );
+    new.record(
+        "gen_ai.input.messages",
+        r#"[{"role":"user","parts":[{"type":"text","content":"Weather?"}]},{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"get_weather","arguments":{}}]},{"role":"user","parts":[{"type":"tool_call_response","id":"c1","response":"sunny"}]}]"#,
+    );
+    drop(new.enter());
+}
+
+#[test]
+fn old_and_new_genai_spellings_are_both_read() {
+    let h = harness();
+    bridge_spellings();
+    let spans = h.trace_of("workflow.bridge_spellings");
+    let find = |model: &str| {
+        spans
+            .iter()
+            .find(|s| attr_str(s, "gen_ai.request.model").as_deref() == Some(model))
+            .unwrap_or_else(|| panic!("no span of {model}"))
+    };
+    let old = find("claude-old");
+    assert_eq!(
+        attr_str(old, "gen_ai.provider.name").as_deref(),
+        Some("anthropic")
+    );
+    assert_eq!(attr_str(old, "llm.provider").as_deref(), Some("anthropic"));
+    assert_eq!(attr_i64(old, "gen_ai.usage.input_tokens"), Some(30));
+    assert_eq!(attr_i64(old, "gen_ai.usage.output_tokens"), Some(7));
+    assert_eq!(attr_i64(old, "llm.token_count.prompt"), Some(30));
+    assert_eq!(attr_i64(old, "llm.token_count.completion"), Some(7));
+    assert_eq!(attr_i64(old, "llm.token_count.total"), Some(37));
+    assert_eq!(
+        attr_i64(old, "gen_ai.usage.reasoning.output_tokens"),
+        Some(3)
+    );
+    assert_eq!(
+        attr_i64(old, "llm.token_count.completion_details.reasoning"),
+        Some(3)
+    );
+
+    let new = find("gpt-new");
+    assert_eq!(attr_str(new, "llm.provider").as_deref(), Some("openai"));
+    assert_eq!(attr_i64(new, "llm.token_count.total"), Some(49));
+    assert_eq!(
+        attr_i64(new, "llm.token_count.completion_details.reasoning"),
+        Some(4)
+    );
+    assert_eq!(
+        attr_i64(new, "llm.token_count.prompt_details.cache_read"),
+        Some(16)
+    );
+    assert_eq!(
+        attr_i64(new, "llm.token_count.prompt_details.cache_write"),
+        Some(8)
+    );
+    // The tool result travels in a message of role `tool`, under both keys.
+    for key in ["gen_ai.input.messages", "input.value"] {
+        let messages: serde_json::Value =
+            serde_json::from_str(&attr_str(new, key).expect("messages")).expect("JSON");
+        assert_eq!(messages[2]["role"], "tool", "{key}: {messages}");
+        assert_eq!(messages[2]["parts"][0]["type"], "tool_call_response");
+        assert_eq!(messages[0]["role"], "user");
+    }
+}

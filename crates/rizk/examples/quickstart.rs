@@ -13,9 +13,8 @@
 
 use std::time::Duration;
 
-use rizk::opentelemetry::trace::{
-    FutureExt as _, Span as _, SpanKind, TraceContextExt as _, Tracer as _,
-};
+use rizk::genai::{self, Message, Part};
+use rizk::opentelemetry::trace::{FutureExt as _, SpanKind, TraceContextExt as _, Tracer as _};
 use rizk::prelude::*;
 use rizk::semconv;
 
@@ -86,35 +85,68 @@ async fn lookup_last_order(customer_id: &str) -> Result<String, LookupError> {
     Err(LookupError("timeout after 2 ms"))
 }
 
-/// A simulated model call, as a custom span from the OpenTelemetry tracer API.
+/// A simulated model call, as a custom span from the OpenTelemetry tracer API: a CLIENT span
+/// that starts with the keys samplers read (operation, provider, model) and records the
+/// messages under both conventions, so a backend shows the conversation.
 async fn call_llm(question: &str, context: &str) -> String {
     let tracer = get_tracer("quickstart");
-    let mut span = tracer
+    let system = "You are a support assistant. Answer from the knowledge base.";
+    let span = tracer
         .span_builder("openai.chat.completions")
         .with_kind(SpanKind::Client)
+        .with_attributes([
+            KeyValue::new(semconv::OPENINFERENCE_SPAN_KIND, "LLM"),
+            KeyValue::new(semconv::GEN_AI_OPERATION_NAME, "chat"),
+            KeyValue::new(semconv::LLM_PROVIDER, "openai"),
+            KeyValue::new(semconv::GEN_AI_PROVIDER_NAME, "openai"),
+            KeyValue::new(semconv::LLM_MODEL, "gpt-4o-mini"),
+            KeyValue::new(semconv::LLM_MODEL_NAME, "gpt-4o-mini"),
+            KeyValue::new(semconv::GEN_AI_REQUEST_MODEL, "gpt-4o-mini"),
+        ])
         .start(&tracer);
-    span.set_attributes([
-        KeyValue::new(semconv::OPENINFERENCE_SPAN_KIND, "LLM"),
-        KeyValue::new(semconv::LLM_PROVIDER, "openai"),
-        KeyValue::new(semconv::LLM_MODEL, "gpt-4o-mini"),
-        KeyValue::new(semconv::LLM_MODEL_NAME, "gpt-4o-mini"),
-        KeyValue::new(semconv::GEN_AI_OPERATION_NAME, "chat"),
-        KeyValue::new(semconv::GEN_AI_REQUEST_MODEL, "gpt-4o-mini"),
-    ]);
     let cx = rizk::opentelemetry::Context::current_with_span(span);
+    let prompt = format!("{question}\n\nContext: {context}");
     async {
         tokio::time::sleep(Duration::from_millis(25)).await;
         let answer = format!("Based on {context}: open Settings > Security > Reset password.");
-        let span = rizk::opentelemetry::Context::current();
-        let span = span.span();
-        span.set_attribute(KeyValue::new(
-            "llm.token_count.prompt",
-            (question.len() / 4) as i64,
-        ));
-        span.set_attribute(KeyValue::new(
-            "llm.token_count.completion",
-            (answer.len() / 4) as i64,
-        ));
+        let cx = rizk::opentelemetry::Context::current();
+        let span = cx.span();
+        // The conversation: content, so the content policy applies to it on export.
+        let input = [Message::new("user", [Part::text(prompt.as_str())])];
+        let output = [Message::new("assistant", [Part::text(answer.as_str())]).finished("stop")];
+        span.set_attributes([
+            KeyValue::new(
+                semconv::GEN_AI_SYSTEM_INSTRUCTIONS,
+                genai::system_instructions_json(&[Part::text(system)]),
+            ),
+            KeyValue::new(semconv::GEN_AI_INPUT_MESSAGES, genai::messages_json(&input)),
+            KeyValue::new(
+                semconv::GEN_AI_OUTPUT_MESSAGES,
+                genai::messages_json(&output),
+            ),
+            KeyValue::new(semconv::INPUT_VALUE, prompt.clone()),
+            KeyValue::new(semconv::INPUT_MIME_TYPE, "text/plain"),
+            KeyValue::new(semconv::OUTPUT_VALUE, answer.clone()),
+            KeyValue::new(semconv::OUTPUT_MIME_TYPE, "text/plain"),
+            KeyValue::new("llm.input_messages.0.message.role", "system"),
+            KeyValue::new("llm.input_messages.0.message.content", system),
+            KeyValue::new("llm.input_messages.1.message.role", "user"),
+            KeyValue::new("llm.input_messages.1.message.content", prompt.clone()),
+            KeyValue::new("llm.output_messages.0.message.role", "assistant"),
+            KeyValue::new("llm.output_messages.0.message.content", answer.clone()),
+        ]);
+        let (prompt_tokens, completion_tokens) =
+            ((prompt.len() / 4) as i64, (answer.len() / 4) as i64);
+        span.set_attributes([
+            KeyValue::new(semconv::LLM_TOKEN_COUNT_PROMPT, prompt_tokens),
+            KeyValue::new(semconv::LLM_TOKEN_COUNT_COMPLETION, completion_tokens),
+            KeyValue::new(
+                semconv::LLM_TOKEN_COUNT_TOTAL,
+                prompt_tokens + completion_tokens,
+            ),
+            KeyValue::new(semconv::GEN_AI_USAGE_INPUT_TOKENS, prompt_tokens),
+            KeyValue::new(semconv::GEN_AI_USAGE_OUTPUT_TOKENS, completion_tokens),
+        ]);
         span.end();
         answer
     }

@@ -73,6 +73,7 @@ pub use opentelemetry::{Key, KeyValue, Value};
 pub use rizk_core::config::{self, ConsoleTarget};
 pub use rizk_core::content;
 pub use rizk_core::export::{self, InMemoryExporter};
+pub use rizk_core::genai;
 pub use rizk_core::sampling;
 pub use rizk_core::semconv::{self, EntityKind};
 #[cfg(feature = "tokio")]
@@ -251,5 +252,5 @@ pub mod __private {
     pub use rizk_core::ResourceUsage;
     pub use rizk_core::probe;
     pub use rizk_core::semconv::EntityKind;
-    pub use rizk_core::span::{EntitySpan, SpanMeta};
+    pub use rizk_core::span::{EntitySpan, SpanDetails, SpanMeta};
 }

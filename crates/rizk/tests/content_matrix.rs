@@ -4,7 +4,9 @@
 //! values (`SECRET-...`), each carrying a piece of "personal data" (`PII-4242`) that the test's
 //! redactor hides:
 //!
-//! - the macros: workflow and task inputs, a task output, a task's `Err`, `record_error`;
+//! - the macros: workflow and task inputs, a task output, a task's `Err`, `record_error`, a
+//!   tool's arguments and result (`input.value` / `output.value` and
+//!   `gen_ai.tool.call.arguments` / `gen_ai.tool.call.result`);
 //! - the `tracing` bridge: `#[tracing::instrument]` arguments, event messages and fields, an
 //!   `ERROR` event, a GenAI (rig-shaped) span with prompt, system instructions and completion;
 //!   events are bridged down to TRACE here, the strictest setting;
@@ -39,7 +41,7 @@ use rizk::rig::rig_core::providers::openai::OpenAIConfig;
 use rizk::rig::rig_core::tool::{Tool, ToolContext};
 use rizk::rig::{AgentBuilderExt as _, RizkHook};
 use rizk::testing::install_harness;
-use rizk::{ConfigUpdate, task, workflow};
+use rizk::{ConfigUpdate, task, tool, workflow};
 use rizk_test_support::openai_server::MockServer;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -57,6 +59,8 @@ const TASK_INPUT: &str = "SECRET-TASKIN-7702 PII-4242";
 const TASK_OUTPUT: &str = "SECRET-TASKOUT-7703 PII-4242";
 const TASK_ERROR: &str = "SECRET-TASKERR-7704 PII-4242";
 const RECORD_ERROR: &str = "SECRET-RECERR-7705 PII-4242";
+const TOOL_ARGS: &str = "SECRET-TOOLARGS-7706 PII-4242";
+const TOOL_RESULT: &str = "SECRET-TOOLRESULT-7707 PII-4242";
 // The tracing bridge.
 const INSTRUMENT_ARG: &str = "SECRET-INSTRARG-7711 PII-4242";
 const EVENT_MESSAGE: &str = "SECRET-EVMSG-7712 PII-4242";
@@ -105,6 +109,15 @@ const PLANTED: &[Planted] = &[
     Planted {
         value: RECORD_ERROR,
         routes: &[&[ErrorMessage]],
+    },
+    // A `#[tool]`'s arguments and result, under both conventions' keys.
+    Planted {
+        value: TOOL_ARGS,
+        routes: &[&[FunctionInput]],
+    },
+    Planted {
+        value: TOOL_RESULT,
+        routes: &[&[FunctionOutput]],
     },
     Planted {
         value: INSTRUMENT_ARG,
@@ -197,6 +210,9 @@ const PLANTED: &[Planted] = &[
 /// `key=value` pairs that are metadata: there under every policy.
 const STRUCTURE: &[&str] = &[
     "rizk.span.kind=workflow",
+    "gen_ai.operation.name=invoke_workflow",
+    "gen_ai.tool.type=function",
+    "gen_ai.tool.call.id=call_matrix_1",
     "rizk.entity.name=remember",
     "exception.type=String",
     "exception.type=io::Error",
@@ -302,6 +318,13 @@ fn policies() -> Vec<(&'static str, ContentPolicy)> {
 fn remember(note: &str) -> String {
     let _ = note;
     TASK_OUTPUT.to_owned()
+}
+
+#[tool(description = "Looks an order up")]
+fn lookup_order(order: &str) -> String {
+    rizk::current_span().set_tool_call_id("call_matrix_1");
+    let _ = order;
+    TOOL_RESULT.to_owned()
 }
 
 #[task]
@@ -460,6 +483,7 @@ async fn run_all(
     http: std::net::SocketAddr,
 ) -> TraceId {
     remember(TASK_INPUT);
+    lookup_order(TOOL_ARGS);
     let _ = refuse();
     report();
     lookup(INSTRUMENT_ARG);

@@ -65,6 +65,62 @@ fn the_span_kind_table_matches_the_kinds_in_code() {
     }
 }
 
+/// The string values of the `pub const NAME: &str = "..."` items of a Rust source file.
+fn string_constants(source: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("pub const ") {
+        rest = &rest[at + "pub const ".len()..];
+        let Some(end) = rest.find(';') else { break };
+        let item = &rest[..end];
+        let (Some(colon), Some(eq)) = (item.find(':'), item.find('=')) else {
+            continue;
+        };
+        if !item[colon..eq].contains("&str") {
+            continue;
+        }
+        let value = item[eq + 1..].trim();
+        if let Some(value) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            out.push((item[..colon].trim().to_owned(), value.to_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_semconv_key_is_listed_with_its_convention_and_version() {
+    let sources = [
+        include_str!("../../rizk-core/src/semconv.rs"),
+        include_str!("../../rizk-openai/src/semconv.rs"),
+    ];
+    let table: Vec<Vec<String>> = rows(SEMCONV)
+        .into_iter()
+        .filter(|row| row.len() == 3)
+        .collect();
+    let mut keys = 0;
+    for (name, key) in sources.iter().flat_map(|s| string_constants(s)) {
+        if matches!(name.as_str(), "SEMCONV_VERSION" | "SCHEMA_URL") {
+            continue;
+        }
+        keys += 1;
+        let row = table
+            .iter()
+            .find(|row| row[0] == code(&key))
+            .unwrap_or_else(|| panic!("docs/semantic-conventions.md does not list {key} ({name})"));
+        assert!(
+            !row[1].is_empty() && !row[2].is_empty(),
+            "{key}: convention and version, please: {row:?}"
+        );
+    }
+    assert!(keys > 80, "the constants were not read: {keys}");
+    // The version followed, and its schema URL, as the code has them.
+    assert!(SEMCONV.contains(&format!(
+        "semantic conventions {}**",
+        rizk::semconv::SEMCONV_VERSION
+    )));
+    assert!(SEMCONV.contains(rizk::semconv::SCHEMA_URL));
+}
+
 #[test]
 fn every_rizk_variable_is_documented() {
     // The facade's builder: core's variables and those of every option group compiled in.
