@@ -8,21 +8,35 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 static DEBUG_MODE: AtomicBool = AtomicBool::new(false);
 
-/// Turns printing on stderr on or off (debug mode).
-pub(crate) fn set_debug_mode(on: bool) {
+/// Turns printing on stderr on or off (debug mode; `init` sets it from `trace_debug`).
+///
+/// ```
+/// rizk_core::diagnostics::set_debug_mode(false);
+/// rizk_core::diagnostics::debug("not printed on stderr");
+/// ```
+pub fn set_debug_mode(on: bool) {
     DEBUG_MODE.store(on, Ordering::Relaxed);
 }
 
 /// Reports a problem the user must hear of whatever the debug setting (spans lost, a setting
 /// that matches nothing): a `tracing` warning and one line on stderr. Callers make sure each
 /// kind of problem is reported once, never per span.
-pub(crate) fn alert(message: &str) {
+///
+/// ```
+/// rizk_core::diagnostics::alert("the price file lists no model");
+/// ```
+pub fn alert(message: &str) {
     tracing::warn!(target: "rizk", "{message}");
     eprintln!("[rizk] warning: {message}");
 }
 
-/// Reports what rizk is doing, for debugging a set-up.
-pub(crate) fn debug(message: &str) {
+/// Reports what rizk is doing, for debugging a set-up: a `tracing` debug event, and a line
+/// on stderr in debug mode. Callers report each kind of note once, never per span.
+///
+/// ```
+/// rizk_core::diagnostics::debug("no price for model \"my-ft-model\": no cost recorded");
+/// ```
+pub fn debug(message: &str) {
     tracing::debug!(target: "rizk", "{message}");
     if DEBUG_MODE.load(Ordering::Relaxed) {
         eprintln!("[rizk] {message}");

@@ -59,6 +59,26 @@ pub type ExporterFactory = Box<dyn FnOnce(&Config, &mut ExporterSet) -> Result<(
 pub type PropagatorFactory =
     Box<dyn FnOnce(&Config) -> Result<Box<dyn TextMapPropagator + Send + Sync>> + Send>;
 
+/// Builds a transform that derives attributes from others (cost from token counts and the
+/// model: `rizk-cost`'s), from the configuration; run first of the export-side transforms.
+/// `None`: the configuration turns it off.
+///
+/// ```
+/// use std::sync::Arc;
+/// use rizk_core::install::EnricherFactory;
+/// use rizk_core::content::SpanTransform;
+///
+/// #[derive(Debug)]
+/// struct Nothing;
+/// impl SpanTransform for Nothing {
+///     fn transform(&self, _span: &mut opentelemetry_sdk::trace::SpanData) {}
+/// }
+/// let factory: EnricherFactory = Box::new(|_config| Ok(Some(Arc::new(Nothing) as Arc<dyn SpanTransform>)));
+/// # drop(factory);
+/// ```
+pub type EnricherFactory =
+    Box<dyn FnOnce(&Config) -> Result<Option<Arc<dyn SpanTransform>>> + Send>;
+
 /// Adds one exporter given to `RizkBuilder::with_exporter`.
 pub(crate) type ExporterSlot = Box<dyn FnOnce(&mut ExporterSet) + Send>;
 
@@ -69,6 +89,7 @@ pub(crate) struct Plugins {
     pub(crate) processors: Vec<(String, Box<dyn SpanProcessor>)>,
     pub(crate) exporters: Vec<ExporterSlot>,
     pub(crate) transforms: Vec<Arc<dyn SpanTransform>>,
+    pub(crate) enrichers: Vec<EnricherFactory>,
     pub(crate) exporter_factory: Option<ExporterFactory>,
     pub(crate) tail_stage: Option<TailStageMaker>,
     pub(crate) propagator_factory: Option<PropagatorFactory>,
@@ -105,6 +126,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         processors,
         exporters,
         transforms,
+        enrichers,
         exporter_factory,
         tail_stage,
         propagator_factory,
@@ -114,7 +136,12 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
     let head = head_sampler(&config);
     let content = content_stage(&config, redactor)?;
     let tail_stage_installed = tail_stage.is_some();
-    let (stages, stage_stats, limits) = stages(&config, &head, tail_stage, transforms, &content)?;
+    let enrichers = enrichers
+        .into_iter()
+        .filter_map(|make| make(&config).transpose())
+        .collect::<Result<Vec<_>>>()?;
+    let (stages, stage_stats, limits) =
+        stages(&config, &head, tail_stage, enrichers, transforms, &content)?;
     let set = exporter_set(&config, exporter_factory, exporters)?;
     let propagator = propagator(&config, propagator_factory)?;
 
@@ -223,6 +250,7 @@ fn stages(
     config: &Config,
     head: &HeadSampler,
     tail_stage: Option<TailStageMaker>,
+    enrichers: Vec<Arc<dyn SpanTransform>>,
     transforms: Vec<Arc<dyn SpanTransform>>,
     content: &Arc<ContentTransform>,
 ) -> Result<(Stages, Vec<Arc<StageStats>>, Arc<LimitStats>)> {
@@ -256,6 +284,7 @@ fn stages(
         .map(|t| Arc::new(t) as Arc<dyn SpanTransform>);
     let stages = Stages::new(StageParts {
         tail,
+        enrichers,
         conventions,
         media,
         content: content.clone(),

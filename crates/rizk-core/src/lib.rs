@@ -39,7 +39,7 @@ pub mod content;
 mod content_transform;
 mod context;
 mod current;
-mod diagnostics;
+pub mod diagnostics;
 mod error;
 pub mod export;
 pub mod genai;

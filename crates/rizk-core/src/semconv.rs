@@ -164,6 +164,45 @@ pub const LLM_TOKEN_COUNT_TOTAL: &str = "llm.token_count.total";
 pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
 /// GenAI: output (completion) tokens.
 pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+/// GenAI: input tokens read from the provider's prompt cache (part of the input tokens).
+pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// GenAI: input tokens written to the provider's prompt cache (part of the input tokens).
+pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str =
+    "gen_ai.usage.cache_creation.input_tokens";
+/// GenAI: reasoning tokens (part of the output tokens).
+pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+/// GenAI: the model that answered (a dated snapshot, such as `gpt-4o-mini-2024-07-18`).
+pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// OpenInference: prompt tokens read from the cache.
+pub const LLM_TOKEN_COUNT_CACHE_READ: &str = "llm.token_count.prompt_details.cache_read";
+/// OpenInference: prompt tokens written to the cache.
+pub const LLM_TOKEN_COUNT_CACHE_WRITE: &str = "llm.token_count.prompt_details.cache_write";
+/// OpenInference: reasoning tokens of the completion.
+pub const LLM_TOKEN_COUNT_REASONING: &str = "llm.token_count.completion_details.reasoning";
+/// OpenInference: the cost of the prompt (input tokens, cache included), in USD.
+pub const LLM_COST_PROMPT: &str = "llm.cost.prompt";
+/// OpenInference: the cost of the completion (output tokens), in USD.
+pub const LLM_COST_COMPLETION: &str = "llm.cost.completion";
+/// OpenInference: the total cost of an LLM call, in USD.
+pub const LLM_COST_TOTAL: &str = "llm.cost.total";
+/// rizk: cost in USD, on an LLM span its own, on an ancestor (workflow, agent, task) the total
+/// of its subtree (until the GenAI conventions name a cost key).
+pub const RIZK_COST_USD: &str = "rizk.cost.usd";
+/// rizk: on an ancestor, the LLM calls in its subtree that got no cost (no price known for
+/// their model): its `rizk.cost.usd` leaves them out.
+pub const RIZK_COST_UNPRICED_CALLS: &str = "rizk.cost.unpriced_calls";
+/// rizk: on an ancestor, the LLM calls in its subtree.
+pub const RIZK_USAGE_LLM_CALLS: &str = "rizk.usage.llm_calls";
+/// rizk: on an ancestor, the input tokens of its subtree.
+pub const RIZK_USAGE_INPUT_TOKENS: &str = "rizk.usage.input_tokens";
+/// rizk: on an ancestor, the output tokens of its subtree.
+pub const RIZK_USAGE_OUTPUT_TOKENS: &str = "rizk.usage.output_tokens";
+/// rizk: on an ancestor, the input tokens of its subtree read from a cache.
+pub const RIZK_USAGE_CACHE_READ_INPUT_TOKENS: &str = "rizk.usage.cache_read.input_tokens";
+/// rizk: on an ancestor, the input tokens of its subtree written to a cache.
+pub const RIZK_USAGE_CACHE_CREATION_INPUT_TOKENS: &str = "rizk.usage.cache_creation.input_tokens";
+/// rizk: on an ancestor, the reasoning tokens of its subtree.
+pub const RIZK_USAGE_REASONING_OUTPUT_TOKENS: &str = "rizk.usage.reasoning.output_tokens";
 
 /// OpenTelemetry: `service.name` resource attribute (the app name).
 pub const SERVICE_NAME: &str = "service.name";

@@ -5,29 +5,29 @@
 //! assert_eq!(rizk_openai::semconv::TOKENS_TOTAL, "llm.token_count.total");
 //! ```
 
-/// OpenInference: prompt tokens (integer).
-pub const TOKENS_PROMPT: &str = "llm.token_count.prompt";
-/// OpenInference: completion tokens (integer).
-pub const TOKENS_COMPLETION: &str = "llm.token_count.completion";
-/// OpenInference: prompt plus completion tokens (integer).
-pub const TOKENS_TOTAL: &str = "llm.token_count.total";
-/// OpenInference: prompt tokens read from the provider's cache (integer).
-pub const TOKENS_CACHE_READ: &str = "llm.token_count.prompt_details.cache_read";
-/// OpenInference: reasoning tokens of the completion (integer).
-pub const TOKENS_REASONING: &str = "llm.token_count.completion_details.reasoning";
-/// GenAI (1.41): prompt tokens served from the provider's cache (integer; OpenAI's
-/// `prompt_tokens_details.cached_tokens`). Included in [`USAGE_INPUT_TOKENS`].
-pub const USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
 /// GenAI (1.41): prompt tokens written to the provider's cache (integer;
 /// `prompt_tokens_details.cache_write_tokens`, where the server reports it).
-pub const USAGE_CACHE_CREATION_INPUT_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+pub use rizk_core::semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS as USAGE_CACHE_CREATION_INPUT_TOKENS;
+/// GenAI (1.41): prompt tokens served from the provider's cache (integer; OpenAI's
+/// `prompt_tokens_details.cached_tokens`). Included in [`USAGE_INPUT_TOKENS`].
+pub use rizk_core::semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS as USAGE_CACHE_READ_INPUT_TOKENS;
+/// GenAI: input tokens (integer).
+pub use rizk_core::semconv::GEN_AI_USAGE_INPUT_TOKENS as USAGE_INPUT_TOKENS;
+/// GenAI: output tokens (integer).
+pub use rizk_core::semconv::GEN_AI_USAGE_OUTPUT_TOKENS as USAGE_OUTPUT_TOKENS;
 /// GenAI (1.41): output tokens spent on reasoning (integer). Included in
 /// [`USAGE_OUTPUT_TOKENS`].
-pub const USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
-/// GenAI: input tokens (integer).
-pub const USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-/// GenAI: output tokens (integer).
-pub const USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+pub use rizk_core::semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS as USAGE_REASONING_OUTPUT_TOKENS;
+/// OpenInference: prompt tokens read from the provider's cache (integer).
+pub use rizk_core::semconv::LLM_TOKEN_COUNT_CACHE_READ as TOKENS_CACHE_READ;
+/// OpenInference: completion tokens (integer).
+pub use rizk_core::semconv::LLM_TOKEN_COUNT_COMPLETION as TOKENS_COMPLETION;
+/// OpenInference: prompt tokens (integer).
+pub use rizk_core::semconv::LLM_TOKEN_COUNT_PROMPT as TOKENS_PROMPT;
+/// OpenInference: reasoning tokens of the completion (integer).
+pub use rizk_core::semconv::LLM_TOKEN_COUNT_REASONING as TOKENS_REASONING;
+/// OpenInference: prompt plus completion tokens (integer).
+pub use rizk_core::semconv::LLM_TOKEN_COUNT_TOTAL as TOKENS_TOTAL;
 
 /// GenAI: `temperature` of the request (double).
 pub const REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
@@ -64,7 +64,7 @@ pub const LLM_TOOLS_PREFIX: &str = "llm.tools";
 /// GenAI: the response's id (`chatcmpl-...`).
 pub const RESPONSE_ID: &str = "gen_ai.response.id";
 /// GenAI: the model that answered (may differ from the requested one).
-pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
+pub use rizk_core::semconv::GEN_AI_RESPONSE_MODEL as RESPONSE_MODEL;
 /// OpenInference: the model that answered, the dated snapshot backends price by
 /// (`gpt-4o-mini-2024-07-18`).
 pub const LLM_RESPONSE_MODEL_NAME: &str = "llm.response.model_name";

@@ -46,6 +46,7 @@
 //! | `datadog` | no | `trace_exporter` datadog: the trace API of a Datadog Agent |
 //! | `tokio` | yes | [`spawn`] |
 //! | `redaction` | yes | PII, financial and secret redaction before export: [`redaction`], [`configure_content_redaction`] |
+//! | `cost` | yes | the cost of every LLM call in USD and the totals of tokens and cost on every ancestor: [`cost`] (docs/cost.md) |
 //! | `sampling` | yes | intelligent (tail) sampling: [`configure_intelligent_sampling`] |
 //! | `tracing-bridge` | no | `tracing_bridge`: `tracing` spans in rizk traces (rig, your libraries) |
 //! | `openai` | no | `openai`: an instrumented async-openai client |
@@ -168,6 +169,9 @@ impl Rizk {
         // The propagators of `OTEL_PROPAGATORS` / `propagators(...)` and the baggage allow-list.
         #[cfg(feature = "http")]
         let builder = rizk_http::register(builder);
+        // The cost of LLM calls and their ancestors' totals, on the export thread.
+        #[cfg(feature = "cost")]
+        let builder = rizk_cost::register(builder);
         // Intelligent sampling decides in the export worker, off the application's thread.
         #[cfg(feature = "sampling")]
         let builder = builder.tail_sampling_stage(rizk_sampling::tail_stage);
@@ -177,6 +181,12 @@ impl Rizk {
         builder
     }
 }
+
+/// The cost of LLM calls (`rizk-cost`): prices, your own prices, the count of calls with no
+/// known price.
+#[cfg(feature = "cost")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cost")))]
+pub use rizk_cost as cost;
 
 /// The redaction engine (`rizk-redaction`): built-in PII, financial and secret detectors with
 /// validation, custom patterns and keywords.
@@ -230,6 +240,9 @@ pub mod testing;
 /// assert_eq!(calculate_price(2.5, 4), 10.0);
 /// ```
 pub mod prelude {
+    #[cfg(feature = "cost")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cost")))]
+    pub use crate::cost::CostBuilderExt as _;
     pub use crate::exporters::ExporterBuilderExt as _;
     #[cfg(feature = "http")]
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]

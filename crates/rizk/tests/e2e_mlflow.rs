@@ -166,11 +166,7 @@ fn e2e_mlflow() {
             .and_then(Value::as_array)
             .is_some_and(|s| s.len() >= 4)
     });
-    let read = json
-        .pointer("/trace/spans")
-        .unwrap()
-        .as_array()
-        .unwrap();
+    let read = json.pointer("/trace/spans").unwrap().as_array().unwrap();
     let by_name = |name: &str| {
         read.iter()
             .find(|s| s["name"] == name)

@@ -23,7 +23,7 @@ use crate::config::{DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_REQUEST_BYTES};
 use crate::content::{ContentRedactor, SpanTransform};
 use crate::error::Result;
 use crate::export::ExporterSet;
-use crate::install::{self, ExporterFactory, Plugins, PropagatorFactory};
+use crate::install::{self, EnricherFactory, ExporterFactory, Plugins, PropagatorFactory};
 use crate::runtime::RizkHandle;
 use crate::sampling::TailStageMaker;
 use crate::secret::Secret;
@@ -474,6 +474,31 @@ impl RizkBuilder {
     /// ```
     pub fn propagator_factory(mut self, factory: PropagatorFactory) -> Self {
         self.plugins.propagator_factory = Some(factory);
+        self
+    }
+
+    /// Adds a factory of an enricher: a transform that derives attributes from others, run
+    /// first of the export-side transforms (the facade adds `rizk-cost`'s with the `cost`
+    /// feature).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rizk_core::RizkBuilder;
+    /// use rizk_core::content::SpanTransform;
+    ///
+    /// #[derive(Debug)]
+    /// struct Team;
+    /// impl SpanTransform for Team {
+    ///     fn transform(&self, span: &mut opentelemetry_sdk::trace::SpanData) {
+    ///         span.attributes.push(opentelemetry::KeyValue::new("team", "search"));
+    ///     }
+    /// }
+    /// let builder = RizkBuilder::new().app_name("svc")
+    ///     .enricher_factory(Box::new(|_config| Ok(Some(Arc::new(Team) as Arc<dyn SpanTransform>))));
+    /// # drop(builder);
+    /// ```
+    pub fn enricher_factory(mut self, factory: EnricherFactory) -> Self {
+        self.plugins.enrichers.push(factory);
         self
     }
 

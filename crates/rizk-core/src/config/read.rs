@@ -96,6 +96,18 @@ pub fn non_empty(field: &str, value: Option<Sourced<String>>) -> Result<Option<S
     }
 }
 
+/// The parser of a boolean option: `true/false/1/0/yes/no/on/off`, case-insensitive.
+///
+/// ```
+/// use rizk_core::config::read;
+///
+/// assert_eq!(read::boolean("On"), Ok(true));
+/// assert!(read::boolean("maybe").is_err());
+/// ```
+pub fn boolean(s: &str) -> std::result::Result<bool, ParseError> {
+    super::parse::parse_bool(s)
+}
+
 /// The parser of a text option: the text itself.
 ///
 /// ```

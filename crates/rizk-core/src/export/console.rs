@@ -36,7 +36,104 @@ const HIDDEN: &[&str] = &[
     semconv::LLM_MODEL_NAME,
     semconv::GEN_AI_REQUEST_MODEL,
     semconv::GEN_AI_PROVIDER_NAME,
+    // Shown on the span's own line (`usage_summary`).
+    semconv::GEN_AI_USAGE_INPUT_TOKENS,
+    semconv::GEN_AI_USAGE_OUTPUT_TOKENS,
+    semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    semconv::LLM_TOKEN_COUNT_PROMPT,
+    semconv::LLM_TOKEN_COUNT_COMPLETION,
+    semconv::LLM_TOKEN_COUNT_TOTAL,
+    semconv::LLM_TOKEN_COUNT_CACHE_READ,
+    semconv::LLM_COST_PROMPT,
+    semconv::LLM_COST_COMPLETION,
+    semconv::LLM_COST_TOTAL,
+    semconv::RIZK_COST_USD,
+    semconv::RIZK_USAGE_LLM_CALLS,
+    semconv::RIZK_USAGE_INPUT_TOKENS,
+    semconv::RIZK_USAGE_OUTPUT_TOKENS,
+    semconv::RIZK_USAGE_CACHE_READ_INPUT_TOKENS,
 ];
+
+/// Tokens and cost of a span: an LLM call's own, an ancestor's subtree totals.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Usage {
+    input: i64,
+    output: i64,
+    cached: i64,
+    cost: Option<f64>,
+}
+
+impl Usage {
+    fn of(span: &SpanData) -> Option<Usage> {
+        let int = |keys: &[&str]| {
+            keys.iter().find_map(|key| {
+                span.attributes
+                    .iter()
+                    .find(|kv| kv.key.as_str() == *key)
+                    .and_then(|kv| match kv.value {
+                        Value::I64(n) => Some(n),
+                        _ => None,
+                    })
+            })
+        };
+        let input = int(&[
+            semconv::GEN_AI_USAGE_INPUT_TOKENS,
+            semconv::LLM_TOKEN_COUNT_PROMPT,
+            semconv::RIZK_USAGE_INPUT_TOKENS,
+        ]);
+        let output = int(&[
+            semconv::GEN_AI_USAGE_OUTPUT_TOKENS,
+            semconv::LLM_TOKEN_COUNT_COMPLETION,
+            semconv::RIZK_USAGE_OUTPUT_TOKENS,
+        ]);
+        let cost = span
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == semconv::RIZK_COST_USD)
+            .and_then(|kv| match kv.value {
+                Value::F64(f) => Some(f),
+                _ => None,
+            });
+        if input.is_none() && output.is_none() && cost.is_none() {
+            return None;
+        }
+        Some(Usage {
+            input: input.unwrap_or(0),
+            output: output.unwrap_or(0),
+            cached: int(&[
+                semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                semconv::LLM_TOKEN_COUNT_CACHE_READ,
+                semconv::RIZK_USAGE_CACHE_READ_INPUT_TOKENS,
+            ])
+            .unwrap_or(0),
+            cost,
+        })
+    }
+
+    /// `17 tokens (12 in, 4 cached, 5 out) · $0.000005`.
+    fn summary(&self) -> String {
+        let mut text = format!("{} tokens ({} in, ", self.input + self.output, self.input);
+        if self.cached > 0 {
+            let _ = write!(text, "{} cached, ", self.cached);
+        }
+        let _ = write!(text, "{} out)", self.output);
+        if let Some(cost) = self.cost {
+            let _ = write!(text, " · {}", format_usd(cost));
+        }
+        text
+    }
+}
+
+/// Dollars with the digits that matter for LLM calls: `$0.000005`, `$0.0123`, `$12.35`.
+fn format_usd(usd: f64) -> String {
+    if usd >= 1.0 {
+        format!("${usd:.2}")
+    } else if usd >= 0.01 {
+        format!("${usd:.4}")
+    } else {
+        format!("${usd:.6}")
+    }
+}
 
 /// Prints every finished trace as an indented tree: kind, name, duration, status and the
 /// attributes worth reading, children under their parents, errors marked.
@@ -257,6 +354,28 @@ pub fn render_trace(spans: &[SpanData], complete: bool, color: bool) -> String {
         if spans.len() == 1 { "" } else { "s" },
         format_duration(total)
     );
+    // The trace's tokens and cost: its LLM calls' own (ancestors carry their sums).
+    let calls: Vec<Usage> = spans
+        .iter()
+        .filter(|s| {
+            !s.attributes
+                .iter()
+                .any(|kv| kv.key.as_str() == semconv::RIZK_USAGE_LLM_CALLS)
+        })
+        .filter_map(Usage::of)
+        .collect();
+    if !calls.is_empty() {
+        let total = calls.iter().fold(Usage::default(), |acc, u| Usage {
+            input: acc.input + u.input,
+            output: acc.output + u.output,
+            cached: acc.cached + u.cached,
+            cost: match (acc.cost, u.cost) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            },
+        });
+        let _ = write!(header, " · {}", total.summary());
+    }
     if errors > 0 {
         let _ = write!(
             header,
@@ -303,7 +422,10 @@ pub fn render_trace(spans: &[SpanData], complete: bool, color: bool) -> String {
         } else {
             label.clone()
         };
-        let _ = writeln!(out, "{name}{:pad$}  {duration:>9}{status}", "");
+        let usage = Usage::of(span)
+            .map(|u| format!("  {}", palette.paint("36", &u.summary())))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{name}{:pad$}  {duration:>9}{usage}{status}", "");
         for text in details(span, *parent) {
             let _ = writeln!(out, "{detail}  {}", palette.paint("2", &text));
         }
@@ -457,5 +579,66 @@ fn truncate(text: &str) -> String {
     } else {
         let cut: String = one_line.chars().take(MAX_VALUE_CHARS - 1).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::KeyValue;
+    use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+
+    use super::*;
+    use crate::export::test_span;
+
+    fn with_ids(mut span: SpanData, id: u64, parent: u64) -> SpanData {
+        span.span_context = SpanContext::new(
+            TraceId::from(7),
+            SpanId::from(id),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        );
+        span.parent_span_id = SpanId::from(parent);
+        span
+    }
+
+    #[test]
+    fn llm_calls_and_the_trace_header_show_tokens_and_cost() {
+        let mut call = with_ids(test_span("openai.chat.completions", &[]), 2, 1);
+        call.attributes.extend([
+            KeyValue::new(semconv::GEN_AI_USAGE_INPUT_TOKENS, 12_i64),
+            KeyValue::new(semconv::GEN_AI_USAGE_OUTPUT_TOKENS, 5_i64),
+            KeyValue::new(semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, 4_i64),
+            KeyValue::new(semconv::LLM_COST_TOTAL, 0.0000042),
+            KeyValue::new(semconv::RIZK_COST_USD, 0.0000042),
+        ]);
+        let mut agent = with_ids(test_span("agent.triage", &[]), 1, 0);
+        agent.attributes.extend([
+            KeyValue::new(semconv::RIZK_USAGE_LLM_CALLS, 1_i64),
+            KeyValue::new(semconv::RIZK_USAGE_INPUT_TOKENS, 12_i64),
+            KeyValue::new(semconv::RIZK_USAGE_OUTPUT_TOKENS, 5_i64),
+            KeyValue::new(semconv::RIZK_COST_USD, 0.0000042),
+        ]);
+        let text = render_trace(&[call, agent], true, false);
+        let lines: Vec<&str> = text.lines().collect();
+        // The header counts the call once, not again through its ancestor.
+        assert!(
+            lines[0].ends_with("· 2 spans · 0 µs · 17 tokens (12 in, 4 cached, 5 out) · $0.000004"),
+            "{text}"
+        );
+        let call_line = lines
+            .iter()
+            .find(|l| l.contains("openai.chat.completions"))
+            .unwrap();
+        assert!(
+            call_line.contains("17 tokens (12 in, 4 cached, 5 out) · $0.000004"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("llm.cost.total="),
+            "shown once, on the line: {text}"
+        );
+        assert_eq!(format_usd(12.345), "$12.35");
+        assert_eq!(format_usd(0.0123), "$0.0123");
     }
 }

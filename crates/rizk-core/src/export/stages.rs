@@ -8,12 +8,15 @@
 //! 2. the exporters' memory budget (`pipeline.rs`), at end;
 //! 3. **holds**: tail sampling keeps a trace until its root ends, then keeps or drops it whole;
 //! 4. **transforms**, in this order:
-//!    1. the semantic-convention choices: GenAI span names, status OK, the key families
+//!    1. enrichers: attributes derived from others, such as the cost of an LLM call from its
+//!       token counts and model, and its ancestors' totals (`rizk-cost`), while every key is
+//!       still there;
+//!    2. the semantic-convention choices: GenAI span names, status OK, the key families
 //!       exported (`conventions.rs`), so that keys left out are never scanned;
-//!    2. inline media (base64 images, audio) replaced by a placeholder, before anything scans it;
-//!    3. the content policy: omit, hash or redact content (`content_transform.rs`);
-//!    4. payload limits: the content cap and the attribute value length limit;
-//!    5. the user's transforms (`RizkBuilder::span_transform`);
+//!    3. inline media (base64 images, audio) replaced by a placeholder, before anything scans it;
+//!    4. the content policy: omit, hash or redact content (`content_transform.rs`);
+//!    5. payload limits: the content cap and the attribute value length limit;
+//!    6. the user's transforms (`RizkBuilder::span_transform`);
 //! 5. fan-out: one copy per exporter, each into that exporter's own queue (`queue.rs`).
 //!
 //! Redaction comes before the cap so that a secret is never cut in half and left half
@@ -38,15 +41,17 @@ pub(crate) struct Stages {
 pub(crate) struct StageParts {
     /// Tail sampling (step 3), when on.
     pub(crate) tail: Option<Box<dyn ExportStage>>,
-    /// The semantic-convention choices (step 4.1), unless they change nothing.
+    /// The enrichers (step 4.1), in the order given.
+    pub(crate) enrichers: Vec<Arc<dyn SpanTransform>>,
+    /// The semantic-convention choices (step 4.2), unless they change nothing.
     pub(crate) conventions: Option<Arc<dyn SpanTransform>>,
-    /// Inline media placeholders (step 4.2), unless media is kept.
+    /// Inline media placeholders (step 4.3), unless media is kept.
     pub(crate) media: Option<Arc<dyn SpanTransform>>,
-    /// The content policy and redaction (step 4.3).
+    /// The content policy and redaction (step 4.4).
     pub(crate) content: Arc<dyn SpanTransform>,
-    /// The content cap and the value length limit (step 4.4), when any applies.
+    /// The content cap and the value length limit (step 4.5), when any applies.
     pub(crate) limits: Option<Arc<dyn SpanTransform>>,
-    /// The user's transforms, in the order given (step 4.5).
+    /// The user's transforms, in the order given (step 4.6).
     pub(crate) user: Vec<Arc<dyn SpanTransform>>,
 }
 
@@ -55,13 +60,14 @@ impl Stages {
     pub(crate) fn new(parts: StageParts) -> Self {
         let StageParts {
             tail,
+            enrichers,
             conventions,
             media,
             content,
             limits,
             user,
         } = parts;
-        let mut transforms: Vec<Arc<dyn SpanTransform>> = Vec::new();
+        let mut transforms: Vec<Arc<dyn SpanTransform>> = enrichers;
         transforms.extend(conventions);
         transforms.extend(media);
         transforms.push(content);
@@ -152,6 +158,7 @@ mod tests {
     fn parts(tail: Option<Box<dyn ExportStage>>) -> StageParts {
         StageParts {
             tail,
+            enrichers: vec![Arc::new(Append("-enricher"))],
             conventions: Some(Arc::new(Append("-conventions"))),
             media: Some(Arc::new(Append("-media"))),
             content: Arc::new(Append("-content")),
@@ -166,7 +173,7 @@ mod tests {
         let out = stages.process(vec![test_span("s", &[])], Instant::now());
         assert_eq!(
             out[0].name,
-            "s-conventions-media-content-limits-user1-user2"
+            "s-enricher-conventions-media-content-limits-user1-user2"
         );
     }
 
@@ -183,7 +190,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(
             out[0].name,
-            "s-conventions-media-content-limits-user1-user2"
+            "s-enricher-conventions-media-content-limits-user1-user2"
         );
     }
 }
