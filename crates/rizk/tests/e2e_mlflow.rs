@@ -3,7 +3,9 @@
 //! both the GenAI and the OpenInference keys. rizk exports the GenAI keys only
 //! (`semconv_families(GenAi)`), so what MLflow reads it reads from them. Read back over MLflow's
 //! REST API: MLflow must classify every span (agent, tool, chat model) and read the chat span's
-//! token usage as rizk sent it. Needs the peers: `cargo xtask e2e mlflow`.
+//! token usage as rizk sent it (cached tokens included), and the cost MLflow computes from its
+//! own price catalogue must agree with rizk's, per call and for the trace. Needs the peers:
+//! `cargo xtask e2e mlflow`.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
@@ -195,5 +197,55 @@ fn e2e_mlflow() {
     assert_eq!(usage["input_tokens"], json!(input), "{usage}");
     assert_eq!(usage["output_tokens"], json!(output), "{usage}");
     assert_eq!(usage["total_tokens"], json!(input + output), "{usage}");
-    println!("e2e_mlflow: trace {trace_id} read back; usage {usage}");
+    assert_eq!(
+        usage["cache_read_input_tokens"],
+        json!(tokens("gen_ai.usage.cache_read.input_tokens")),
+        "{usage}"
+    );
+
+    // Cost: rizk's (genai-prices' data) and MLflow's own (its bundled catalogue), on the chat
+    // span and for the whole trace, agree.
+    let rizk_call = chat
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "rizk.cost.usd")
+        .and_then(|kv| match kv.value {
+            opentelemetry::Value::F64(f) => Some(f),
+            _ => None,
+        })
+        .expect("rizk priced the call");
+    let mlflow_call = attribute(chat_read, "mlflow.llm.cost")
+        .and_then(|c| c["total_cost"].as_f64())
+        .unwrap_or_else(|| panic!("MLflow priced no call: {json:#}"));
+    let mlflow_trace: Value = serde_json::from_str(
+        json.pointer("/trace/trace_info/trace_metadata/mlflow.trace.cost")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("MLflow has no trace cost: {json:#}")),
+    )
+    .unwrap();
+    let root = sent
+        .iter()
+        .find(|s| s.name == "workflow.support_ticket")
+        .unwrap();
+    let rizk_trace = root
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "rizk.cost.usd")
+        .and_then(|kv| match kv.value {
+            opentelemetry::Value::F64(f) => Some(f),
+            _ => None,
+        })
+        .expect("the workflow carries its subtree's cost");
+    let agree = |a: f64, b: f64| (a - b).abs() <= 1e-9 + 0.01 * a.abs().max(b.abs());
+    assert!(
+        agree(rizk_call, mlflow_call),
+        "call: rizk {rizk_call} vs MLflow {mlflow_call}"
+    );
+    assert!(
+        agree(rizk_trace, mlflow_trace["total_cost"].as_f64().unwrap()),
+        "trace: rizk {rizk_trace} vs MLflow {mlflow_trace}"
+    );
+    println!(
+        "e2e_mlflow: trace {trace_id} read back; usage {usage}; cost rizk {rizk_call:e} / MLflow {mlflow_call:e} USD"
+    );
 }
