@@ -8,7 +8,7 @@
 //! `Context` map avoids three allocations per span.
 
 use opentelemetry::trace::{TraceContextExt, TraceId};
-use opentelemetry::{Context, Key, KeyValue, StringValue, Value};
+use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -103,16 +103,114 @@ pub(crate) fn child_frame(
     }
 }
 
-/// `base` with every key of `updates` replaced or appended.
+/// `base` with every key of `updates` combined in ([`combine`]) or appended.
 fn merge(base: &[KeyValue], updates: impl IntoIterator<Item = KeyValue>) -> Arc<[KeyValue]> {
     let mut merged: Vec<KeyValue> = base.to_vec();
     for kv in updates {
         match merged.iter_mut().find(|existing| existing.key == kv.key) {
-            Some(existing) => *existing = kv,
+            Some(existing) => existing.value = combine(kv.key.as_str(), &existing.value, kv.value),
             None => merged.push(kv),
         }
     }
     merged.into()
+}
+
+/// How a descendant's value of an inherited key meets its ancestor's: tags add up (in order,
+/// without repeats), metadata objects merge (the descendant's entry wins), anything else is
+/// replaced. The one place this rule is written: macro arguments, `add_tags`, `add_metadata`
+/// and `set_span_context` all go through it.
+pub(crate) fn combine(key: &str, old: &Value, new: Value) -> Value {
+    match (key, old, new) {
+        (
+            semconv::TAG_TAGS | semconv::LANGFUSE_TRACE_TAGS,
+            Value::Array(Array::String(old)),
+            Value::Array(Array::String(new)),
+        ) => {
+            let mut tags = old.clone();
+            for tag in new {
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+            Value::Array(Array::String(tags))
+        }
+        (semconv::METADATA, Value::String(old), Value::String(new)) => {
+            let parse = |s: &str| {
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(s).ok()
+            };
+            match (parse(old.as_str()), parse(new.as_str())) {
+                (Some(mut merged), Some(newer)) => {
+                    merged.extend(newer);
+                    Value::String(serde_json::Value::Object(merged).to_string().into())
+                }
+                _ => Value::String(new),
+            }
+        }
+        (_, _, new) => new,
+    }
+}
+
+/// Tags for the current span and every descendant started after this call (OpenInference
+/// `tag.tags`, and `langfuse.trace.tags`): they add up with the tags inherited already. Like
+/// [`set_span_context`], whose rules apply.
+///
+/// ```
+/// # let spans = rizk_core::export::InMemoryExporter::default();
+/// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+/// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+/// use opentelemetry::trace::Tracer as _;
+///
+/// rizk_core::get_tracer("doc").in_span("handle", |_cx| rizk_core::add_tags(["vip", "beta"]));
+/// rizk.flush().unwrap();
+/// assert!(format!("{:?}", spans.find("handle").unwrap().attributes).contains("vip"));
+/// ```
+pub fn add_tags<I, S>(tags: I)
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let tags: Vec<StringValue> = tags.into_iter().map(|t| t.into().into()).collect();
+    if !tags.is_empty() {
+        set_span_context([KeyValue::new(
+            semconv::TAG_TAGS,
+            Value::Array(Array::String(tags)),
+        )]);
+    }
+}
+
+/// Free-form metadata for the current span and every descendant started after this call
+/// (OpenInference `metadata`, a JSON object): entries merge with the metadata inherited
+/// already, a later entry of the same name winning. Like [`set_span_context`], whose rules
+/// apply. Metadata is not content: keep prompts and user text out of it.
+///
+/// ```
+/// # let spans = rizk_core::export::InMemoryExporter::default();
+/// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+/// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+/// use opentelemetry::trace::Tracer as _;
+///
+/// rizk_core::get_tracer("doc").in_span("handle", |_cx| {
+///     rizk_core::add_metadata([("customer_tier", "gold"), ("region", "eu")]);
+/// });
+/// rizk.flush().unwrap();
+/// assert!(format!("{:?}", spans.find("handle").unwrap().attributes).contains("customer_tier"));
+/// ```
+pub fn add_metadata<I, K, V>(entries: I)
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<serde_json::Value>,
+{
+    let object: serde_json::Map<String, serde_json::Value> = entries
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    if !object.is_empty() {
+        set_span_context([KeyValue::new(
+            semconv::METADATA,
+            serde_json::Value::Object(object).to_string(),
+        )]);
+    }
 }
 
 /// Makes a key-value cheap to clone: owned strings become reference-counted, since an inherited
@@ -167,15 +265,23 @@ where
     if !span.is_recording() {
         return;
     }
-    span.set_attributes(attrs.iter().cloned());
     let trace_id = span.span_context().trace_id();
-    FRAMES.with(|frames| {
-        if let Some(top) = frames.borrow_mut().last_mut()
-            && top.trace_id == Some(trace_id)
-        {
-            top.inherited = Some(merge(top.inherited(), attrs));
-        }
+    // The span gets what its frame now holds: for tags and metadata, the inherited ones too.
+    let combined = FRAMES.with(|frames| {
+        let mut frames = frames.borrow_mut();
+        let top = frames
+            .last_mut()
+            .filter(|top| top.trace_id == Some(trace_id))?;
+        let merged = merge(top.inherited(), attrs.iter().cloned());
+        let own: Vec<KeyValue> = merged
+            .iter()
+            .filter(|kv| attrs.iter().any(|a| a.key == kv.key))
+            .cloned()
+            .collect();
+        top.inherited = Some(merged);
+        Some(own)
     });
+    span.set_attributes(combined.unwrap_or(attrs));
 }
 
 /// The attributes the innermost rizk span passes on to its descendants (organization,

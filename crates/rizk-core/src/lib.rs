@@ -56,7 +56,7 @@ mod spawn;
 
 pub use builder::{RizkBuilder, install};
 pub use config::Setting;
-pub use context::{inherited_attributes, set_span_context};
+pub use context::{add_metadata, add_tags, inherited_attributes, set_span_context};
 pub use current::{CurrentSpan, current_span};
 pub use error::{Result, RizkError};
 pub use metrics::TracingMetrics;

@@ -179,6 +179,18 @@ pub const LLM_TOKEN_COUNT_CACHE_READ: &str = "llm.token_count.prompt_details.cac
 pub const LLM_TOKEN_COUNT_CACHE_WRITE: &str = "llm.token_count.prompt_details.cache_write";
 /// OpenInference: reasoning tokens of the completion.
 pub const LLM_TOKEN_COUNT_REASONING: &str = "llm.token_count.completion_details.reasoning";
+/// OpenInference: a trace's tags (list of strings), inherited by every descendant.
+pub const TAG_TAGS: &str = "tag.tags";
+/// Langfuse: the trace's tags (the same list as `tag.tags`).
+pub const LANGFUSE_TRACE_TAGS: &str = "langfuse.trace.tags";
+/// OpenInference: free-form metadata (a JSON object), inherited by every descendant.
+pub const METADATA: &str = "metadata";
+/// OpenInference: the prompt template behind an LLM call.
+pub const LLM_PROMPT_TEMPLATE: &str = "llm.prompt_template.template";
+/// OpenInference: the template's variables (a JSON object).
+pub const LLM_PROMPT_TEMPLATE_VARIABLES: &str = "llm.prompt_template.variables";
+/// OpenInference: the template's version.
+pub const LLM_PROMPT_TEMPLATE_VERSION: &str = "llm.prompt_template.version";
 /// OpenInference: the cost of the prompt (input tokens, cache included), in USD.
 pub const LLM_COST_PROMPT: &str = "llm.cost.prompt";
 /// OpenInference: the cost of the completion (output tokens), in USD.
@@ -370,6 +382,7 @@ pub const MAPPING: &[(&str, &str, &str, &str)] = &[
 pub fn aliases(key: &str) -> &'static [&'static str] {
     match key {
         CONVERSATION_ID => &[SESSION_ID, GEN_AI_CONVERSATION_ID],
+        TAG_TAGS => &[LANGFUSE_TRACE_TAGS],
         _ => &[],
     }
 }

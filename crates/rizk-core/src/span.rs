@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use opentelemetry::trace::{
     Span as _, SpanBuilder, SpanContext, Status, TraceContextExt, Tracer as _,
 };
-use opentelemetry::{Context, Key, KeyValue, Value};
+use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 
 use crate::content::ContentKind;
 use crate::context::{self, Frame, FrameGuard};
@@ -85,7 +85,7 @@ pub struct SpanMeta {
 /// };
 /// static DETAILS: SpanDetails = SpanDetails {
 ///     description: Some("The weather of a city"),
-///     id: None,
+///     ..SpanDetails::NONE
 /// };
 /// // What #[tool(description = "The weather of a city")] expands to, by hand:
 /// let sunny = EntitySpan::start_with(&META, &DETAILS).run(|| true, |_, _| {});
@@ -99,6 +99,11 @@ pub struct SpanDetails {
     /// `gen_ai.agent.id` of an agent: unique to the agent (the macros write the function's
     /// module path and the agent's name, unless given an `id`), unlike its name.
     pub id: Option<&'static str>,
+    /// Tags (`tag.tags`) this span and its descendants carry, added to those inherited.
+    pub tags: &'static [&'static str],
+    /// Metadata entries (`metadata`, a JSON object) this span and its descendants carry,
+    /// merged into those inherited.
+    pub metadata: &'static [(&'static str, &'static str)],
 }
 
 impl SpanDetails {
@@ -110,7 +115,47 @@ impl SpanDetails {
     pub const NONE: SpanDetails = SpanDetails {
         description: None,
         id: None,
+        tags: &[],
+        metadata: &[],
     };
+
+    /// The tags and metadata of these details, combined with those of the parent's frame the
+    /// way inherited values combine (`context::combine`): what the span carries and passes
+    /// on. Empty, without allocating, when the macro was given none.
+    fn annotations(&self, parent: Option<&Frame>) -> Vec<KeyValue> {
+        let mut out = Vec::new();
+        let inherited = |key: &str| {
+            parent.and_then(|f| {
+                f.inherited()
+                    .iter()
+                    .find(|kv| kv.key.as_str() == key)
+                    .map(|kv| kv.value.clone())
+            })
+        };
+        let with_inherited = |key: &'static str, own: Value| match inherited(key) {
+            Some(old) => KeyValue::new(key, context::combine(key, &old, own)),
+            None => KeyValue::new(key, own),
+        };
+        if !self.tags.is_empty() {
+            let own = || {
+                Value::Array(Array::String(
+                    self.tags.iter().map(|t| StringValue::from(*t)).collect(),
+                ))
+            };
+            out.push(with_inherited(semconv::TAG_TAGS, own()));
+            out.push(with_inherited(semconv::LANGFUSE_TRACE_TAGS, own()));
+        }
+        if !self.metadata.is_empty() {
+            let object: serde_json::Map<String, serde_json::Value> = self
+                .metadata
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                .collect();
+            let own = Value::from(serde_json::Value::Object(object).to_string());
+            out.push(with_inherited(semconv::METADATA, own));
+        }
+        out
+    }
 }
 
 impl SpanMeta {
@@ -265,7 +310,7 @@ impl EntitySpan {
     ///
     /// static META: SpanMeta = SpanMeta { kind: EntityKind::Agent, name: "planner", span_name: "agent.planner",
     ///     organization_id: None, project_id: None, version: Some("2"), capture_input: true, capture_output: true };
-    /// static DETAILS: SpanDetails = SpanDetails { description: None, id: Some("app::agents::planner") };
+    /// static DETAILS: SpanDetails = SpanDetails { id: Some("app::agents::planner"), ..SpanDetails::NONE };
     /// EntitySpan::start_with(&META, &DETAILS).run(|| (), |_, _| {});
     /// rizk.flush().unwrap();
     /// let span = spans.find("agent.planner").unwrap();
@@ -329,9 +374,11 @@ impl EntitySpan {
         };
         let parent_frame = parent_sc.and_then(|sc| context::current_frame_for(sc.trace_id()));
         let inheritable = meta.inheritable();
+        let annotations = details.annotations(parent_frame.as_ref());
         // What it inherits the sampler adds (the one place inheritance happens).
         let mut attrs = Vec::with_capacity(14);
         attrs.extend(inheritable.iter().flatten().cloned());
+        attrs.extend(annotations.iter().cloned());
         meta.own_attributes(details, &mut attrs);
         let mut builder = SpanBuilder::from_name(meta.span_name);
         builder.attributes = Some(attrs);
@@ -340,8 +387,15 @@ impl EntitySpan {
         });
         let recording = span.is_recording();
         let trace_id = span.span_context().trace_id();
-        let frame = if recording {
+        let frame = if recording && annotations.is_empty() {
             context::child_frame(trace_id, parent_frame.as_ref(), &inheritable)
+        } else if recording {
+            let own: Vec<Option<KeyValue>> = inheritable
+                .iter()
+                .cloned()
+                .chain(annotations.into_iter().map(Some))
+                .collect();
+            context::child_frame(trace_id, parent_frame.as_ref(), &own)
         } else {
             Frame {
                 trace_id: Some(trace_id),
@@ -425,6 +479,45 @@ impl EntitySpan {
         }
         span.set_attribute(KeyValue::new(semconv::INPUT_VALUE, json));
         span.set_attribute(KeyValue::new(semconv::INPUT_MIME_TYPE, "application/json"));
+    }
+
+    /// Records one value as the span's input: the macros' `input = "param"`, for the argument
+    /// that is the user-facing input (what session views show as the user's turn), instead of
+    /// the JSON object of every argument. Text is recorded as text.
+    ///
+    /// ```
+    /// use rizk_core::probe::Captured;
+    /// use rizk_core::semconv::EntityKind;
+    /// use rizk_core::span::{EntitySpan, SpanMeta};
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    /// static META: SpanMeta = SpanMeta { kind: EntityKind::Workflow, name: "chat", span_name: "workflow.chat",
+    ///     organization_id: None, project_id: None, version: None, capture_input: true, capture_output: true };
+    /// let span = EntitySpan::start(&META);
+    /// span.record_input_value(Captured::Json("How do I reset my password?".into()));
+    /// span.run(|| (), |_, _| {});
+    /// rizk.flush().unwrap();
+    /// let input = spans.find("workflow.chat").unwrap().attributes.iter()
+    ///     .find(|kv| kv.key.as_str() == "input.value").unwrap().value.to_string();
+    /// assert_eq!(input, "How do I reset my password?");
+    /// ```
+    pub fn record_input_value(&self, value: Captured) {
+        let Some(active) = self.active.as_ref().filter(|a| a.capture_input) else {
+            return;
+        };
+        let Some((text, mime)) = value.into_output() else {
+            return;
+        };
+        let span = active.cx.span();
+        if active.tool {
+            span.set_attribute(KeyValue::new(
+                semconv::GEN_AI_TOOL_CALL_ARGUMENTS,
+                text.clone(),
+            ));
+        }
+        span.set_attribute(KeyValue::new(semconv::INPUT_VALUE, text));
+        span.set_attribute(KeyValue::new(semconv::INPUT_MIME_TYPE, mime));
     }
 
     /// Runs a synchronous body inside the span: the span is current while `body` runs, its

@@ -1,6 +1,7 @@
 //! Parsing: the arguments and item of `#[workflow]`, `#[task]`, `#[agent]`, `#[tool]`
-//! (`name`, `organization_id`, `project_id`, `version`, `description`, `id`, `skip(..)`,
-//! `skip_all`, `capture_input`, `capture_output`, `crate`) and of `#[track_resource_usage]` (none).
+//! (`name`, `organization_id`, `project_id`, `version`, `description`, `id`, `tags(..)`,
+//! `metadata(..)`, `input`, `skip(..)`, `skip_all`, `capture_input`, `capture_output`, `crate`)
+//! and of `#[track_resource_usage]` (none).
 //!
 //! Everything here works on `proc_macro2` tokens, so that it can be unit-tested outside a
 //! macro invocation.
@@ -59,6 +60,13 @@ pub(crate) struct Args {
     pub(crate) description: Option<LitStr>,
     /// `#[agent]` only: `gen_ai.agent.id`.
     pub(crate) id: Option<LitStr>,
+    /// `tags("vip", "beta")`: `tag.tags`, inherited and added up.
+    pub(crate) tags: Vec<LitStr>,
+    /// `metadata(tier = "gold")`: `metadata` entries, inherited and merged.
+    pub(crate) metadata: Vec<(Ident, LitStr)>,
+    /// `input = "ticket"`: the parameter recorded alone as the span's input (the user-facing
+    /// input a session view shows), instead of every parameter.
+    pub(crate) input: Option<LitStr>,
     pub(crate) skip: Vec<Ident>,
     pub(crate) skip_all: bool,
     pub(crate) capture_input: Option<bool>,
@@ -66,7 +74,7 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
 }
 
-const KNOWN: &str = "name, organization_id, project_id, version, description, id, skip(..), skip_all, capture_input, capture_output, crate";
+const KNOWN: &str = "name, organization_id, project_id, version, description, id, tags(..), metadata(..), input, skip(..), skip_all, capture_input, capture_output, crate";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -100,6 +108,53 @@ impl Parse for Args {
                 "id" => args.id = Some(non_empty(string_value(input, &key)?)?),
                 "capture_input" => args.capture_input = Some(bool_value(input, &key)?),
                 "capture_output" => args.capture_output = Some(bool_value(input, &key)?),
+                "input" => args.input = Some(non_empty(string_value(input, &key)?)?),
+                "tags" => {
+                    let content;
+                    syn::parenthesized!(content in input);
+                    let tags = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)
+                        .map_err(|e| {
+                            syn::Error::new(
+                                e.span(),
+                                "`tags` takes string literals, such as tags(\"vip\", \"beta\")",
+                            )
+                        })?;
+                    if tags.is_empty() {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            "`tags` needs at least one tag, such as tags(\"vip\")",
+                        ));
+                    }
+                    args.tags = tags
+                        .into_iter()
+                        .map(non_empty)
+                        .collect::<syn::Result<_>>()?;
+                }
+                "metadata" => {
+                    let content;
+                    syn::parenthesized!(content in input);
+                    let mut entries = Vec::new();
+                    while !content.is_empty() {
+                        let name: Ident = content.parse().map_err(|e| {
+                            syn::Error::new(
+                                e.span(),
+                                "`metadata` takes entries such as metadata(tier = \"gold\", region = \"eu\")",
+                            )
+                        })?;
+                        entries.push((name.clone(), string_value(&content, &name)?));
+                        if content.is_empty() {
+                            break;
+                        }
+                        content.parse::<Token![,]>()?;
+                    }
+                    if entries.is_empty() {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            "`metadata` needs at least one entry, such as metadata(tier = \"gold\")",
+                        ));
+                    }
+                    args.metadata = entries;
+                }
                 "skip_all" => args.skip_all = true,
                 "skip" => {
                     let content;
@@ -195,6 +250,9 @@ mod tests {
                 version = "1",
                 description = "d",
                 id = "i",
+                tags("vip", "beta"),
+                metadata(tier = "gold", region = "eu"),
+                input = "a",
                 skip(a),
                 capture_input = false,
                 capture_output = true,
@@ -212,6 +270,21 @@ mod tests {
         assert_eq!(args.description.unwrap().value(), "d");
         assert_eq!(args.id.unwrap().value(), "i");
         assert_eq!(args.skip.len(), 1);
+        let tags: Vec<String> = args.tags.iter().map(LitStr::value).collect();
+        assert_eq!(tags, ["vip", "beta"]);
+        let metadata: Vec<(String, String)> = args
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.value()))
+            .collect();
+        assert_eq!(
+            metadata,
+            [
+                ("tier".to_owned(), "gold".to_owned()),
+                ("region".to_owned(), "eu".to_owned())
+            ]
+        );
+        assert_eq!(args.input.unwrap().value(), "a");
         assert_eq!(
             (args.capture_input, args.capture_output),
             (Some(false), Some(true))

@@ -231,6 +231,21 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
             format!("`id` is an agent's id, not a {}'s", kind.prefix()),
         ));
     }
+    if let Some(lit) = &args.input {
+        let named = lit.value();
+        if !params.iter().any(|p| *p == named) {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!("`{named}` is not a parameter of `{}`", item.sig.ident),
+            ));
+        }
+        if args.skip.iter().any(|p| *p == named) || args.skip_all {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!("`{named}` is the input and skipped at once; remove it from skip"),
+            ));
+        }
+    }
     for skipped in &args.skip {
         if !params.iter().any(|p| p == skipped) {
             return Err(syn::Error::new(
@@ -265,7 +280,19 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
     let capture_output = args.capture_output.unwrap_or(true);
 
     let recorded: Vec<&Ident> = params.iter().filter(|p| !args.skip.contains(p)).collect();
-    let record_input = if capture_input && !recorded.is_empty() {
+    let the_input = args
+        .input
+        .as_ref()
+        .and_then(|lit| params.iter().find(|p| **p == lit.value()));
+    let record_input = if let (true, Some(param)) = (capture_input, the_input) {
+        quote! {
+            if __rizk_span.wants_input() {
+                #[allow(unused_imports)]
+                use #private::probe::{ViaDebug as _, ViaNothing as _, ViaSerialize as _};
+                __rizk_span.record_input_value((&&&#private::probe::Probe(&#param)).rizk_capture());
+            }
+        }
+    } else if capture_input && !recorded.is_empty() {
         let names = recorded.iter().map(|p| p.to_string());
         quote! {
             if __rizk_span.wants_input() {
@@ -281,9 +308,14 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
     };
 
     // Agents and tools pass their details (description, the agent's unique id: its module
-    // path and name unless given) as a second static.
-    let start_call = match kind {
-        Kind::Agent | Kind::Tool => {
+    // path and name unless given) as a second static, and so does any span given tags or
+    // metadata.
+    let tags = &args.tags;
+    let metadata_names = args.metadata.iter().map(|(k, _)| k.to_string());
+    let metadata_values = args.metadata.iter().map(|(_, v)| v);
+    let annotated = !args.tags.is_empty() || !args.metadata.is_empty();
+    let start_call = if matches!(kind, Kind::Agent | Kind::Tool) || annotated {
+        {
             let description = opt(&args.description);
             let id = match (kind, &args.id) {
                 (Kind::Agent, Some(lit)) => quote!(::core::option::Option::Some(#lit)),
@@ -298,13 +330,14 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
                 static __RIZK_DETAILS: #private::SpanDetails = #private::SpanDetails {
                     description: #description,
                     id: #id,
+                    tags: &[#(#tags),*],
+                    metadata: &[#( (#metadata_names, #metadata_values) ),*],
                 };
                 let __rizk_span = #private::EntitySpan::start_with(&__RIZK_META, &__RIZK_DETAILS);
             }
         }
-        Kind::Workflow | Kind::Task => {
-            quote!(let __rizk_span = #private::EntitySpan::start(&__RIZK_META);)
-        }
+    } else {
+        quote!(let __rizk_span = #private::EntitySpan::start(&__RIZK_META);)
     };
     let start = quote! {
         static __RIZK_META: #private::SpanMeta = #private::SpanMeta {

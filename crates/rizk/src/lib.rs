@@ -81,9 +81,9 @@ pub use rizk_core::semconv::{self, EntityKind};
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use rizk_core::spawn;
 pub use rizk_core::{
-    ConfigUpdate, CustomSampler, ResourceUsage, SamplingContext, TracingMetrics,
-    configure_intelligent_sampling, content_policy, get_tracing_metrics, inherited_attributes,
-    set_content_redactor, update_config,
+    ConfigUpdate, CustomSampler, ResourceUsage, SamplingContext, TracingMetrics, add_metadata,
+    add_tags, configure_intelligent_sampling, content_policy, get_tracing_metrics,
+    inherited_attributes, set_content_redactor, update_config,
 };
 pub use rizk_core::{
     CurrentSpan, PropagateExt, Propagated, RizkBuilder, RizkError, RizkHandle, Secret, Setting,

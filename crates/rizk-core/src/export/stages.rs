@@ -7,7 +7,9 @@
 //!    attributes it inherits (`set_span_context`, organization, workflow, agent);
 //! 2. the exporters' memory budget (`pipeline.rs`), at end;
 //! 3. **holds**: tail sampling keeps a trace until its root ends, then keeps or drops it whole;
-//! 4. **transforms**, in this order:
+//! 4. **transforms**, after one value per key (an attribute set again on a live span, as
+//!    `set_span_context` and `add_tags` do over what the span inherited, keeps its last value:
+//!    the SDK appends instead of replacing, and OTLP wants keys unique), in this order:
 //!    1. enrichers: attributes derived from others, such as the cost of an LLM call from its
 //!       token counts and model, and its ancestors' totals (`rizk-cost`), while every key is
 //!       still there;
@@ -119,12 +121,33 @@ impl Stages {
             spans = stage.process(spans, now);
         }
         for span in spans.iter_mut() {
+            last_value_wins(span);
             for transform in &self.transforms {
                 transform.transform(span);
             }
         }
         spans
     }
+}
+
+/// Keeps the last value of every repeated attribute key, in the position of its first.
+fn last_value_wins(span: &mut SpanData) {
+    let attributes = &mut span.attributes;
+    if attributes.len() < 2 {
+        return;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(attributes.len());
+    if attributes.iter().all(|kv| seen.insert(kv.key.as_str())) {
+        return;
+    }
+    let mut kept: Vec<opentelemetry::KeyValue> = Vec::with_capacity(attributes.len());
+    for kv in attributes.drain(..) {
+        match kept.iter_mut().find(|k| k.key == kv.key) {
+            Some(existing) => existing.value = kv.value,
+            None => kept.push(kv),
+        }
+    }
+    *attributes = kept;
 }
 
 #[cfg(test)]
@@ -165,6 +188,33 @@ mod tests {
             limits: Some(Arc::new(Append("-limits"))),
             user: vec![Arc::new(Append("-user1")), Arc::new(Append("-user2"))],
         }
+    }
+
+    #[test]
+    fn a_key_set_again_keeps_its_last_value_in_its_first_place() {
+        let mut span = test_span(
+            "s",
+            &[
+                ("a", "1".into()),
+                ("b", "old".into()),
+                ("c", "3".into()),
+                ("b", "new".into()),
+            ],
+        );
+        last_value_wins(&mut span);
+        let pairs: Vec<(String, String)> = span
+            .attributes
+            .iter()
+            .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("a".to_owned(), "1".to_owned()),
+                ("b".to_owned(), "new".to_owned()),
+                ("c".to_owned(), "3".to_owned())
+            ]
+        );
     }
 
     #[test]
