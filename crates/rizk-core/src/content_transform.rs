@@ -46,7 +46,9 @@ pub(crate) fn content_kind(
     match key {
         semconv::INPUT_VALUE => Some(ContentKind::of_input(span_kind)),
         semconv::OUTPUT_VALUE => Some(ContentKind::of_output(span_kind)),
-        "gen_ai.prompt" => Some(ContentKind::LlmInput),
+        "gen_ai.prompt" | semconv::LLM_PROMPT_TEMPLATE => Some(ContentKind::LlmInput),
+        // The variables fill a prompt, and often hold what the user wrote.
+        semconv::LLM_PROMPT_TEMPLATE_VARIABLES => Some(ContentKind::Conversation),
         semconv::GEN_AI_INPUT_MESSAGES | "llm.prompts" => Some(ContentKind::Conversation),
         semconv::GEN_AI_SYSTEM_INSTRUCTIONS => Some(ContentKind::SystemPrompt),
         "gen_ai.completion" | semconv::GEN_AI_OUTPUT_MESSAGES => Some(ContentKind::LlmOutput),
@@ -307,6 +309,11 @@ mod tests {
         );
         // The GenAI content keys the client, the macros and the bridge write.
         for (key, kind) in [
+            (semconv::LLM_PROMPT_TEMPLATE, ContentKind::LlmInput),
+            (
+                semconv::LLM_PROMPT_TEMPLATE_VARIABLES,
+                ContentKind::Conversation,
+            ),
             (semconv::GEN_AI_INPUT_MESSAGES, ContentKind::Conversation),
             (semconv::GEN_AI_OUTPUT_MESSAGES, ContentKind::LlmOutput),
             (

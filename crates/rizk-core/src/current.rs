@@ -151,6 +151,32 @@ impl CurrentSpan {
         }
     }
 
+    /// Records the prompt template behind this span's LLM call (OpenInference
+    /// `llm.prompt_template.*`; the template and its variables are content, under the content
+    /// policy). For LLM spans you write yourself; the OpenAI client takes one with
+    /// `Chat::with_prompt_template`.
+    ///
+    /// ```
+    /// use rizk_core::genai::PromptTemplate;
+    /// # let spans = rizk_core::export::InMemoryExporter::default();
+    /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
+    /// #     .ignore_environment().with_exporter("memory", spans.clone()).init().unwrap();
+    ///
+    /// rizk_core::get_tracer("doc").in_span("llm.call", |_cx| {
+    ///     rizk_core::current_span().set_prompt_template(
+    ///         &PromptTemplate::new("Answer {question}").variable("question", "Why?").version("v2"),
+    ///     );
+    /// });
+    /// rizk.flush().unwrap();
+    /// let span = spans.find("llm.call").unwrap();
+    /// assert!(span.attributes.iter().any(|kv| kv.key.as_str() == "llm.prompt_template.version"));
+    /// ```
+    pub fn set_prompt_template(&self, template: &crate::genai::PromptTemplate) {
+        if self.is_recording() {
+            self.cx.span().set_attributes(template.attributes());
+        }
+    }
+
     /// Records an error as an `exception` event (type and message) and sets status ERROR.
     /// When backtraces are enabled (`RUST_BACKTRACE` / `RUST_LIB_BACKTRACE`) and the content
     /// policy captures error text, the event also carries `exception.stacktrace`.

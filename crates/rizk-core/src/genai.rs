@@ -162,3 +162,90 @@ pub fn messages_json(messages: &[Message]) -> String {
 pub fn system_instructions_json(parts: &[Part]) -> String {
     serde_json::to_string(parts).unwrap_or_default()
 }
+
+/// The prompt template behind an LLM call: its text, the variables filled in and its version
+/// (OpenInference `llm.prompt_template.template`, `.variables`, `.version`). The template and
+/// the variables are content: the content policy applies to them like to `input.value`.
+///
+/// ```
+/// use rizk_core::genai::PromptTemplate;
+///
+/// let template = PromptTemplate::new("Answer {question} from {context}.")
+///     .variable("question", "How do I reset my password?")
+///     .variable("context", "KB-1042")
+///     .version("v3");
+/// let keys: Vec<String> = template.attributes().iter().map(|kv| kv.key.to_string()).collect();
+/// assert_eq!(keys, ["llm.prompt_template.template", "llm.prompt_template.variables", "llm.prompt_template.version"]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptTemplate {
+    template: String,
+    variables: serde_json::Map<String, Value>,
+    version: Option<String>,
+}
+
+impl PromptTemplate {
+    /// A template, such as `"Answer {question} from {context}."`.
+    ///
+    /// ```
+    /// let template = rizk_core::genai::PromptTemplate::new("Summarise {text}");
+    /// assert_eq!(template.attributes().len(), 1);
+    /// ```
+    pub fn new(template: impl Into<String>) -> Self {
+        PromptTemplate {
+            template: template.into(),
+            variables: serde_json::Map::new(),
+            version: None,
+        }
+    }
+
+    /// A variable filled in (any JSON value).
+    ///
+    /// ```
+    /// let template = rizk_core::genai::PromptTemplate::new("Hi {name}").variable("name", "Ada");
+    /// assert!(template.attributes()[1].value.to_string().contains("Ada"));
+    /// ```
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.variables.insert(name.into(), value.into());
+        self
+    }
+
+    /// The template's version (from your prompt registry).
+    ///
+    /// ```
+    /// let template = rizk_core::genai::PromptTemplate::new("Hi").version("2024-06-01");
+    /// assert_eq!(template.attributes()[1].value.to_string(), "2024-06-01");
+    /// ```
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The template as span attributes (variables only when there are some).
+    ///
+    /// ```
+    /// let template = rizk_core::genai::PromptTemplate::new("Hi {name}").variable("name", "Ada");
+    /// assert_eq!(template.attributes()[1].value.to_string(), r#"{"name":"Ada"}"#);
+    /// ```
+    pub fn attributes(&self) -> Vec<opentelemetry::KeyValue> {
+        use crate::semconv;
+        use opentelemetry::KeyValue;
+        let mut out = vec![KeyValue::new(
+            semconv::LLM_PROMPT_TEMPLATE,
+            self.template.clone(),
+        )];
+        if !self.variables.is_empty() {
+            out.push(KeyValue::new(
+                semconv::LLM_PROMPT_TEMPLATE_VARIABLES,
+                Value::Object(self.variables.clone()).to_string(),
+            ));
+        }
+        if let Some(version) = &self.version {
+            out.push(KeyValue::new(
+                semconv::LLM_PROMPT_TEMPLATE_VERSION,
+                version.clone(),
+            ));
+        }
+        out
+    }
+}

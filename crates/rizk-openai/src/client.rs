@@ -10,6 +10,7 @@ use async_openai::types::chat::{
 };
 use async_openai::types::embeddings::{CreateEmbeddingRequest, CreateEmbeddingResponse};
 use opentelemetry::trace::FutureExt as _;
+use rizk_core::genai::PromptTemplate;
 
 use crate::span::{ClientMeta, LlmSpan, Operation};
 use crate::stream::ChatStream;
@@ -155,7 +156,10 @@ impl<C: Config> InstrumentedClient<C> {
     /// let _chat = client.chat();
     /// ```
     pub fn chat(&self) -> Chat<'_, C> {
-        Chat { client: self }
+        Chat {
+            client: self,
+            template: None,
+        }
     }
 
     /// Traced embeddings: [`Embeddings::create`].
@@ -202,9 +206,33 @@ impl<C: Config> OpenAIClientExt<C> for Client<C> {
 #[derive(Debug)]
 pub struct Chat<'c, C: Config> {
     client: &'c InstrumentedClient<C>,
+    template: Option<PromptTemplate>,
 }
 
 impl<C: Config> Chat<'_, C> {
+    /// The prompt template behind the request, recorded on its LLM span
+    /// (`llm.prompt_template.*`, under the content policy).
+    ///
+    /// ```
+    /// use rizk_core::genai::PromptTemplate;
+    ///
+    /// let client = rizk_openai::InstrumentedClient::new(async_openai::Client::new());
+    /// let chat = client.chat().with_prompt_template(
+    ///     PromptTemplate::new("Answer {question}").variable("question", "Why?").version("v3"),
+    /// );
+    /// # drop(chat);
+    /// ```
+    pub fn with_prompt_template(mut self, template: PromptTemplate) -> Self {
+        self.template = Some(template);
+        self
+    }
+
+    fn record_template(&self, span: &LlmSpan) {
+        if let Some(template) = &self.template {
+            span.set_attributes(template.attributes());
+        }
+    }
+
     /// `POST /chat/completions`, in an LLM span that ends with the response or the error.
     ///
     /// ```no_run
@@ -227,6 +255,7 @@ impl<C: Config> Chat<'_, C> {
     ) -> Result<CreateChatCompletionResponse, OpenAIError> {
         let span = LlmSpan::start(&self.client.meta, Operation::Chat, &request.model);
         span.record_chat_request(&request, false);
+        self.record_template(&span);
         let result = self
             .client
             .inner
@@ -273,6 +302,7 @@ impl<C: Config> Chat<'_, C> {
         }
         let span = LlmSpan::start(&self.client.meta, Operation::Chat, &request.model);
         span.record_chat_request(&request, true);
+        self.record_template(&span);
         let result = self
             .client
             .inner

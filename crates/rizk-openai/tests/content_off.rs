@@ -10,6 +10,7 @@ use async_openai::types::chat::{
 };
 use common::{attr_i64, attr_str, harness_with, span};
 use rizk::workflow;
+use rizk_core::genai::PromptTemplate;
 use rizk_openai::InstrumentedClient;
 use rizk_test_support::openai_server::MockServer;
 
@@ -21,11 +22,15 @@ async fn private_chat(client: &InstrumentedClient) {
             .messages([ChatCompletionRequestUserMessage::from("my SSN is 123-45-6789").into()])
             .build()
             .expect("request");
+        let template = PromptTemplate::new("Answer: {question}")
+            .variable("question", "my SSN is 123-45-6789")
+            .version("v7");
+        let chat = client.chat().with_prompt_template(template);
         if stream {
-            let mut chunks = client.chat().create_stream(request).await.expect("stream");
+            let mut chunks = chat.create_stream(request).await.expect("stream");
             while chunks.next().await.is_some() {}
         } else {
-            client.chat().create(request).await.expect("chat");
+            chat.create(request).await.expect("chat");
         }
     }
 }
@@ -53,12 +58,18 @@ async fn no_prompt_or_completion_is_recorded_when_content_is_off() {
                     && !key.starts_with("gen_ai.input.")
                     && !key.starts_with("gen_ai.output.messages")
                     && !key.starts_with("gen_ai.system_instructions")
-                    && !key.starts_with("gen_ai.tool.call."),
+                    && !key.starts_with("gen_ai.tool.call.")
+                    && key != "llm.prompt_template.template"
+                    && key != "llm.prompt_template.variables",
                 "content key {key} recorded"
             );
             assert!(!kv.value.as_str().contains("123-45-6789"), "{key}");
         }
-        // Metadata is still there.
+        // Metadata is still there, the template's version included.
+        assert_eq!(
+            attr_str(llm, "llm.prompt_template.version").as_deref(),
+            Some("v7")
+        );
         assert_eq!(attr_str(llm, "llm.model").as_deref(), Some("gpt-4o-mini"));
         assert!(attr_str(llm, "gen_ai.response.id").is_some());
         assert!(attr_str(llm, "gen_ai.response.model").is_some());

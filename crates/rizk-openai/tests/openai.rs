@@ -550,3 +550,37 @@ async fn api_errors_set_status_http_status_and_error_type() {
         matches!(&llms[0].status, Status::Error { description } if description.contains("Rate limit reached"))
     );
 }
+
+#[workflow(name = "openai_templated")]
+async fn templated(client: &InstrumentedClient) {
+    let template = rizk_core::genai::PromptTemplate::new("Say {greeting}")
+        .variable("greeting", "hello")
+        .version("v1");
+    client
+        .chat()
+        .with_prompt_template(template)
+        .create(request("gpt-4o-mini", "Say hello"))
+        .await
+        .expect("chat");
+}
+
+#[tokio::test]
+async fn the_prompt_template_is_recorded_on_the_llm_span() {
+    let h = harness();
+    let server = MockServer::start().await.expect("server");
+    templated(&client(&server)).await;
+    let spans = h.trace_of("workflow.openai_templated");
+    let llm = span(&spans, "openai.chat.completions");
+    assert_eq!(
+        attr_str(llm, "llm.prompt_template.template").as_deref(),
+        Some("Say {greeting}")
+    );
+    assert_eq!(
+        attr_str(llm, "llm.prompt_template.variables").as_deref(),
+        Some(r#"{"greeting":"hello"}"#)
+    );
+    assert_eq!(
+        attr_str(llm, "llm.prompt_template.version").as_deref(),
+        Some("v1")
+    );
+}
