@@ -166,6 +166,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
     let tracer = provider.tracer_with_scope(
         InstrumentationScope::builder("rizk")
             .with_version(env!("CARGO_PKG_VERSION"))
+            .with_schema_url(semconv::SCHEMA_URL)
             .build(),
     );
 
