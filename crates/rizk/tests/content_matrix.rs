@@ -11,7 +11,7 @@
 //!   `ERROR` event, a GenAI (rig-shaped) span with prompt, system instructions and completion;
 //!   events are bridged down to TRACE here, the strictest setting;
 //! - the OpenAI client against the local mock server: system, user and tool messages, the
-//!   completion;
+//!   completion, a prompt template and its variables;
 //! - a real rig agent with a tool, through the bridge, against the same mock server;
 //! - the HTTP layer: a client call that fails in a middleware, and a server span whose request
 //!   body must never be recorded.
@@ -73,6 +73,8 @@ const GENAI_COMPLETION: &str = "SECRET-GENOUT-7717 PII-4242";
 const OPENAI_SYSTEM: &str = "SECRET-OAISYS-7721 PII-4242";
 const OPENAI_USER: &str = "SECRET-OAIUSER-7722 PII-4242";
 const OPENAI_TOOL: &str = "SECRET-OAITOOL-7723 PII-4242";
+const OPENAI_TEMPLATE: &str = "SECRET-OAITEMPLATE-7724 PII-4242 {question}";
+const OPENAI_TEMPLATE_VARIABLE: &str = "SECRET-OAIVAR-7725 PII-4242";
 // rig.
 const RIG_SYSTEM: &str = "SECRET-RIGSYS-7731 PII-4242";
 const RIG_PROMPT: &str = "SECRET-RIGPROMPT-7732 PII-4242";
@@ -90,6 +92,15 @@ struct Planted {
 }
 
 const PLANTED: &[Planted] = &[
+    // A prompt template is a prompt; its variables fill one, and often hold the user's words.
+    Planted {
+        value: "SECRET-OAITEMPLATE-7724",
+        routes: &[&[LlmInput]],
+    },
+    Planted {
+        value: OPENAI_TEMPLATE_VARIABLE,
+        routes: &[&[Conversation]],
+    },
     Planted {
         value: WF_INPUT,
         routes: &[&[UserInput]],
@@ -372,7 +383,16 @@ async fn openai_call(server: &MockServer) {
         ])
         .build()
         .unwrap();
-    client.chat().create(request).await.expect("chat");
+    client
+        .chat()
+        .with_prompt_template(
+            rizk::genai::PromptTemplate::new(OPENAI_TEMPLATE)
+                .variable("question", OPENAI_TEMPLATE_VARIABLE)
+                .version("matrix-v1"),
+        )
+        .create(request)
+        .await
+        .expect("chat");
 }
 
 #[derive(Debug, serde::Deserialize)]
