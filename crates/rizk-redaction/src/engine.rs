@@ -667,7 +667,7 @@ impl Redactor {
                     at = e;
                 }
                 // Resume after the candidate's first character: a valid match may start
-                // inside a rejected one ("12 4111 1111 1111 1111").
+                // inside a rejected one ("DE00 4111 1111 1111 1111").
                 None => at = next_char(text, start),
             }
         }

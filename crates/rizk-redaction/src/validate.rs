@@ -10,7 +10,7 @@ use std::ops::Range;
 /// Which check a built-in detector applies to its candidates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Validator {
-    /// Payment card: 13 to 19 digits, consistent separators, Luhn checksum.
+    /// Payment card: 13 to 19 digits in a card's grouping, one kind of separator, Luhn.
     Card,
     /// IBAN: known country, the country's length, ISO 7064 mod-97 check digits.
     Iban,
@@ -20,11 +20,11 @@ pub(crate) enum Validator {
     Ipv4,
     /// IPv6: parses as an IPv6 address, at least two groups and one digit.
     Ipv6,
-    /// International phone number: `+`, 8 to 15 digits in total (E.164).
+    /// International phone number: `+`, 8 to 15 digits in total (E.164), read whole.
     PhoneIntl,
     /// North American number: `(555) 123-4567`, `555-123-4567`, `1-800-555-1234`.
     PhoneNanp,
-    /// National number with a trunk prefix `0` (UK, EU): 9 to 12 digits, not a date.
+    /// National number with a trunk prefix `0` (UK, EU): 9 to 12 digits read whole, not a date.
     PhoneTrunk,
     /// `Bearer <token>`: only the token is redacted, and it must look random.
     Bearer,
@@ -38,16 +38,18 @@ impl Validator {
         let bytes = text.as_bytes();
         let cand = bytes.get(range.clone())?;
         match self {
-            Validator::Card => card(range.start, cand),
+            Validator::Card => {
+                (!part_of_longer_number(bytes, &range) && card(cand)).then_some(range)
+            }
             Validator::Iban => iban(bytes, range.start, cand),
-            Validator::Ssn => (not_in_longer_number(bytes, &range) && ssn(cand)).then_some(range),
+            Validator::Ssn => (!part_of_longer_number(bytes, &range) && ssn(cand)).then_some(range),
             Validator::Ipv4 => (not_in_longer_number(bytes, &range)
                 && ipv4(cand)
                 && !ipv4_loopback_or_unspecified(cand))
             .then_some(range),
             Validator::Ipv6 => ipv6(bytes, range),
             Validator::PhoneIntl => phone_groups(bytes, range, 8, 15, false),
-            Validator::PhoneNanp => not_in_longer_number(bytes, &range).then_some(range),
+            Validator::PhoneNanp => (!part_of_longer_number(bytes, &range)).then_some(range),
             Validator::PhoneTrunk => phone_groups(bytes, range, 9, 12, true),
             Validator::Bearer => bearer(cand).map(|r| range.start + r.start..range.start + r.end),
             Validator::RandomToken => random_token(cand).then_some(range),
@@ -244,8 +246,9 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// False when the candidate continues a longer dotted or dashed number on either side
-/// (`1.2.3.4.5`, `2024-555-123-4567`), which makes it a version or an identifier.
+/// False when an IPv4 candidate continues a longer dotted or dashed number on either side
+/// (`1.2.3.4.5`, a version). Unlike [`part_of_longer_number`], a space does not join: addresses
+/// are listed with spaces between them (`10.0.0.1 10.0.0.2`).
 fn not_in_longer_number(bytes: &[u8], range: &Range<usize>) -> bool {
     let before = range
         .start
@@ -264,6 +267,42 @@ fn not_in_longer_number(bytes: &[u8], range: &Range<usize>) -> bool {
         return false;
     }
     true
+}
+
+/// Whether `b` joins two digit groups of one number: `0507 5960`, `0507-5960`, `12.34`, `12/34`.
+fn number_separator(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.' | b'/')
+}
+
+/// Whether the candidate `text[range]` is only a piece of a longer number: it starts with a
+/// digit that follows a digit group and one number separator (`7554 |0341 3958 4170`), or it
+/// ends with a digit that a number separator and a digit group follow (`0507 5960 2333| 8620`).
+/// Numbers are read whole: every detector that validates digits (phones, cards, IBANs, SSNs)
+/// rejects such a piece instead of redacting part of an order or tracking number. A group glued
+/// to letters is a word, not a number (`call 020 7946 0958 7pm`); an edge that is not a digit
+/// (`+44 ...`, `(212) ...`, `DE89 ...`) has no digit run to continue there.
+pub(crate) fn part_of_longer_number(bytes: &[u8], range: &Range<usize>) -> bool {
+    let at = |i: Option<usize>| i.and_then(|i| bytes.get(i)).copied();
+    let digit = |i: Option<usize>| at(i).is_some_and(|b| b.is_ascii_digit());
+    let sep = |i: Option<usize>| at(i).is_some_and(number_separator);
+    let letter = |i: Option<usize>| at(i).is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    let (start, end) = (range.start, range.end);
+    let left = digit(Some(start)) && sep(start.checked_sub(1)) && digit(start.checked_sub(2)) && {
+        // The group before the separator, and what precedes it.
+        let mut i = start - 2;
+        while i > 0 && bytes[i - 1].is_ascii_digit() {
+            i -= 1;
+        }
+        !letter(i.checked_sub(1))
+    };
+    let right = digit(end.checked_sub(1)) && sep(Some(end)) && digit(end.checked_add(1)) && {
+        let mut i = end + 1;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        !letter(Some(i))
+    };
+    left || right
 }
 
 /// Splits a candidate made of digit groups and separators into (start, end) of each group,
@@ -285,44 +324,33 @@ fn digit_groups(cand: &[u8]) -> Vec<(usize, usize)> {
     groups
 }
 
-fn card(start: usize, cand: &[u8]) -> Option<Range<usize>> {
-    let groups = digit_groups(cand);
+fn card(cand: &[u8]) -> bool {
+    let groups: Vec<usize> = digit_groups(cand).iter().map(|(s, e)| e - s).collect();
     // Separators must be one kind (all spaces or all dashes).
-    let mut sep = None;
-    for &b in cand {
-        if !b.is_ascii_digit() {
-            match sep {
-                None => sep = Some(b),
-                Some(s) if s != b => return None,
-                Some(_) => {}
-            }
-        }
+    let mut seps = cand.iter().filter(|b| !b.is_ascii_digit());
+    if let Some(first) = seps.next()
+        && seps.any(|b| b != first)
+    {
+        return false;
     }
-    // Try the whole candidate, then without its trailing groups (a card number followed by
-    // another number: "4111 1111 1111 1111 22").
-    let mut n = groups.len();
-    while n >= 1 {
-        let used = &groups[..n];
-        let digits: usize = used.iter().map(|(s, e)| e - s).sum();
-        if digits < 13 {
-            return None;
-        }
-        let end = used[n - 1].1;
-        let grouped_ok = n == 1 || used.iter().all(|(s, e)| e - s >= 3);
-        if digits <= 19 && grouped_ok {
-            let body = &cand[..end];
-            let first = body[0];
-            let all_same = body
-                .iter()
-                .filter(|b| b.is_ascii_digit())
-                .all(|&b| b == first);
-            if !all_same && luhn(body) {
-                return Some(start..start + end);
-            }
-        }
-        n -= 1;
+    let digits: usize = groups.iter().sum();
+    let first = cand.first().copied().unwrap_or_default();
+    let all_same = cand
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .all(|&b| b == first);
+    (13..=19).contains(&digits) && card_grouping(&groups) && !all_same && luhn(cand)
+}
+
+/// The groupings cards are printed in: one block, blocks of four with a shorter or equal last
+/// block (`4111 1111 1111 1111`, `4222 2222 2222 2`), or 4-6-5 / 4-6-4 (Amex, Diners). A
+/// Luhn-passing number grouped otherwise (`411 111 111 111 111 1`) is an order number.
+fn card_grouping(groups: &[usize]) -> bool {
+    match groups {
+        [_] | [4, 6, 4 | 5] => true,
+        [blocks @ .., last] => blocks.iter().all(|&g| g == 4) && (1..=4).contains(last),
+        [] => false,
     }
-    None
 }
 
 fn iban(bytes: &[u8], start: usize, cand: &[u8]) -> Option<Range<usize>> {
@@ -350,7 +378,8 @@ fn iban(bytes: &[u8], start: usize, cand: &[u8]) -> Option<Range<usize>> {
     {
         return None;
     }
-    iban_valid(&compact).then_some(start..start + end)
+    let range = start..start + end;
+    (!part_of_longer_number(bytes, &range) && iban_valid(&compact)).then_some(range)
 }
 
 fn ipv6(bytes: &[u8], range: Range<usize>) -> Option<Range<usize>> {
@@ -376,8 +405,9 @@ fn ipv6(bytes: &[u8], range: Range<usize>) -> Option<Range<usize>> {
     (groups >= 2 && has_digit && hex_digits >= 5).then_some(range)
 }
 
-/// Phone numbers made of separated digit groups: the total digit count must be within
-/// `min..=max`; trailing groups are dropped while there are too many digits.
+/// Phone numbers made of separated digit groups, read whole: the total digit count must be
+/// within `min..=max`, and no group is dropped to make it fit (the first 12 digits of a
+/// 16-digit order number are not a phone number).
 fn phone_groups(
     bytes: &[u8],
     range: Range<usize>,
@@ -385,40 +415,16 @@ fn phone_groups(
     max: usize,
     trunk: bool,
 ) -> Option<Range<usize>> {
-    let cand = bytes.get(range.clone())?;
-    let before = range
-        .start
-        .checked_sub(2)
-        .and_then(|i| bytes.get(i..range.start));
-    if let Some(&[d, sep]) = before
-        && d.is_ascii_digit()
-        && matches!(sep, b'.' | b'-' | b'/')
-    {
+    if part_of_longer_number(bytes, &range) {
         return None;
     }
+    let cand = bytes.get(range.clone())?;
     let groups = digit_groups(cand);
-    let mut n = groups.len();
-    while n >= 1 {
-        let used = &groups[..n];
-        let digits: usize = used.iter().map(|(s, e)| e - s).sum();
-        if digits < min {
-            return None;
-        }
-        let end = used[n - 1].1;
-        // A group followed by `.5`, `-5` or `/5` belongs to something longer: drop it.
-        let cont = matches!(
-            bytes.get(range.start + end..range.start + end + 2),
-            Some(&[s, d]) if matches!(s, b'.' | b'-' | b'/') && d.is_ascii_digit()
-        );
-        if digits <= max && !cont {
-            if trunk && looks_like_date(cand, used) {
-                return None;
-            }
-            return Some(range.start..range.start + end);
-        }
-        n -= 1;
+    let digits: usize = groups.iter().map(|(s, e)| e - s).sum();
+    if !(min..=max).contains(&digits) || (trunk && looks_like_date(cand, &groups)) {
+        return None;
     }
-    None
+    Some(range)
 }
 
 /// `dd-mm-yyyy`-like group shapes that a trunk-prefix pattern could take for a phone number.
@@ -556,8 +562,16 @@ mod tests {
     }
 
     #[test]
-    fn card_groups_and_shrinking() {
-        assert!(check(Validator::Card, "4111 1111 1111 1111").is_some());
+    fn card_groups_and_whole_numbers() {
+        for card in [
+            "4111 1111 1111 1111",
+            "4111-1111-1111-1111",
+            "4111111111111111",
+            "3782 822463 10005",
+            "4222 2222 2222 2",
+        ] {
+            assert!(check(Validator::Card, card).is_some(), "{card}");
+        }
         assert!(
             check(Validator::Card, "4111-1111 1111-1111").is_none(),
             "mixed separators"
@@ -566,10 +580,50 @@ mod tests {
             check(Validator::Card, "4111111111111112").is_none(),
             "not Luhn"
         );
-        assert_eq!(
-            check(Validator::Card, "4111 1111 1111 1111 22").as_deref(),
-            Some("4111 1111 1111 1111")
+        assert!(
+            check(Validator::Card, "411 111 111 111 111 1").is_none(),
+            "Luhn passes, but no card is grouped in threes"
         );
+        // A card followed by another group is one longer number: not cut at the card.
+        let text = "4111 1111 1111 1111 22";
+        assert_eq!(Validator::Card.check(text, 0..19), None);
+    }
+
+    #[test]
+    fn a_piece_of_a_longer_number_is_recognised_on_either_side() {
+        let piece = |text: &str, piece: &str| {
+            let start = text.find(piece).unwrap_or_default();
+            part_of_longer_number(text.as_bytes(), &(start..start + piece.len()))
+        };
+        // The order numbers, and every separator that joins groups of a number.
+        assert!(piece("0507 5960 2333 8620", "0507 5960 2333"));
+        assert!(piece("7554 0341 3958 4170", "0341 3958 4170"));
+        for sep in [" ", "-", ".", "/"] {
+            let text = format!("12{sep}345 678");
+            assert!(piece(&text, "345 678"), "{text:?}");
+            let text = format!("345 678{sep}9");
+            assert!(piece(&text, "345 678"), "{text:?}");
+        }
+        // Whole numbers, and neighbours that do not continue the digits.
+        for (text, p) in [
+            ("0507 5960 2333 8620", "0507 5960 2333 8620"),
+            ("call 020 7946 0958.", "020 7946 0958"),
+            ("v2. 020 7946 0958, ok", "020 7946 0958"),
+            ("12, 020 7946 0958 or x", "020 7946 0958"),
+            ("1\n020 7946 0958\t2", "020 7946 0958"),
+            ("9am 020 7946 0958 7pm", "020 7946 0958"),
+            ("A4 020 7946 0958 2x", "020 7946 0958"),
+            ("12 +44 20 7946 0958", "+44 20 7946 0958"),
+            ("3 (212) 555-0187", "(212) 555-0187"),
+            ("1 DE89370400440532013000", "DE89370400440532013000"),
+            ("0958", "0958"),
+            ("", ""),
+        ] {
+            assert!(!piece(text, p), "{text:?} {p:?}");
+        }
+        // Ranges at or past the ends of the text do not panic.
+        assert!(!part_of_longer_number(b"12", &(2..2)));
+        assert!(!part_of_longer_number(b"12", &(5..9)));
     }
 
     #[test]
@@ -578,6 +632,11 @@ mod tests {
         assert!(check(Validator::PhoneIntl, "+44 20 7946 0958").is_some());
         assert!(check(Validator::PhoneIntl, "+1 234").is_none());
         assert!(check(Validator::PhoneTrunk, "020 7946 0958").is_some());
+        assert!(
+            check(Validator::PhoneTrunk, "0507 5960 2333 8620").is_none(),
+            "16 digits: no trailing group is dropped to make a phone"
+        );
+        assert!(check(Validator::PhoneIntl, "+1 415 555 2671 12345 67890").is_none());
         assert!(
             check(Validator::PhoneTrunk, "05-01-2024 10").is_none(),
             "a date"
