@@ -39,17 +39,19 @@ impl Validator {
         let cand = bytes.get(range.clone())?;
         match self {
             Validator::Card => {
-                (!part_of_longer_number(bytes, &range) && card(cand)).then_some(range)
+                let number = whole_number(bytes, range)?;
+                card(bytes.get(number.clone())?).then_some(number)
             }
             Validator::Iban => iban(bytes, range.start, cand),
-            Validator::Ssn => (!part_of_longer_number(bytes, &range) && ssn(cand)).then_some(range),
+            Validator::Ssn => (is_whole(bytes, &range) && ssn(cand)).then_some(range),
             Validator::Ipv4 => (not_in_longer_number(bytes, &range)
                 && ipv4(cand)
                 && !ipv4_loopback_or_unspecified(cand))
             .then_some(range),
             Validator::Ipv6 => ipv6(bytes, range),
+            Validator::PhoneIntl if signed_decimal(cand) => None,
             Validator::PhoneIntl => phone_groups(bytes, range, 8, 15, false),
-            Validator::PhoneNanp => (!part_of_longer_number(bytes, &range)).then_some(range),
+            Validator::PhoneNanp => is_whole(bytes, &range).then_some(range),
             Validator::PhoneTrunk => phone_groups(bytes, range, 9, 12, true),
             Validator::Bearer => bearer(cand).map(|r| range.start + r.start..range.start + r.end),
             Validator::RandomToken => random_token(cand).then_some(range),
@@ -247,7 +249,7 @@ fn is_word(b: u8) -> bool {
 }
 
 /// False when an IPv4 candidate continues a longer dotted or dashed number on either side
-/// (`1.2.3.4.5`, a version). Unlike [`part_of_longer_number`], a space does not join: addresses
+/// (`1.2.3.4.5`, a version). Unlike [`whole_number`], a space does not join: addresses
 /// are listed with spaces between them (`10.0.0.1 10.0.0.2`).
 fn not_in_longer_number(bytes: &[u8], range: &Range<usize>) -> bool {
     let before = range
@@ -274,35 +276,97 @@ fn number_separator(b: u8) -> bool {
     matches!(b, b' ' | b'-' | b'.' | b'/')
 }
 
-/// Whether the candidate `text[range]` is only a piece of a longer number: it starts with a
-/// digit that follows a digit group and one number separator (`7554 |0341 3958 4170`), or it
-/// ends with a digit that a number separator and a digit group follow (`0507 5960 2333| 8620`).
-/// Numbers are read whole: every detector that validates digits (phones, cards, IBANs, SSNs)
-/// rejects such a piece instead of redacting part of an order or tracking number. A group glued
-/// to letters is a word, not a number (`call 020 7946 0958 7pm`); an edge that is not a digit
-/// (`+44 ...`, `(212) ...`, `DE89 ...`) has no digit run to continue there.
-pub(crate) fn part_of_longer_number(bytes: &[u8], range: &Range<usize>) -> bool {
-    let at = |i: Option<usize>| i.and_then(|i| bytes.get(i)).copied();
-    let digit = |i: Option<usize>| at(i).is_some_and(|b| b.is_ascii_digit());
-    let sep = |i: Option<usize>| at(i).is_some_and(number_separator);
-    let letter = |i: Option<usize>| at(i).is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
-    let (start, end) = (range.start, range.end);
-    let left = digit(Some(start)) && sep(start.checked_sub(1)) && digit(start.checked_sub(2)) && {
-        // The group before the separator, and what precedes it.
-        let mut i = start - 2;
-        while i > 0 && bytes[i - 1].is_ascii_digit() {
-            i -= 1;
-        }
-        !letter(i.checked_sub(1))
-    };
-    let right = digit(end.checked_sub(1)) && sep(Some(end)) && digit(end.checked_add(1)) && {
-        let mut i = end + 1;
-        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        !letter(Some(i))
-    };
+/// The number that the candidate `text[range]` of a digit detector reads as, or `None` when
+/// the candidate is only a piece of a longer number. Numbers are read whole: every detector
+/// that validates digits (phones, cards, IBANs, SSNs) validates what this returns, so no part
+/// of an order or tracking number is redacted.
+///
+/// - A candidate is a piece when it starts with a digit that follows a digit group and one
+///   number separator (`7554 |0341 3958 4170`), or ends with a digit that a number separator
+///   and a digit group follow (`0507 5960 2333| 8620`).
+/// - `-`, `.` and `/` bind whatever digits they join (`a1b2c3d4-0123-4567-...`). Across a space
+///   only a bare group continues the number: not one glued to letters (`0958 7pm`), nor one that
+///   belongs to a time or a slashed date or fraction (`12:30 020 7946 0958`, `24/7`).
+/// - Such a group at the edge of the candidate is another token and is left out of the number
+///   (`4111 1111 1111 1111 12/27` reads as the card).
+/// - An edge that is not a digit (`+44 ...`, `(212) ...`, `DE89 ...`) continues nothing.
+pub(crate) fn whole_number(bytes: &[u8], range: Range<usize>) -> Option<Range<usize>> {
+    let cand = bytes.get(range.clone())?;
+    let (mut start, mut end) = (range.start, range.end);
+    // An edge group that the candidate joined by a space but that belongs to another token.
+    if let Some(sp) = cand.iter().rposition(|&b| b == b' ')
+        && sp + 1 < cand.len()
+        && cand[sp + 1..].iter().all(u8::is_ascii_digit)
+        && !bare_group(at(bytes, Some(end)), at(bytes, end.checked_add(1)))
+    {
+        end = range.start + sp;
+    }
+    if let Some(sp) = cand.iter().position(|&b| b == b' ')
+        && sp > 0
+        && cand[..sp].iter().all(u8::is_ascii_digit)
+        && !bare_group(
+            at(bytes, start.checked_sub(1)),
+            at(bytes, start.checked_sub(2)),
+        )
+    {
+        start = range.start + sp + 1;
+    }
+    (start < end && !part_of_longer_number(bytes, start, end)).then_some(start..end)
+}
+
+/// Whether [`whole_number`] reads the candidate as it is (for fixed-shape detectors).
+fn is_whole(bytes: &[u8], range: &Range<usize>) -> bool {
+    whole_number(bytes, range.clone()).as_ref() == Some(range)
+}
+
+fn at(bytes: &[u8], i: Option<usize>) -> Option<u8> {
+    i.and_then(|i| bytes.get(i)).copied()
+}
+
+/// Whether the digits `start..end` continue into a neighbouring digit group (see
+/// [`whole_number`]).
+fn part_of_longer_number(bytes: &[u8], start: usize, end: usize) -> bool {
+    let digit = |i: Option<usize>| at(bytes, i).is_some_and(|b| b.is_ascii_digit());
+    let left = digit(Some(start))
+        && digit(start.checked_sub(2))
+        && match at(bytes, start.checked_sub(1)) {
+            Some(b' ') => {
+                // Step over the group before the space to what lies beyond it.
+                let mut i = start - 2;
+                while i > 0 && bytes[i - 1].is_ascii_digit() {
+                    i -= 1;
+                }
+                bare_group(at(bytes, i.checked_sub(1)), at(bytes, i.checked_sub(2)))
+            }
+            Some(b) => number_separator(b),
+            None => false,
+        };
+    let right = digit(end.checked_sub(1))
+        && digit(end.checked_add(1))
+        && match at(bytes, Some(end)) {
+            Some(b' ') => {
+                let mut i = end + 1;
+                while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                bare_group(at(bytes, Some(i)), at(bytes, i.checked_add(1)))
+            }
+            Some(b) => number_separator(b),
+            None => false,
+        };
     left || right
+}
+
+/// Whether a digit group joined by a space is a group of a number, given the byte on its far
+/// side (`beyond` is the one after that): not when it is glued to a word (`7pm`) or belongs to
+/// a time (`12:30`) or a slashed date or fraction (`12/27`, `24/7`). A dashed or dotted number
+/// (`8620-1`) is still a number: its group counts.
+fn bare_group(far: Option<u8>, beyond: Option<u8>) -> bool {
+    match far {
+        Some(b) if b.is_ascii_alphabetic() || matches!(b, b'_' | b':') => false,
+        Some(b'/') => !beyond.is_some_and(|b| b.is_ascii_digit()),
+        _ => true,
+    }
 }
 
 /// Splits a candidate made of digit groups and separators into (start, end) of each group,
@@ -379,7 +443,7 @@ fn iban(bytes: &[u8], start: usize, cand: &[u8]) -> Option<Range<usize>> {
         return None;
     }
     let range = start..start + end;
-    (!part_of_longer_number(bytes, &range) && iban_valid(&compact)).then_some(range)
+    (is_whole(bytes, &range) && iban_valid(&compact)).then_some(range)
 }
 
 fn ipv6(bytes: &[u8], range: Range<usize>) -> Option<Range<usize>> {
@@ -415,9 +479,7 @@ fn phone_groups(
     max: usize,
     trunk: bool,
 ) -> Option<Range<usize>> {
-    if part_of_longer_number(bytes, &range) {
-        return None;
-    }
+    let range = whole_number(bytes, range)?;
     let cand = bytes.get(range.clone())?;
     let groups = digit_groups(cand);
     let digits: usize = groups.iter().map(|(s, e)| e - s).sum();
@@ -446,6 +508,21 @@ fn looks_like_date(cand: &[u8], groups: &[(usize, usize)]) -> bool {
         }
     }
     false
+}
+
+/// `+48.85661234`, `+72.02832 70.33258`: a sign, at most three digits, `.` and four or more
+/// decimals (not followed by another `.`) is a signed decimal number such as a coordinate, not
+/// a phone number (whose dotted groups are short: `+33.1.23.45.67.89`, `+1.415.555.2671`).
+fn signed_decimal(cand: &[u8]) -> bool {
+    let Some(body) = cand.strip_prefix(b"+") else {
+        return false;
+    };
+    let int = body.iter().take_while(|b| b.is_ascii_digit()).count();
+    let Some(rest) = body.get(int..).and_then(|r| r.strip_prefix(b".")) else {
+        return false;
+    };
+    let frac = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=3).contains(&int) && frac >= 4 && rest.get(frac) != Some(&b'.')
 }
 
 /// `Bearer <token>`: returns the token's range relative to the candidate when it looks random
@@ -590,22 +667,34 @@ mod tests {
     }
 
     #[test]
-    fn a_piece_of_a_longer_number_is_recognised_on_either_side() {
-        let piece = |text: &str, piece: &str| {
-            let start = text.find(piece).unwrap_or_default();
-            part_of_longer_number(text.as_bytes(), &(start..start + piece.len()))
+    fn numbers_are_read_whole() {
+        // What `whole_number` reads the candidate `cand`, found in `text`, as.
+        let read = |text: &str, cand: &str| {
+            let start = text.find(cand).unwrap_or_default();
+            whole_number(text.as_bytes(), start..start + cand.len()).map(|r| text[r].to_owned())
         };
         // The order numbers, and every separator that joins groups of a number.
-        assert!(piece("0507 5960 2333 8620", "0507 5960 2333"));
-        assert!(piece("7554 0341 3958 4170", "0341 3958 4170"));
-        for sep in [" ", "-", ".", "/"] {
-            let text = format!("12{sep}345 678");
-            assert!(piece(&text, "345 678"), "{text:?}");
-            let text = format!("345 678{sep}9");
-            assert!(piece(&text, "345 678"), "{text:?}");
+        for (text, cand) in [
+            ("0507 5960 2333 8620", "0507 5960 2333"),
+            ("7554 0341 3958 4170", "0341 3958 4170"),
+            ("no. 0507 5960 2333 8620.", "0507 5960 2333"),
+            ("(7554 0341 3958 4170)", "0341 3958 4170"),
+            // A tight separator binds a group glued to letters too (a UUID or hex segment).
+            ("a1b2c3d4-0123-4567-8901-2345678abcde", "0123-4567-8901"),
+            ("d4-0123-4567-8901 x", "0123-4567-8901"),
+        ] {
+            assert_eq!(read(text, cand), None, "{text:?} {cand:?}");
         }
-        // Whole numbers, and neighbours that do not continue the digits.
-        for (text, p) in [
+        for sep in [" ", "-", ".", "/"] {
+            let text = format!("12{sep}345");
+            assert_eq!(read(&text, "345"), None, "{text:?}");
+            let text = format!("345{sep}9");
+            assert_eq!(read(&text, "345"), None, "{text:?}");
+        }
+        assert_eq!(read("12 345 678", "345 678"), None);
+        assert_eq!(read("345 678 9", "345 678"), None);
+        // Whole numbers, and neighbours that are other tokens.
+        for (text, cand) in [
             ("0507 5960 2333 8620", "0507 5960 2333 8620"),
             ("call 020 7946 0958.", "020 7946 0958"),
             ("v2. 020 7946 0958, ok", "020 7946 0958"),
@@ -613,17 +702,33 @@ mod tests {
             ("1\n020 7946 0958\t2", "020 7946 0958"),
             ("9am 020 7946 0958 7pm", "020 7946 0958"),
             ("A4 020 7946 0958 2x", "020 7946 0958"),
+            ("a1b2c3d4 0123-4567-8901 23ab", "0123-4567-8901"),
+            ("at 12:30 020 7946 0958", "020 7946 0958"),
+            ("020 7946 0958 10:30", "020 7946 0958"),
             ("12 +44 20 7946 0958", "+44 20 7946 0958"),
             ("3 (212) 555-0187", "(212) 555-0187"),
             ("1 DE89370400440532013000", "DE89370400440532013000"),
             ("0958", "0958"),
-            ("", ""),
         ] {
-            assert!(!piece(text, p), "{text:?} {p:?}");
+            assert_eq!(read(text, cand).as_deref(), Some(cand), "{text:?}");
         }
-        // Ranges at or past the ends of the text do not panic.
-        assert!(!part_of_longer_number(b"12", &(2..2)));
-        assert!(!part_of_longer_number(b"12", &(5..9)));
+        // An edge group of the candidate that belongs to another token is left out.
+        assert_eq!(
+            read("4111 1111 1111 1111 12/27", "4111 1111 1111 1111 12").as_deref(),
+            Some("4111 1111 1111 1111")
+        );
+        assert_eq!(
+            read("10:30 020 7946 0958", "30 020 7946 0958").as_deref(),
+            Some("020 7946 0958")
+        );
+        // A dashed neighbour is still a number: no group is given up to make a phone.
+        assert_eq!(read("0507 5960 2333 8620-1", "0507 5960 2333 8620"), None);
+        assert_eq!(read("0507 5960 2333 8620-1", "0507 5960 2333"), None);
+        assert_eq!(read("on 2024-06-01 020 7946 0958", "020 7946 0958"), None);
+        // Empty ranges and ranges past the end of the text do not panic.
+        assert_eq!(whole_number(b"12", 2..2), None);
+        assert_eq!(whole_number(b"12", 5..9), None);
+        assert_eq!(whole_number(b"1 2", 0..3), Some(0..3));
     }
 
     #[test]
@@ -631,6 +736,16 @@ mod tests {
         assert!(check(Validator::PhoneIntl, "+14155552671").is_some());
         assert!(check(Validator::PhoneIntl, "+44 20 7946 0958").is_some());
         assert!(check(Validator::PhoneIntl, "+1 234").is_none());
+        assert!(
+            check(Validator::PhoneIntl, "+48.85661234").is_none(),
+            "a coordinate"
+        );
+        assert!(
+            check(Validator::PhoneIntl, "+72.02832 70.33258").is_none(),
+            "a coordinate pair"
+        );
+        assert!(check(Validator::PhoneIntl, "+33.1.23.45.67.89").is_some());
+        assert!(check(Validator::PhoneIntl, "+1.415.555.2671").is_some());
         assert!(check(Validator::PhoneTrunk, "020 7946 0958").is_some());
         assert!(
             check(Validator::PhoneTrunk, "0507 5960 2333 8620").is_none(),
