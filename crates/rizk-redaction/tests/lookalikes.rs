@@ -531,3 +531,48 @@ fn coordinates() {
     }
     assert_unchanged("coordinates", &values);
 }
+
+#[test]
+fn the_documented_examples_hold() {
+    // docs/redaction.md, "Numbers are read whole" and "Look-alikes": what it promises.
+    let r = Redactor::default();
+    for (text, expected) in [
+        ("DE00 4111 1111 1111 1111", "DE00 [REDACTED]"),
+        ("card 4111 1111 1111 1111 12/27", "card [REDACTED] 12/27"),
+        ("call +44 20 7946 0958 12:30", "call [REDACTED] 12:30"),
+        ("order 4929 1234 5678 9015", "order [REDACTED]"),
+        ("order 0507 5960 2333", "order [REDACTED]"),
+        ("call 01 23 45 67 89", "call [REDACTED]"),
+        ("version 1.2.3.4", "version [REDACTED]"),
+    ] {
+        assert_eq!(r.redact(text), expected);
+    }
+    for text in [
+        "0507 5960 2333 8620",
+        "7554 0341 3958 4170",
+        "7554-0341-3958-4170",
+        "9400 1000 0000 0000 0000 00",
+        "4111 1111 1111 1111 22",
+        "492 912 345 678 901 5",
+        "4929 1234 5678 9015 1234",
+        "+48.85661234",
+        "+48.85661234,+2.35221234",
+        "v1.2.3.4",
+        "2.14.0-rc.1 and v10.4.1-beta",
+        "2024-06-01T12:30:45.123+02:00",
+        "1.2.3.4.5",
+        "3f2a9c1d-0123-4567-8901-23456789abcd",
+        "€1.299,00 and 12 345 678 EUR",
+        "ISBN 9783161484100, 3-16-148410-X",
+        // The price of reading whole: a value right after a dashed or bare number.
+        "on 2024-06-01 020 7946 0958",
+        "room 12 020 7946 0958",
+    ] {
+        assert_eq!(r.redact(text), text);
+    }
+    assert_eq!(
+        r.redact("10.0.0.1 10.0.0.2"),
+        "[REDACTED] [REDACTED]",
+        "addresses are listed with spaces"
+    );
+}
