@@ -963,6 +963,14 @@ mod tests {
         "c",
         "case-12",
         "0000",
+        // Numbers read whole: neighbours that continue a number, and tokens that do not.
+        "0507 5960 2333 8620",
+        "0341",
+        "12/27",
+        "12:30",
+        "7pm",
+        "+48.8566",
+        "020 7946 0958",
     ];
 
     fn text(seed: &mut u64, pieces: usize) -> String {

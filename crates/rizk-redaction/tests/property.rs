@@ -84,6 +84,14 @@ const FRAGMENTS: &[&str] = &[
     "abcdefghij",
     "0123456789",
     "ABCDEFGHIJKLMNOP",
+    // Numbers read whole: neighbours that continue a number, and tokens that do not.
+    "0507 5960 2333 8620",
+    "0341",
+    "12/27",
+    "12:30",
+    "7pm",
+    "+48.8566",
+    "020 7946 0958",
 ];
 
 fn random_text(rng: &mut Rng) -> String {
