@@ -94,6 +94,7 @@ pub(crate) struct Plugins {
     pub(crate) tail_stage: Option<TailStageMaker>,
     pub(crate) propagator_factory: Option<PropagatorFactory>,
     pub(crate) redactor: Option<Box<dyn ContentRedactor>>,
+    pub(crate) meter_factories: Vec<crate::meter::MeterFactory>,
 }
 
 /// Installs the pipeline for `config` (the result of validating the builder's options).
@@ -131,6 +132,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         tail_stage,
         propagator_factory,
         redactor,
+        meter_factories,
     } = plugins;
 
     let head = head_sampler(&config);
@@ -144,8 +146,15 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         stages(&config, &head, tail_stage, enrichers, transforms, &content)?;
     let set = exporter_set(&config, exporter_factory, exporters)?;
     let propagator = propagator(&config, propagator_factory)?;
+    let meters = crate::meter::build(
+        &config,
+        meter_factories,
+        resource(&config),
+        config.trace_debug.value,
+    )?;
 
     let mut names: Vec<String> = set.names().into_iter().map(str::to_owned).collect();
+    names.extend(meters.names.iter().map(|n| format!("metrics {n}")));
     let mut extra = Vec::new();
     for (description, processor) in processors {
         names.push(description);
@@ -172,6 +181,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
     // The last step: from here on the pipeline is global.
     opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(BoxedPropagator(propagator));
+    meters.publish();
     crate::diagnostics::set_debug_mode(config.trace_debug.value);
     crate::diagnostics::debug(&format!(
         "tracing {:?}: sampling {}, content {}, exporters: {}",
@@ -187,6 +197,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
     let runtime = Runtime {
         tracer,
         provider,
+        meter_provider: meters.provider,
         head,
         metrics,
         tail_stage_installed,

@@ -21,6 +21,8 @@ use crate::sampling::HeadSampler;
 pub(crate) struct Runtime {
     pub(crate) tracer: SdkTracer,
     pub(crate) provider: SdkTracerProvider,
+    /// The application's metrics, when a reader was configured (`crate::meter`).
+    pub(crate) meter_provider: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
     pub(crate) head: HeadSampler,
     pub(crate) metrics: Arc<RuntimeMetrics>,
     pub(crate) tail_stage_installed: bool,
@@ -206,7 +208,20 @@ impl RizkHandle {
         opentelemetry::global::set_tracer_provider(
             opentelemetry::trace::noop::NoopTracerProvider::new(),
         );
+        let summary = crate::meter::unpublish();
         let outcome = rt.provider.shutdown_with_timeout(self.timeout);
+        if let Some(meters) = &rt.meter_provider {
+            opentelemetry::global::set_meter_provider(
+                opentelemetry::metrics::noop::NoopMeterProvider::new(),
+            );
+            // The readers collect once more and export within their exporter's timeout.
+            if let Err(e) = meters.shutdown_with_timeout(self.timeout) {
+                crate::diagnostics::debug(&format!("metrics shutdown: {e}"));
+            }
+        }
+        if let Some(summary) = summary.filter(|s| s.calls() > 0) {
+            eprint!("{summary}");
+        }
         let metrics = rt.metrics_now();
         let report = ShutdownReport {
             exported: metrics.spans_exported,
