@@ -119,6 +119,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
             Installed {
                 config,
                 exporters: Vec::new(),
+                metrics_exporters: Vec::new(),
             },
         );
         return Ok(RizkHandle::new(timeout));
@@ -154,7 +155,6 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
     )?;
 
     let mut names: Vec<String> = set.names().into_iter().map(str::to_owned).collect();
-    names.extend(meters.names.iter().map(|n| format!("metrics {n}")));
     let mut extra = Vec::new();
     for (description, processor) in processors {
         names.push(description);
@@ -184,7 +184,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
     meters.publish();
     crate::diagnostics::set_debug_mode(config.trace_debug.value);
     crate::diagnostics::debug(&format!(
-        "tracing {:?}: sampling {}, content {}, exporters: {}",
+        "tracing {:?}: sampling {}, content {}, exporters: {}; metrics: {}",
         config.app_name.value,
         config.trace_sampling_rate.value,
         if config.trace_content.value {
@@ -192,8 +192,14 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         } else {
             "off"
         },
-        names.join(", ")
+        names.join(", "),
+        if meters.names.is_empty() {
+            "none".to_owned()
+        } else {
+            meters.names.join(", ")
+        }
     ));
+    let metrics_exporters = meters.names.clone();
     let runtime = Runtime {
         tracer,
         provider,
@@ -216,6 +222,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         Installed {
             config,
             exporters: names,
+            metrics_exporters,
         },
     );
     Ok(RizkHandle::new(timeout))

@@ -56,6 +56,8 @@ static INSTALLED: Mutex<Option<Installed>> = Mutex::new(None);
 pub(crate) struct Installed {
     pub(crate) config: Config,
     pub(crate) exporters: Vec<String>,
+    /// The readers of the meter provider (`crate::meter`).
+    pub(crate) metrics_exporters: Vec<String>,
 }
 
 pub(crate) fn installed() -> MutexGuard<'static, Option<Installed>> {
@@ -214,9 +216,22 @@ impl RizkHandle {
             opentelemetry::global::set_meter_provider(
                 opentelemetry::metrics::noop::NoopMeterProvider::new(),
             );
-            // The readers collect once more and export within their exporter's timeout.
-            if let Err(e) = meters.shutdown_with_timeout(self.timeout) {
-                crate::diagnostics::debug(&format!("metrics shutdown: {e}"));
+            // The readers collect once more and export; the SDK does not bound that by the
+            // timeout it is given, so the wait is bounded here (what is left of it).
+            let remaining = self.timeout.saturating_sub(started.elapsed());
+            let meters = meters.clone();
+            let (done, wait) = std::sync::mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("rizk-metrics-shutdown".into())
+                .spawn(move || {
+                    let _ = done.send(meters.shutdown_with_timeout(remaining));
+                });
+            match spawned.map(|_| wait.recv_timeout(remaining)) {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => crate::diagnostics::debug(&format!("metrics shutdown: {e}")),
+                _ => crate::diagnostics::alert(&format!(
+                    "rizk: the last metrics export did not finish within shutdown_timeout ({remaining:?})"
+                )),
             }
         }
         if let Some(summary) = summary.filter(|s| s.calls() > 0) {
@@ -384,6 +399,8 @@ pub struct TraceConfig {
     pub sampling_rate: f64,
     /// The exporters spans go to.
     pub exporters: Vec<String>,
+    /// Where metrics go (empty: no meter provider; see `rizk_core::meter`).
+    pub metrics_exporters: Vec<String>,
     /// Every option with its value and source.
     pub settings: Vec<Setting>,
 }
@@ -400,6 +417,9 @@ impl fmt::Display for TraceConfig {
                 self.exporters.join(", ")
             }
         )?;
+        if !self.metrics_exporters.is_empty() {
+            writeln!(f, "metrics: {}", self.metrics_exporters.join(", "))?;
+        }
         let width = self
             .settings
             .iter()
@@ -432,6 +452,7 @@ pub fn get_trace_config() -> TraceConfig {
             endpoint: None,
             sampling_rate: 0.0,
             exporters: Vec::new(),
+            metrics_exporters: Vec::new(),
             settings: Vec::new(),
         };
     };
@@ -451,6 +472,7 @@ pub fn get_trace_config() -> TraceConfig {
         endpoint: c.opentelemetry_endpoint.as_ref().map(|e| e.value.clone()),
         sampling_rate: c.trace_sampling_rate.value.rate,
         exporters: installed.exporters.clone(),
+        metrics_exporters: installed.metrics_exporters.clone(),
         settings: settings_of(c),
     }
 }
