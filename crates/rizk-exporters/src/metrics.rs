@@ -265,16 +265,21 @@ impl OptionGroup for MetricsInput {
                 url.source,
             ));
         }
-        lines.push(Setting::new(
-            "metrics_temporality",
-            format!("{:?}", resolved.temporality.value).to_ascii_lowercase(),
-            resolved.temporality.source,
-        ));
-        lines.push(Setting::new(
-            "metric_export_interval",
-            format!("{:?}", resolved.interval.value),
-            resolved.interval.source,
-        ));
+        // Defaults are not listed, as with the platform options.
+        if resolved.temporality.source != Source::Default {
+            lines.push(Setting::new(
+                "metrics_temporality",
+                format!("{:?}", resolved.temporality.value).to_ascii_lowercase(),
+                resolved.temporality.source,
+            ));
+        }
+        if resolved.interval.source != Source::Default {
+            lines.push(Setting::new(
+                "metric_export_interval",
+                format!("{:?}", resolved.interval.value),
+                resolved.interval.source,
+            ));
+        }
         lines
     }
 }
@@ -424,4 +429,170 @@ fn add_reader(settings: &OtlpSettings, _: &MetricsOptions, _: &mut MeterSetup) -
             settings.url
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rizk_core::RizkBuilder;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config> {
+        let env: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        crate::register(RizkBuilder::new())
+            .app_name("svc")
+            .env(env)
+            .build_config()
+    }
+
+    #[test]
+    fn metrics_follow_the_traces_and_each_variable_replaces_its_part() {
+        let c = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=traces"),
+        ])
+        .unwrap();
+        let s = metrics_destination(&c).unwrap().unwrap();
+        assert_eq!(s.url.as_str(), "http://collector:4318/v1/metrics");
+        assert_eq!(s.protocol, OtlpProtocol::HttpProtobuf);
+        assert_eq!(s.headers[0].1.expose(), "traces");
+
+        let c = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=traces"),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "http://metrics:9090/otlp/v1/metrics",
+            ),
+            ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "api-key=metrics"),
+            ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "15000"),
+        ])
+        .unwrap();
+        let s = metrics_destination(&c).unwrap().unwrap();
+        assert_eq!(s.url.as_str(), "http://metrics:9090/otlp/v1/metrics");
+        assert_eq!(s.headers[0].1.expose(), "metrics");
+        assert_eq!(s.timeout, Duration::from_millis(2500));
+        let o = metrics_options(&c).unwrap();
+        assert_eq!(o.temporality.value, Temporality::Delta);
+        assert_eq!(o.interval.value, Duration::from_secs(15));
+
+        let grpc = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "grpc"),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "http://collector:4317",
+            ),
+        ])
+        .unwrap();
+        let s = metrics_destination(&grpc).unwrap().unwrap();
+        assert_eq!(
+            (s.protocol, s.url.as_str()),
+            (OtlpProtocol::Grpc, "http://collector:4317/")
+        );
+    }
+
+    #[test]
+    fn none_and_nowhere_to_send_to_build_no_reader() {
+        let off = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+        ])
+        .unwrap();
+        assert!(metrics_destination(&off).unwrap().is_none());
+        let mut setup = MeterSetup::default();
+        add_metrics_reader(&off, &mut setup).unwrap();
+        assert!(setup.names().is_empty());
+
+        assert!(
+            metrics_destination(&config(&[]).unwrap())
+                .unwrap()
+                .is_none()
+        );
+        // Asked for explicitly with no endpoint: the OpenTelemetry default.
+        let explicit = config(&[("OTEL_METRICS_EXPORTER", "otlp")]).unwrap();
+        let s = metrics_destination(&explicit).unwrap().unwrap();
+        assert_eq!(s.url.as_str(), "http://localhost:4318/v1/metrics");
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_the_field_and_the_fix() {
+        for (var, value, field, fix) in [
+            (
+                "OTEL_METRICS_EXPORTER",
+                "prometheus",
+                "metrics_exporter",
+                "otlp or none",
+            ),
+            (
+                "OTEL_METRICS_EXPORTER",
+                "console",
+                "metrics_exporter",
+                "trace_debug",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "collector:4318",
+                "metrics_endpoint",
+                "http",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+                "novalue",
+                "metrics_headers",
+                "name=value",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+                "http/json",
+                "metrics_protocol",
+                "grpc or http/protobuf",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+                "-1",
+                "metrics_timeout",
+                "milliseconds",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+                "sometimes",
+                "metrics_temporality",
+                "cumulative, delta or lowmemory",
+            ),
+            (
+                "OTEL_METRIC_EXPORT_INTERVAL",
+                "0",
+                "metric_export_interval",
+                "milliseconds",
+            ),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            match &err {
+                RizkError::InvalidConfig { field: f, .. } => assert_eq!(f, field, "{var}: {err}"),
+                other => panic!("{var}: {other:?}"),
+            }
+            let text = err.to_string();
+            assert!(text.contains(var), "{var}: the source is named: {text}");
+            assert!(text.contains(fix), "{var}: the fix is given: {text}");
+        }
+    }
+
+    #[test]
+    fn a_custom_traces_url_needs_its_own_metrics_endpoint() {
+        let c = config(&[(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "http://collector:4318/custom/spans",
+        )])
+        .unwrap();
+        let err = metrics_destination(&c).unwrap_err().to_string();
+        assert!(err.contains("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"), "{err}");
+    }
 }
