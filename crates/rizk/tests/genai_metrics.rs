@@ -252,11 +252,11 @@ async fn genai_metrics_reach_an_otlp_receiver_and_none_turns_them_off() {
     assert!(meter::enabled());
     assert!(
         rizk.config()
-            .exporters
+            .metrics_exporters
             .iter()
-            .any(|e| e == &format!("metrics otlp http://127.0.0.1:{port}/v1/metrics")),
+            .any(|e| e == &format!("otlp http://127.0.0.1:{port}/v1/metrics")),
         "{:?}",
-        rizk.config().exporters
+        rizk.config().metrics_exporters
     );
     calls(&client).await;
     rizk.shutdown();
