@@ -600,7 +600,7 @@ const SUMMARY_BUCKETS_MS: [u64; 20] = [
 const SUMMARY_MODELS: usize = 64;
 
 /// Per model: calls, errors, tokens, cost, latency histogram.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 struct ModelSummary {
     calls: u64,
     errors: u64,
@@ -635,7 +635,7 @@ impl ModelSummary {
 /// let summary = rizk_core::meter::Summary::default();
 /// assert!(summary.to_string().is_empty()); // no calls, nothing to print
 /// ```
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Summary {
     models: BTreeMap<String, ModelSummary>,
 }

@@ -234,7 +234,7 @@ impl RizkHandle {
                 )),
             }
         }
-        if let Some(summary) = summary.filter(|s| s.calls() > 0) {
+        if let Some(summary) = summary.as_ref().filter(|s| s.calls() > 0) {
             eprint!("{summary}");
         }
         let metrics = rt.metrics_now();
@@ -248,6 +248,7 @@ impl RizkHandle {
             took: started.elapsed(),
             last_error: metrics.last_export_error.clone(),
             completed: outcome.is_ok(),
+            llm_calls: summary,
         };
         *final_metrics() = Some(metrics);
         if report.lost() > 0 {
@@ -295,6 +296,9 @@ pub struct ShutdownReport {
     pub last_error: Option<String>,
     /// Whether every exporter flushed and shut down within the bound.
     pub completed: bool,
+    /// In debug mode, the LLM calls per model (also printed on stderr); see
+    /// `rizk_core::meter::Summary`.
+    pub llm_calls: Option<crate::meter::Summary>,
 }
 
 impl ShutdownReport {

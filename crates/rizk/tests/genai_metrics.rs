@@ -415,4 +415,37 @@ async fn genai_metrics_reach_an_otlp_receiver_and_none_turns_them_off() {
     rizk.shutdown();
     assert_eq!(receiver.count("/v1/metrics"), before);
     assert!(receiver.count("/v1/traces") > traces_before);
+
+    // 3. Debug mode with nowhere to send to: no meter provider, but rizk's own summary per
+    // model at shutdown (printed on stderr, and in the report).
+    let rizk = Rizk::builder()
+        .app_name("metrics-svc")
+        .trace_debug(true)
+        .console_exporter(false)
+        .ignore_environment()
+        .init()
+        .unwrap();
+    assert!(meter::enabled());
+    assert!(rizk.config().metrics_exporters.is_empty());
+    calls(&client).await;
+    let summary = rizk.shutdown().llm_calls.expect("a summary in debug mode");
+    assert_eq!(summary.calls(), 4);
+    let text = summary.to_string();
+    let line = |model: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{model}:")))
+            .unwrap_or_else(|| panic!("no line for {model} in {text}"))
+            .to_owned()
+    };
+    let chat = line("gpt-4o-mini-2024-07-18");
+    assert!(
+        chat.contains(&format!(
+            "2 calls (0 failed), tokens 24 in / 10 out, cost ${:.6}",
+            2.0 * one
+        )),
+        "{chat}"
+    );
+    assert!(chat.contains("p50 <=") && chat.contains("p95 <="), "{chat}");
+    assert!(line("text-embedding-3-small").contains("1 calls (0 failed), tokens 6 in / 0 out"));
+    assert!(line("mock-429").contains("1 calls (1 failed)"));
 }
