@@ -586,6 +586,29 @@ mod tests {
     }
 
     #[test]
+    fn grpc_metrics_build_with_their_feature_and_are_refused_naming_it_without() {
+        let c = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ])
+        .unwrap();
+        let mut setup = MeterSetup::default();
+        let built = add_metrics_reader(&c, &mut setup);
+        if cfg!(feature = "otlp-grpc") {
+            built.unwrap();
+            assert_eq!(setup.names(), ["otlp http://collector:4317/"]);
+        } else {
+            let err = built.unwrap_err().to_string();
+            let feature = if cfg!(feature = "otlp") {
+                "otlp-grpc"
+            } else {
+                "`otlp` feature"
+            };
+            assert!(err.contains(feature), "{err}");
+        }
+    }
+
+    #[test]
     fn a_custom_traces_url_needs_its_own_metrics_endpoint() {
         let c = config(&[(
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
