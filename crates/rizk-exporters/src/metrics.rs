@@ -338,6 +338,15 @@ pub fn metrics_destination(config: &Config) -> Result<Option<OtlpSettings>> {
             if traces.protocol == OtlpProtocol::HttpProtobuf {
                 let path = traces.url.path().to_owned();
                 let Some(base) = path.strip_suffix("/v1/traces") else {
+                    // A configuration that worked before metrics existed keeps working: no
+                    // metrics unless they were asked for, and one note saying how to get them.
+                    if selected.is_none() {
+                        rizk_core::diagnostics::debug(&format!(
+                            "no metrics: traces go to {}, which does not end in /v1/traces; set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to export metrics",
+                            traces.url
+                        ));
+                        return Ok(None);
+                    }
                     return Err(RizkError::invalid(
                         "metrics_endpoint",
                         Source::Default,
@@ -610,12 +619,29 @@ mod tests {
 
     #[test]
     fn a_custom_traces_url_needs_its_own_metrics_endpoint() {
-        let c = config(&[(
+        let custom = (
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
             "http://collector:4318/custom/spans",
-        )])
-        .unwrap();
+        );
+        // Not asked for: no metrics, and init still succeeds.
+        assert!(
+            metrics_destination(&config(&[custom]).unwrap())
+                .unwrap()
+                .is_none()
+        );
+        // Asked for: the error says what to set.
+        let c = config(&[custom, ("OTEL_METRICS_EXPORTER", "otlp")]).unwrap();
         let err = metrics_destination(&c).unwrap_err().to_string();
         assert!(err.contains("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"), "{err}");
+        let c = config(&[
+            custom,
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "http://collector:4318/custom/metrics",
+            ),
+        ])
+        .unwrap();
+        let s = metrics_destination(&c).unwrap().unwrap();
+        assert_eq!(s.url.as_str(), "http://collector:4318/custom/metrics");
     }
 }
