@@ -94,6 +94,7 @@ pub(crate) struct Plugins {
     pub(crate) tail_stage: Option<TailStageMaker>,
     pub(crate) propagator_factory: Option<PropagatorFactory>,
     pub(crate) redactor: Option<Box<dyn ContentRedactor>>,
+    pub(crate) meter_factories: Vec<crate::meter::MeterFactory>,
 }
 
 /// Installs the pipeline for `config` (the result of validating the builder's options).
@@ -118,6 +119,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
             Installed {
                 config,
                 exporters: Vec::new(),
+                metrics_exporters: Vec::new(),
             },
         );
         return Ok(RizkHandle::new(timeout));
@@ -131,6 +133,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         tail_stage,
         propagator_factory,
         redactor,
+        meter_factories,
     } = plugins;
 
     let head = head_sampler(&config);
@@ -144,6 +147,12 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         stages(&config, &head, tail_stage, enrichers, transforms, &content)?;
     let set = exporter_set(&config, exporter_factory, exporters)?;
     let propagator = propagator(&config, propagator_factory)?;
+    let meters = crate::meter::build(
+        &config,
+        meter_factories,
+        resource(&config),
+        config.trace_debug.value,
+    )?;
 
     let mut names: Vec<String> = set.names().into_iter().map(str::to_owned).collect();
     let mut extra = Vec::new();
@@ -173,9 +182,10 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
     // The last step: from here on the pipeline is global.
     opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(BoxedPropagator(propagator));
+    meters.publish();
     crate::diagnostics::set_debug_mode(config.trace_debug.value);
     crate::diagnostics::debug(&format!(
-        "tracing {:?}: sampling {}, content {}, exporters: {}",
+        "tracing {:?}: sampling {}, content {}, exporters: {}; metrics: {}",
         config.app_name.value,
         config.trace_sampling_rate.value,
         if config.trace_content.value {
@@ -183,11 +193,18 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         } else {
             "off"
         },
-        names.join(", ")
+        names.join(", "),
+        if meters.names.is_empty() {
+            "none".to_owned()
+        } else {
+            meters.names.join(", ")
+        }
     ));
+    let metrics_exporters = meters.names.clone();
     let runtime = Runtime {
         tracer,
         provider,
+        meter_provider: meters.provider,
         head,
         metrics,
         tail_stage_installed,
@@ -206,6 +223,7 @@ pub(crate) fn install(config: Result<Config>, plugins: Plugins) -> Result<RizkHa
         Installed {
             config,
             exporters: names,
+            metrics_exporters,
         },
     );
     Ok(RizkHandle::new(timeout))

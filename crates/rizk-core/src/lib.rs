@@ -44,6 +44,7 @@ mod error;
 pub mod export;
 pub mod genai;
 pub mod install;
+pub mod meter;
 mod metrics;
 pub mod probe;
 pub mod resource;

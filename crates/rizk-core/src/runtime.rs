@@ -21,6 +21,8 @@ use crate::sampling::HeadSampler;
 pub(crate) struct Runtime {
     pub(crate) tracer: SdkTracer,
     pub(crate) provider: SdkTracerProvider,
+    /// The application's metrics, when a reader was configured (`crate::meter`).
+    pub(crate) meter_provider: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
     pub(crate) head: HeadSampler,
     pub(crate) metrics: Arc<RuntimeMetrics>,
     pub(crate) tail_stage_installed: bool,
@@ -54,6 +56,8 @@ static INSTALLED: Mutex<Option<Installed>> = Mutex::new(None);
 pub(crate) struct Installed {
     pub(crate) config: Config,
     pub(crate) exporters: Vec<String>,
+    /// The readers of the meter provider (`crate::meter`).
+    pub(crate) metrics_exporters: Vec<String>,
 }
 
 pub(crate) fn installed() -> MutexGuard<'static, Option<Installed>> {
@@ -206,7 +210,33 @@ impl RizkHandle {
         opentelemetry::global::set_tracer_provider(
             opentelemetry::trace::noop::NoopTracerProvider::new(),
         );
+        let summary = crate::meter::unpublish();
         let outcome = rt.provider.shutdown_with_timeout(self.timeout);
+        if let Some(meters) = &rt.meter_provider {
+            opentelemetry::global::set_meter_provider(
+                opentelemetry::metrics::noop::NoopMeterProvider::new(),
+            );
+            // The readers collect once more and export; the SDK does not bound that by the
+            // timeout it is given, so the wait is bounded here (what is left of it).
+            let remaining = self.timeout.saturating_sub(started.elapsed());
+            let meters = meters.clone();
+            let (done, wait) = std::sync::mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("rizk-metrics-shutdown".into())
+                .spawn(move || {
+                    let _ = done.send(meters.shutdown_with_timeout(remaining));
+                });
+            match spawned.map(|_| wait.recv_timeout(remaining)) {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => crate::diagnostics::debug(&format!("metrics shutdown: {e}")),
+                _ => crate::diagnostics::alert(&format!(
+                    "rizk: the last metrics export did not finish within shutdown_timeout ({remaining:?})"
+                )),
+            }
+        }
+        if let Some(summary) = summary.as_ref().filter(|s| s.calls() > 0) {
+            eprint!("{summary}");
+        }
         let metrics = rt.metrics_now();
         let report = ShutdownReport {
             exported: metrics.spans_exported,
@@ -218,6 +248,7 @@ impl RizkHandle {
             took: started.elapsed(),
             last_error: metrics.last_export_error.clone(),
             completed: outcome.is_ok(),
+            llm_calls: summary,
         };
         *final_metrics() = Some(metrics);
         if report.lost() > 0 {
@@ -265,6 +296,9 @@ pub struct ShutdownReport {
     pub last_error: Option<String>,
     /// Whether every exporter flushed and shut down within the bound.
     pub completed: bool,
+    /// In debug mode, the LLM calls per model (also printed on stderr); see
+    /// `rizk_core::meter::Summary`.
+    pub llm_calls: Option<crate::meter::Summary>,
 }
 
 impl ShutdownReport {
@@ -369,6 +403,8 @@ pub struct TraceConfig {
     pub sampling_rate: f64,
     /// The exporters spans go to.
     pub exporters: Vec<String>,
+    /// Where metrics go (empty: no meter provider; see `rizk_core::meter`).
+    pub metrics_exporters: Vec<String>,
     /// Every option with its value and source.
     pub settings: Vec<Setting>,
 }
@@ -385,6 +421,9 @@ impl fmt::Display for TraceConfig {
                 self.exporters.join(", ")
             }
         )?;
+        if !self.metrics_exporters.is_empty() {
+            writeln!(f, "metrics: {}", self.metrics_exporters.join(", "))?;
+        }
         let width = self
             .settings
             .iter()
@@ -417,6 +456,7 @@ pub fn get_trace_config() -> TraceConfig {
             endpoint: None,
             sampling_rate: 0.0,
             exporters: Vec::new(),
+            metrics_exporters: Vec::new(),
             settings: Vec::new(),
         };
     };
@@ -436,6 +476,7 @@ pub fn get_trace_config() -> TraceConfig {
         endpoint: c.opentelemetry_endpoint.as_ref().map(|e| e.value.clone()),
         sampling_rate: c.trace_sampling_rate.value.rate,
         exporters: installed.exporters.clone(),
+        metrics_exporters: installed.metrics_exporters.clone(),
         settings: settings_of(c),
     }
 }

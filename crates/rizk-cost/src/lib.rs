@@ -39,6 +39,7 @@ use std::sync::Arc;
 use rizk_core::RizkBuilder;
 use rizk_core::config::Config;
 use rizk_core::content::SpanTransform;
+use rizk_core::meter::MeterSetup;
 
 pub use options::{CostBuilderExt, CostOptions};
 pub use prices::{Cost, ModelPrice, Pricer, TokenUsage};
@@ -70,6 +71,26 @@ pub fn register(builder: RizkBuilder) -> RizkBuilder {
                 Arc::new(stage::CostTransform::new(Pricer::new(o.prices.clone())))
                     as Arc<dyn SpanTransform>
             }))
+        }))
+        // `rizk.cost.usd`: priced where the call is recorded, so it counts every call,
+        // sampled or not.
+        .meter_factory(Box::new(|config: &Config, setup: &mut MeterSetup| {
+            if let Some(o) = options(config).filter(|o| o.enabled.value) {
+                let pricer = Pricer::new(o.prices.clone());
+                setup.set_cost_estimator(Arc::new(move |provider, models, usage| {
+                    let usage = TokenUsage {
+                        input: usage.input,
+                        output: usage.output,
+                        cache_read: usage.cache_read,
+                        cache_write: usage.cache_write,
+                        reasoning: usage.reasoning,
+                    };
+                    pricer
+                        .cost_of_any(provider, models, &usage, None)
+                        .map(|c| c.total)
+                }));
+            }
+            Ok(())
         }))
 }
 

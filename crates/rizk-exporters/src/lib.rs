@@ -33,6 +33,7 @@ use rizk_core::export::{ConsoleExporter, ExporterSet};
 use rizk_core::{Result, RizkError};
 
 // Without a network exporter nothing retries.
+mod metrics;
 mod options;
 mod plan;
 #[cfg_attr(not(feature = "_http"), allow(dead_code))]
@@ -49,6 +50,8 @@ mod grpc;
 mod jaeger;
 #[cfg(feature = "otlp")]
 mod otlp;
+#[cfg(feature = "otlp")]
+mod otlp_metrics;
 #[cfg(feature = "zipkin")]
 mod zipkin;
 
@@ -59,6 +62,10 @@ pub use datadog::{DatadogExporter, datadog_exporter};
 #[cfg_attr(docsrs, doc(cfg(feature = "jaeger")))]
 #[allow(deprecated)]
 pub use jaeger::jaeger_propagator;
+pub use metrics::{
+    DEFAULT_METRIC_EXPORT_INTERVAL, MetricsBuilderExt, MetricsExporter, MetricsInput,
+    MetricsOptions, add_metrics_reader, metrics_destination, metrics_options,
+};
 pub use options::{
     DEFAULT_DATADOG_AGENT, DEFAULT_DATADOG_AGENT_PORT, ExporterBuilderExt, PlatformOptions,
 };
@@ -316,7 +323,9 @@ impl Destination {
 pub fn register(builder: RizkBuilder) -> RizkBuilder {
     builder
         .register_options::<options::PlatformInput>()
+        .register_options::<metrics::MetricsInput>()
         .exporter_factory(Box::new(add_configured))
+        .meter_factory(Box::new(add_metrics_reader))
 }
 
 /// The validated platform options of `config`, when [`register`] (or one of the

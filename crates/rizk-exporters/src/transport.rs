@@ -48,7 +48,7 @@ impl FailureSlot {
         }
     }
 
-    fn take(&self) -> Option<String> {
+    pub(crate) fn take(&self) -> Option<String> {
         self.0
             .lock()
             .ok()

@@ -253,7 +253,7 @@ impl<C: Config> Chat<'_, C> {
         &self,
         request: CreateChatCompletionRequest,
     ) -> Result<CreateChatCompletionResponse, OpenAIError> {
-        let span = LlmSpan::start(&self.client.meta, Operation::Chat, &request.model);
+        let mut span = LlmSpan::start(&self.client.meta, Operation::Chat, &request.model);
         span.record_chat_request(&request, false);
         self.record_template(&span);
         let result = self
@@ -300,7 +300,7 @@ impl<C: Config> Chat<'_, C> {
                 .get_or_insert_with(ChatCompletionStreamOptions::default);
             options.include_usage.get_or_insert(true);
         }
-        let span = LlmSpan::start(&self.client.meta, Operation::Chat, &request.model);
+        let mut span = LlmSpan::start(&self.client.meta, Operation::Chat, &request.model);
         span.record_chat_request(&request, true);
         self.record_template(&span);
         let result = self
@@ -358,7 +358,7 @@ impl<C: Config> Embeddings<'_, C> {
         &self,
         request: CreateEmbeddingRequest,
     ) -> Result<CreateEmbeddingResponse, OpenAIError> {
-        let span = LlmSpan::start(&self.client.meta, Operation::Embeddings, &request.model);
+        let mut span = LlmSpan::start(&self.client.meta, Operation::Embeddings, &request.model);
         span.record_embeddings_request(&request);
         let result = self
             .client

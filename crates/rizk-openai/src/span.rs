@@ -15,6 +15,7 @@ use async_openai::types::embeddings::{
 use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Array, Context, InstrumentationScope, Key, KeyValue, StringValue, Value};
 use rizk_core::content::ContentKind;
+use rizk_core::meter::{LlmCall, Usage};
 use rizk_core::semconv::{self as core_keys, EntityKind};
 
 use crate::messages;
@@ -35,6 +36,9 @@ pub(crate) struct LlmSpan {
     outputs: bool,
     started: Instant,
     ended: bool,
+    /// What the metrics record at the end; `None` while metrics are off. Filled whether or
+    /// not the span is sampled: metrics count every call.
+    call: Option<Box<LlmCall>>,
 }
 
 impl std::fmt::Debug for LlmSpan {
@@ -139,6 +143,12 @@ impl LlmSpan {
         let inputs = captures(ContentKind::LlmInput);
         let conversation = captures(ContentKind::Conversation);
         let outputs = captures(ContentKind::LlmOutput);
+        let call = rizk_core::meter::enabled().then(|| {
+            let mut call = LlmCall::new(operation.gen_ai(), meta.provider.clone(), model);
+            call.server_address.clone_from(&meta.server_address);
+            call.server_port = meta.server_port;
+            Box::new(call)
+        });
         LlmSpan {
             cx,
             recording,
@@ -147,6 +157,7 @@ impl LlmSpan {
             outputs,
             started,
             ended: false,
+            call,
         }
     }
 
@@ -250,7 +261,11 @@ impl LlmSpan {
     }
 
     /// Records what a chat completion returned.
-    pub(crate) fn record_chat_response(&self, response: &CreateChatCompletionResponse) {
+    pub(crate) fn record_chat_response(&mut self, response: &CreateChatCompletionResponse) {
+        if let Some(call) = &mut self.call {
+            call.response_model = Some(response.model.clone());
+            call.usage = response.usage.as_ref().map(usage_of);
+        }
         if !self.recording {
             return;
         }
@@ -325,7 +340,14 @@ impl LlmSpan {
     }
 
     /// Records what an embeddings call returned.
-    pub(crate) fn record_embeddings_response(&self, response: &CreateEmbeddingResponse) {
+    pub(crate) fn record_embeddings_response(&mut self, response: &CreateEmbeddingResponse) {
+        if let Some(call) = &mut self.call {
+            call.response_model = Some(response.model.clone());
+            call.usage = Some(Usage {
+                input: u64::from(response.usage.prompt_tokens),
+                ..Usage::default()
+            });
+        }
         if !self.recording {
             return;
         }
@@ -348,11 +370,17 @@ impl LlmSpan {
 
     /// Marks the span as failed: status ERROR, an `exception` event, `error.type` and the HTTP
     /// status when there is one.
-    pub(crate) fn record_error(&self, error: &OpenAIError) {
-        if !self.recording {
+    pub(crate) fn record_error(&mut self, error: &OpenAIError) {
+        if !self.recording && self.call.is_none() {
             return;
         }
         let described = describe_error(error);
+        if let Some(call) = &mut self.call {
+            call.error_type = Some(described.error_type.clone());
+        }
+        if !self.recording {
+            return;
+        }
         let mut attrs = vec![kv(keys::ERROR_TYPE, described.error_type.clone())];
         if let Some(status) = described.http_status {
             attrs.push(kv(keys::HTTP_STATUS_CODE, i64::from(status)));
@@ -372,15 +400,67 @@ impl LlmSpan {
         span.set_status(Status::error(described.message));
     }
 
+    /// Whether the call's metrics are being collected.
+    pub(crate) fn has_metrics(&self) -> bool {
+        self.call.is_some()
+    }
+
+    /// What a stream told at its end, for the metrics: the model that answered, the usage of
+    /// the final chunk, when the first chunk came.
+    pub(crate) fn note_stream(
+        &mut self,
+        model: Option<&str>,
+        usage: Option<&CompletionUsage>,
+        first_chunk_at: Option<Instant>,
+    ) {
+        let started = self.started;
+        if let Some(call) = &mut self.call {
+            call.response_model = model.map(str::to_owned);
+            call.usage = usage.map(usage_of);
+            call.time_to_first_chunk = first_chunk_at.map(|at| at.duration_since(started));
+        }
+    }
+
+    /// Records the call's metrics (once).
+    fn record_metrics(&mut self, cancelled: bool) {
+        if let Some(mut call) = self.call.take() {
+            if cancelled && call.error_type.is_none() {
+                call.error_type = Some("cancelled".to_owned());
+            }
+            call.record(self.started.elapsed());
+        }
+    }
+
     /// Ends the span now.
     pub(crate) fn end(mut self) {
         self.ended = true;
         self.cx.span().end();
+        self.record_metrics(false);
+    }
+}
+
+/// Token counts for the metrics and the cost.
+fn usage_of(usage: &CompletionUsage) -> Usage {
+    Usage {
+        input: u64::from(usage.prompt_tokens),
+        output: u64::from(usage.completion_tokens),
+        cache_read: usage
+            .prompt_tokens_details
+            .as_ref()
+            .and_then(|d| d.cached_tokens)
+            .map_or(0, u64::from),
+        cache_write: 0,
+        reasoning: usage
+            .completion_tokens_details
+            .as_ref()
+            .and_then(|d| d.reasoning_tokens)
+            .map_or(0, u64::from),
     }
 }
 
 impl Drop for LlmSpan {
     fn drop(&mut self) {
+        self.record_metrics(true);
         if !self.ended {
             if self.recording {
                 self.cx.span().set_attribute(kv(core_keys::CANCELLED, true));

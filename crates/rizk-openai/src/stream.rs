@@ -105,7 +105,11 @@ impl ChatStream {
     }
 
     fn observe(&mut self, chunk: &CreateChatCompletionStreamResponse) {
-        let Some(span) = self.span.as_ref().filter(|s| s.is_recording()) else {
+        let Some(span) = self
+            .span
+            .as_ref()
+            .filter(|s| s.is_recording() || s.has_metrics())
+        else {
             return;
         };
         let content = span.wants_outputs();
@@ -169,9 +173,14 @@ impl ChatStream {
 
     /// Records what was seen and ends the span (`cancelled`: the stream was dropped early).
     fn finish(&mut self, cancelled: bool) {
-        let Some(span) = self.span.take() else {
+        let Some(mut span) = self.span.take() else {
             return;
         };
+        span.note_stream(
+            self.state.model.as_deref(),
+            self.state.usage.as_ref(),
+            self.state.first_token_at,
+        );
         if span.is_recording() {
             let state = std::mem::take(&mut self.state);
             let mut attrs = vec![KeyValue::new(keys::STREAM_CHUNK_COUNT, state.chunks)];
@@ -284,7 +293,7 @@ impl Stream for ChatStream {
         match &polled {
             Poll::Ready(Some(Ok(chunk))) => self.observe(chunk),
             Poll::Ready(Some(Err(error))) => {
-                if let Some(span) = &self.span {
+                if let Some(span) = &mut self.span {
                     span.record_error(error);
                 }
                 self.errored = true;

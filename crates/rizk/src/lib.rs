@@ -75,6 +75,7 @@ pub use rizk_core::config::{self, ConsoleTarget};
 pub use rizk_core::content;
 pub use rizk_core::export::{self, InMemoryExporter};
 pub use rizk_core::genai;
+pub use rizk_core::meter;
 pub use rizk_core::sampling;
 pub use rizk_core::semconv::{self, EntityKind};
 #[cfg(feature = "tokio")]
@@ -244,6 +245,7 @@ pub mod prelude {
     #[cfg_attr(docsrs, doc(cfg(feature = "cost")))]
     pub use crate::cost::CostBuilderExt as _;
     pub use crate::exporters::ExporterBuilderExt as _;
+    pub use crate::exporters::MetricsBuilderExt as _;
     #[cfg(feature = "http")]
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub use crate::http::PropagationBuilderExt as _;

@@ -502,6 +502,24 @@ impl RizkBuilder {
         self
     }
 
+    /// Adds a factory that gives the meter provider its readers (or the cost estimator of
+    /// `rizk.cost.usd`); see [`crate::meter`]. The facade adds the OTLP one and the pricer.
+    ///
+    /// ```
+    /// use rizk_core::RizkBuilder;
+    ///
+    /// let builder = RizkBuilder::new().app_name("svc")
+    ///     .meter_factory(Box::new(|_config, setup| {
+    ///         setup.set_cost_estimator(std::sync::Arc::new(|_, _, _| None));
+    ///         Ok(())
+    ///     }));
+    /// # drop(builder);
+    /// ```
+    pub fn meter_factory(mut self, factory: crate::meter::MeterFactory) -> Self {
+        self.plugins.meter_factories.push(factory);
+        self
+    }
+
     /// Installs the factory that builds exporters living outside core (the facade does this).
     ///
     /// ```

@@ -76,6 +76,25 @@ pub fn url(field: &str, raw: &str, source: super::Source) -> Result<Url> {
     parse_endpoint(raw, source).map_err(|e| renamed(e, field))
 }
 
+/// `raw` as an OTLP header list (`name=value,name2=value2`, values percent-decoded, as
+/// `OTEL_EXPORTER_OTLP_HEADERS` is written); errors name `field`, never a value.
+///
+/// ```
+/// use rizk_core::config::{Source, read};
+///
+/// let headers = read::headers("metrics_headers", "api-key=s%3Dcret", Source::Builder).unwrap();
+/// assert_eq!(headers[0].1.expose(), "s=cret");
+/// let err = read::headers("metrics_headers", "no-equals", Source::Builder).unwrap_err();
+/// assert!(err.to_string().contains("metrics_headers"));
+/// ```
+pub fn headers(
+    field: &str,
+    raw: &str,
+    source: super::Source,
+) -> Result<Vec<(String, crate::Secret)>> {
+    super::parse::parse_headers(raw, source).map_err(|e| renamed(e, field))
+}
+
 /// Refuses a name option set to blank text.
 ///
 /// ```
