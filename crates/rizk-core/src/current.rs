@@ -157,6 +157,7 @@ impl CurrentSpan {
     /// `Chat::with_prompt_template`.
     ///
     /// ```
+    /// use opentelemetry::trace::Tracer as _;
     /// use rizk_core::genai::PromptTemplate;
     /// # let spans = rizk_core::export::InMemoryExporter::default();
     /// # let rizk = rizk_core::RizkBuilder::new().app_name("doc").console_exporter(false)
