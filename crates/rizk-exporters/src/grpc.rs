@@ -42,24 +42,11 @@ impl GrpcExporter {
             exporter: name.to_owned(),
             reason,
         };
-        let mut metadata = MetadataMap::new();
-        for (key, value) in &settings.headers {
-            let key = AsciiMetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes())
-                .map_err(|_| error(format!("{key:?} is not a valid gRPC metadata key")))?;
-            let value = AsciiMetadataValue::try_from(value.expose()).map_err(|_| {
-                error(format!(
-                    "the value of header {key:?} is not valid gRPC metadata; remove control and non-ASCII characters"
-                ))
-            })?;
-            metadata.insert(key, value);
-        }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name(format!("rizk-{name}-grpc"))
-            .enable_all()
-            .build()
-            .map_err(|e| error(format!("cannot start the gRPC runtime: {e}")))?;
-
+        let TonicParts {
+            metadata,
+            runtime,
+            tls,
+        } = tonic_parts(settings, name)?;
         let mut builder = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
             .with_endpoint(settings.url.as_str().trim_end_matches('/'))
@@ -73,19 +60,7 @@ impl GrpcExporter {
         if settings.compression == OtlpCompression::Gzip {
             builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
         }
-        if settings.url.scheme() == "https" {
-            let mut tls = ClientTlsConfig::new().with_native_roots();
-            if let Some(path) = &settings.ca_certificate {
-                let pem = std::fs::read(path).map_err(|e| {
-                    error(format!(
-                        "cannot read otlp_certificate {}: {e}; give the path of a PEM file of CA certificates",
-                        path.display()
-                    ))
-                })?;
-                tls = tls.ca_certificate(
-                    opentelemetry_otlp::tonic_types::transport::Certificate::from_pem(pem),
-                );
-            }
+        if let Some(tls) = tls {
             builder = builder.with_tls_config(tls);
         }
         let inner = {
@@ -161,6 +136,62 @@ impl GrpcExporter {
             runtime.block_on(export)
         }
     }
+}
+
+/// What every OTLP/gRPC exporter of this crate (spans, metrics) is built from: exactly the
+/// configured headers as metadata, a one-thread runtime of its own (tonic needs one, and the
+/// application may have none), and for `https` the system's roots plus `otlp_certificate`.
+pub(crate) struct TonicParts {
+    pub(crate) metadata: MetadataMap,
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) tls: Option<ClientTlsConfig>,
+}
+
+/// The [`TonicParts`] of `settings`, errors naming the exporter `name`.
+pub(crate) fn tonic_parts(settings: &OtlpSettings, name: &str) -> Result<TonicParts> {
+    let error = |reason: String| RizkError::Exporter {
+        exporter: name.to_owned(),
+        reason,
+    };
+    let mut metadata = MetadataMap::new();
+    for (key, value) in &settings.headers {
+        let key = AsciiMetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes())
+            .map_err(|_| error(format!("{key:?} is not a valid gRPC metadata key")))?;
+        let value = AsciiMetadataValue::try_from(value.expose()).map_err(|_| {
+            error(format!(
+                "the value of header {key:?} is not valid gRPC metadata; remove control and non-ASCII characters"
+            ))
+        })?;
+        metadata.insert(key, value);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name(format!("rizk-{name}-grpc"))
+        .enable_all()
+        .build()
+        .map_err(|e| error(format!("cannot start the gRPC runtime: {e}")))?;
+    let tls = if settings.url.scheme() == "https" {
+        let mut tls = ClientTlsConfig::new().with_native_roots();
+        if let Some(path) = &settings.ca_certificate {
+            let pem = std::fs::read(path).map_err(|e| {
+                error(format!(
+                    "cannot read otlp_certificate {}: {e}; give the path of a PEM file of CA certificates",
+                    path.display()
+                ))
+            })?;
+            tls = tls.ca_certificate(
+                opentelemetry_otlp::tonic_types::transport::Certificate::from_pem(pem),
+            );
+        }
+        Some(tls)
+    } else {
+        None
+    };
+    Ok(TonicParts {
+        metadata,
+        runtime,
+        tls,
+    })
 }
 
 impl SpanExporter for GrpcExporter {

@@ -10,7 +10,7 @@ use rizk_core::config::{OtlpCompression, OtlpProtocol};
 use rizk_core::{Result, RizkError};
 
 use crate::settings::OtlpSettings;
-use crate::transport::{Diagnosed, HttpTransport, Keep, TransportConfig};
+use crate::transport::{Diagnosed, FailureSlot, HttpTransport, Keep, TransportConfig};
 
 /// An OTLP span exporter (HTTP/protobuf or gRPC) built by [`otlp_exporter`].
 ///
@@ -116,6 +116,24 @@ fn grpc(settings: &OtlpSettings, name: &str) -> Result<OtlpExporter> {
     })
 }
 
+/// The HTTP transport of an OTLP/HTTP exporter (spans, metrics): exactly the configured
+/// headers plus the protocol's own, gzip when configured, TLS with `otlp_certificate`, the
+/// retry policy; and where its first failure is kept for the report.
+pub(crate) fn otlp_transport(
+    settings: &OtlpSettings,
+    name: &str,
+) -> Result<(HttpTransport, FailureSlot)> {
+    HttpTransport::new(TransportConfig {
+        exporter: name,
+        timeout: settings.timeout,
+        headers: &settings.headers,
+        keep: Keep::Only(&["content-type", "content-encoding"]),
+        allow_gzip: settings.compression == OtlpCompression::Gzip,
+        ca_certificate: settings.ca_certificate.as_ref(),
+        retry: settings.retry,
+    })
+}
+
 /// Builds an OTLP/HTTP (protobuf) exporter for `settings`, whatever their protocol says.
 ///
 /// ```
@@ -125,15 +143,7 @@ fn grpc(settings: &OtlpSettings, name: &str) -> Result<OtlpExporter> {
 /// ```
 pub fn otlp_http_exporter(settings: &OtlpSettings, name: &str) -> Result<OtlpExporter> {
     let gzip = settings.compression == OtlpCompression::Gzip;
-    let (transport, failure) = HttpTransport::new(TransportConfig {
-        exporter: name,
-        timeout: settings.timeout,
-        headers: &settings.headers,
-        keep: Keep::Only(&["content-type", "content-encoding"]),
-        allow_gzip: gzip,
-        ca_certificate: settings.ca_certificate.as_ref(),
-        retry: settings.retry,
-    })?;
+    let (transport, failure) = otlp_transport(settings, name)?;
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_http_client(transport)

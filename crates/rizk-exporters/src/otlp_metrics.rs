@@ -13,7 +13,7 @@ use rizk_core::config::{OtlpCompression, OtlpProtocol};
 use rizk_core::{Result, RizkError};
 
 use crate::settings::OtlpSettings;
-use crate::transport::{FailureSlot, HttpTransport, Keep, TransportConfig, message};
+use crate::transport::{FailureSlot, message};
 
 const NAME: &str = "otlp metrics";
 
@@ -46,15 +46,7 @@ pub(crate) fn exporter(
     let (inner, failure) = match settings.protocol {
         OtlpProtocol::HttpProtobuf => {
             let gzip = settings.compression == OtlpCompression::Gzip;
-            let (transport, failure) = HttpTransport::new(TransportConfig {
-                exporter: NAME,
-                timeout: settings.timeout,
-                headers: &settings.headers,
-                keep: Keep::Only(&["content-type", "content-encoding"]),
-                allow_gzip: gzip,
-                ca_certificate: settings.ca_certificate.as_ref(),
-                retry: settings.retry,
-            })?;
+            let (transport, failure) = crate::otlp::otlp_transport(settings, NAME)?;
             let mut builder = opentelemetry_otlp::MetricExporter::builder()
                 .with_http()
                 .with_http_client(transport)
@@ -153,7 +145,8 @@ mod grpc {
     use std::sync::Mutex;
     use std::time::Duration;
 
-    use opentelemetry_otlp::tonic_types::transport::ClientTlsConfig;
+    use crate::grpc::{TonicParts, tonic_parts};
+    use crate::settings::OtlpSettings;
     use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use opentelemetry_sdk::metrics::Temporality;
@@ -161,9 +154,6 @@ mod grpc {
     use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
     use rizk_core::config::OtlpCompression;
     use rizk_core::{Result, RizkError};
-    use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
-
-    use crate::settings::OtlpSettings;
 
     pub(super) struct GrpcMetrics {
         runtime: Mutex<Option<tokio::runtime::Runtime>>,
@@ -183,23 +173,11 @@ mod grpc {
                 exporter: super::NAME.to_owned(),
                 reason,
             };
-            let mut metadata = MetadataMap::new();
-            for (key, value) in &settings.headers {
-                let key = AsciiMetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes())
-                    .map_err(|_| error(format!("{key:?} is not a valid gRPC metadata key")))?;
-                let value = AsciiMetadataValue::try_from(value.expose()).map_err(|_| {
-                    error(format!(
-                        "the value of header {key:?} is not valid gRPC metadata; remove control and non-ASCII characters"
-                    ))
-                })?;
-                metadata.insert(key, value);
-            }
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("rizk-metrics-grpc")
-                .enable_all()
-                .build()
-                .map_err(|e| error(format!("cannot start the gRPC runtime: {e}")))?;
+            let TonicParts {
+                metadata,
+                runtime,
+                tls,
+            } = tonic_parts(settings, super::NAME)?;
             let mut builder = opentelemetry_otlp::MetricExporter::builder()
                 .with_tonic()
                 .with_endpoint(settings.url.as_str().trim_end_matches('/'))
@@ -213,19 +191,7 @@ mod grpc {
             if settings.compression == OtlpCompression::Gzip {
                 builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
             }
-            if settings.url.scheme() == "https" {
-                let mut tls = ClientTlsConfig::new().with_native_roots();
-                if let Some(path) = &settings.ca_certificate {
-                    let pem = std::fs::read(path).map_err(|e| {
-                        error(format!(
-                            "cannot read otlp_certificate {}: {e}; give the path of a PEM file of CA certificates",
-                            path.display()
-                        ))
-                    })?;
-                    tls = tls.ca_certificate(
-                        opentelemetry_otlp::tonic_types::transport::Certificate::from_pem(pem),
-                    );
-                }
+            if let Some(tls) = tls {
                 builder = builder.with_tls_config(tls);
             }
             let inner = {
