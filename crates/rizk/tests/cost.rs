@@ -3,7 +3,6 @@
 //! bundled data or the user's prices, streamed and not, rolled up through a workflow with two
 //! agents and three LLM calls; and a model with no price.
 
-#![cfg(feature = "openai")]
 #![allow(clippy::unwrap_used)] // a test fails loudly on what it did not expect
 
 mod common;
