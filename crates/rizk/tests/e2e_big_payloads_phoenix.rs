@@ -66,7 +66,9 @@ fn huge_payloads(endpoint: &str, project: &str, grpc: bool) {
 
     let base = peer("E2E_PHOENIX_URL");
     let url = format!("{base}/v1/projects/{project}/spans?limit=1000");
-    let json = get_json_until(&url, Duration::from_secs(60), |j| {
+    // Each read of these spans costs Phoenix seconds (see `get_json_until`), and a `#[tool]`
+    // span now carries its argument twice (`input.value`, `gen_ai.tool.call.arguments`).
+    let json = get_json_until(&url, Duration::from_secs(180), |j| {
         j["data"].as_array().is_some_and(|d| d.len() as u64 >= made)
     });
     let spans = json["data"].as_array().unwrap();
