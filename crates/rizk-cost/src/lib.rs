@@ -77,16 +77,10 @@ pub fn register(builder: RizkBuilder) -> RizkBuilder {
         .meter_factory(Box::new(|config: &Config, setup: &mut MeterSetup| {
             if let Some(o) = options(config).filter(|o| o.enabled.value) {
                 let pricer = Pricer::new(o.prices.clone());
+                Pricer::warm_up();
                 setup.set_cost_estimator(Arc::new(move |provider, models, usage| {
-                    let usage = TokenUsage {
-                        input: usage.input,
-                        output: usage.output,
-                        cache_read: usage.cache_read,
-                        cache_write: usage.cache_write,
-                        reasoning: usage.reasoning,
-                    };
                     pricer
-                        .cost_of_any(provider, models, &usage, None)
+                        .cost_of_any(provider, models, usage, None)
                         .map(|c| c.total)
                 }));
             }

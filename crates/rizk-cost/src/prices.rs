@@ -107,25 +107,14 @@ impl ModelPrice {
 }
 
 /// The token counts of one LLM call, as the GenAI conventions count them: cache reads and
-/// writes are part of `input`, reasoning tokens part of `output`.
+/// writes are part of `input`, reasoning tokens part of `output`. The same type the metrics
+/// record ([`rizk_core::meter::Usage`]).
 ///
 /// ```
 /// let usage = rizk_cost::TokenUsage { input: 1200, output: 300, cache_read: 1000, ..Default::default() };
 /// assert_eq!(usage.input - usage.cache_read, 200); // billed at the full input price
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TokenUsage {
-    /// Input tokens, cached ones included.
-    pub input: u64,
-    /// Output tokens, reasoning included.
-    pub output: u64,
-    /// Input tokens read from a cache.
-    pub cache_read: u64,
-    /// Input tokens written to a cache.
-    pub cache_write: u64,
-    /// Output tokens spent on reasoning.
-    pub reasoning: u64,
-}
+pub use rizk_core::meter::Usage as TokenUsage;
 
 /// What one call cost, in USD.
 ///
@@ -203,6 +192,21 @@ impl Pricer {
         at: Option<SystemTime>,
     ) -> Option<Cost> {
         self.cost_of_any(provider, &[model], usage, at)
+    }
+
+    /// Decodes the bundled price data (tens of milliseconds, once per process) on a thread of
+    /// its own, so that the first LLM call priced on the application's thread (for the
+    /// `rizk.cost.usd` metric) does not pay for it.
+    ///
+    /// ```
+    /// rizk_cost::Pricer::warm_up();
+    /// ```
+    pub fn warm_up() {
+        let _ = std::thread::Builder::new()
+            .name("rizk-prices".into())
+            .spawn(|| {
+                let _ = Calculator::bundled();
+            });
     }
 
     /// The cost under the first of `models` (the names a span gives: the model that answered,

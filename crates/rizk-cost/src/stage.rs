@@ -30,8 +30,9 @@ static UNPRICED_CALLS: AtomicU64 = AtomicU64::new(0);
 /// named once in a debug note: `RUST_LOG=rizk=debug`, or `trace_debug`).
 ///
 /// ```
-/// let before = rizk_cost::unpriced_calls();
-/// assert!(rizk_cost::unpriced_calls() >= before);
+/// // After a run, for a health check or a log line:
+/// let unpriced = rizk_cost::unpriced_calls();
+/// println!("{unpriced} LLM calls had no known price");
 /// ```
 pub fn unpriced_calls() -> u64 {
     UNPRICED_CALLS.load(Ordering::Relaxed)
@@ -280,5 +281,109 @@ impl CostTransform {
             let Waiting { totals, order, .. } = waiting;
             order.retain(|id| totals.contains_key(id));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::time::SystemTime;
+
+    use opentelemetry::InstrumentationScope;
+    use opentelemetry::trace::{SpanContext, SpanKind, Status, TraceFlags, TraceId, TraceState};
+    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+
+    use super::*;
+
+    fn span(id: u64, parent: u64, attributes: Vec<KeyValue>) -> SpanData {
+        SpanData {
+            span_context: SpanContext::new(
+                TraceId::from(9),
+                SpanId::from(id),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::default(),
+            ),
+            parent_span_id: SpanId::from(parent),
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: Cow::Borrowed("s"),
+            start_time: SystemTime::UNIX_EPOCH,
+            end_time: SystemTime::UNIX_EPOCH,
+            attributes,
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: InstrumentationScope::builder("test").build(),
+        }
+    }
+
+    fn llm(id: u64, parent: u64) -> SpanData {
+        span(
+            id,
+            parent,
+            vec![
+                KeyValue::new(keys::GEN_AI_REQUEST_MODEL, "mine"),
+                KeyValue::new(keys::GEN_AI_USAGE_INPUT_TOKENS, 1_000_000_i64),
+                KeyValue::new(keys::GEN_AI_USAGE_OUTPUT_TOKENS, 500_000_i64),
+            ],
+        )
+    }
+
+    fn value(span: &SpanData, key: &str) -> Option<Value> {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.clone())
+    }
+
+    fn stage() -> CostTransform {
+        CostTransform::new(Pricer::new(vec![(
+            "mine".into(),
+            crate::ModelPrice::new(1.0, 2.0),
+        )]))
+    }
+
+    #[test]
+    fn children_totals_reach_their_parent_and_its_parent() {
+        let stage = stage();
+        let (mut a, mut b) = (llm(3, 2), llm(4, 2));
+        stage.transform(&mut a);
+        stage.transform(&mut b);
+        assert_eq!(value(&a, keys::LLM_COST_TOTAL), Some(Value::F64(2.0)));
+        let mut agent = span(2, 1, Vec::new());
+        stage.transform(&mut agent);
+        assert_eq!(value(&agent, keys::RIZK_COST_USD), Some(Value::F64(4.0)));
+        assert_eq!(
+            value(&agent, keys::RIZK_USAGE_LLM_CALLS),
+            Some(Value::I64(2))
+        );
+        assert_eq!(
+            value(&agent, keys::RIZK_USAGE_INPUT_TOKENS),
+            Some(Value::I64(2_000_000))
+        );
+        let mut root = span(1, 0, Vec::new());
+        stage.transform(&mut root);
+        assert_eq!(value(&root, keys::RIZK_COST_USD), Some(Value::F64(4.0)));
+        // Nothing is left waiting once the root arrived.
+        assert!(stage.waiting.lock().unwrap().totals.is_empty());
+    }
+
+    #[test]
+    fn parents_that_never_arrive_hold_at_most_the_bound() {
+        let stage = stage();
+        let orphans = MAX_WAITING_PARENTS as u64 + 100;
+        for i in 0..orphans {
+            // Every call under a parent of its own that never ends here.
+            let mut call = llm(1_000_000 + i, 10 + i);
+            stage.transform(&mut call);
+        }
+        let waiting = stage.waiting.lock().unwrap();
+        assert_eq!(waiting.totals.len(), MAX_WAITING_PARENTS);
+        assert!(waiting.order.len() <= 2 * MAX_WAITING_PARENTS + 64);
+        // The oldest went first.
+        assert!(!waiting.totals.contains_key(&SpanId::from(10)));
+        assert!(waiting.totals.contains_key(&SpanId::from(10 + orphans - 1)));
     }
 }

@@ -194,7 +194,9 @@ pub fn get_json_until(
     let start = std::time::Instant::now();
     let mut last = String::new();
     while start.elapsed() < limit {
-        let left = limit.saturating_sub(start.elapsed()).max(Duration::from_secs(1));
+        let left = limit
+            .saturating_sub(start.elapsed())
+            .max(Duration::from_secs(1));
         match client.get(url).timeout(left).send() {
             Ok(response) => {
                 let status = response.status();
