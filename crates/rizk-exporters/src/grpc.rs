@@ -47,22 +47,12 @@ impl GrpcExporter {
             runtime,
             tls,
         } = tonic_parts(settings, name)?;
-        let mut builder = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(settings.url.as_str().trim_end_matches('/'))
-            .with_timeout(settings.timeout)
-            // Exactly the configured metadata: the library adds OTEL_EXPORTER_OTLP_HEADERS
-            // from the environment before the interceptor runs; the interceptor replaces all.
-            .with_interceptor(move |mut request: tonic::Request<()>| {
-                *request.metadata_mut() = metadata.clone();
-                Ok(request)
-            });
-        if settings.compression == OtlpCompression::Gzip {
-            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-        }
-        if let Some(tls) = tls {
-            builder = builder.with_tls_config(tls);
-        }
+        let builder = configure_tonic(
+            opentelemetry_otlp::SpanExporter::builder().with_tonic(),
+            settings,
+            metadata,
+            tls,
+        );
         let inner = {
             let _entered = runtime.enter();
             builder.build().map_err(|e| error(e.to_string()))?
@@ -192,6 +182,31 @@ pub(crate) fn tonic_parts(settings: &OtlpSettings, name: &str) -> Result<TonicPa
         runtime,
         tls,
     })
+}
+
+/// Points a tonic exporter builder (spans or metrics) at `settings`: the endpoint, the timeout,
+/// exactly the configured metadata (the library adds `OTEL_EXPORTER_OTLP_HEADERS` from the
+/// environment before the interceptor runs; the interceptor replaces all), gzip, TLS.
+pub(crate) fn configure_tonic<B: WithExportConfig + WithTonicConfig>(
+    builder: B,
+    settings: &OtlpSettings,
+    metadata: MetadataMap,
+    tls: Option<ClientTlsConfig>,
+) -> B {
+    let mut builder = builder
+        .with_endpoint(settings.url.as_str().trim_end_matches('/'))
+        .with_timeout(settings.timeout)
+        .with_interceptor(move |mut request: tonic::Request<()>| {
+            *request.metadata_mut() = metadata.clone();
+            Ok(request)
+        });
+    if settings.compression == OtlpCompression::Gzip {
+        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    }
+    if let Some(tls) = tls {
+        builder = builder.with_tls_config(tls);
+    }
+    builder
 }
 
 impl SpanExporter for GrpcExporter {

@@ -145,14 +145,14 @@ mod grpc {
     use std::sync::Mutex;
     use std::time::Duration;
 
-    use crate::grpc::{TonicParts, tonic_parts};
+    use crate::grpc::{TonicParts, configure_tonic, tonic_parts};
     use crate::settings::OtlpSettings;
-    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use opentelemetry_sdk::metrics::Temporality;
     use opentelemetry_sdk::metrics::data::ResourceMetrics;
     use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
-    use rizk_core::config::OtlpCompression;
+
     use rizk_core::{Result, RizkError};
 
     pub(super) struct GrpcMetrics {
@@ -178,22 +178,14 @@ mod grpc {
                 runtime,
                 tls,
             } = tonic_parts(settings, super::NAME)?;
-            let mut builder = opentelemetry_otlp::MetricExporter::builder()
-                .with_tonic()
-                .with_endpoint(settings.url.as_str().trim_end_matches('/'))
-                .with_timeout(settings.timeout)
-                .with_temporality(temporality)
-                // Exactly the configured metadata (not the environment's).
-                .with_interceptor(move |mut request: tonic::Request<()>| {
-                    *request.metadata_mut() = metadata.clone();
-                    Ok(request)
-                });
-            if settings.compression == OtlpCompression::Gzip {
-                builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-            }
-            if let Some(tls) = tls {
-                builder = builder.with_tls_config(tls);
-            }
+            let builder = configure_tonic(
+                opentelemetry_otlp::MetricExporter::builder()
+                    .with_tonic()
+                    .with_temporality(temporality),
+                settings,
+                metadata,
+                tls,
+            );
             let inner = {
                 let _entered = runtime.enter();
                 builder.build().map_err(|e| error(e.to_string()))?
