@@ -61,9 +61,10 @@ impl std::str::FromStr for MetricsExporter {
     }
 }
 
-/// The builder's metrics options (set with [`MetricsBuilderExt`]).
+/// The builder's metrics options (set with [`MetricsBuilderExt`]): the option group
+/// [`register`](crate::register) adds, private like the others.
 #[derive(Debug, Clone, Default)]
-pub struct MetricsInput {
+pub(crate) struct MetricsInput {
     exporter: Option<MetricsExporter>,
     endpoint: Option<String>,
     interval: Option<Duration>,

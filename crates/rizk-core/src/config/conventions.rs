@@ -16,6 +16,17 @@ pub(super) const ENV_VARS: &[&str] = &["RIZK_SEMCONV_FAMILIES", "RIZK_SPAN_STATU
 
 /// The `OTEL_SEMCONV_STABILITY_OPT_IN` value that switches to the GenAI conventions' span
 /// names (the value OpenTelemetry's GenAI instrumentations read).
+///
+/// ```
+/// use rizk_core::config::GEN_AI_LATEST_EXPERIMENTAL;
+///
+/// let env = std::collections::BTreeMap::from([(
+///     "OTEL_SEMCONV_STABILITY_OPT_IN".to_owned(),
+///     format!("http,{GEN_AI_LATEST_EXPERIMENTAL}"),
+/// )]);
+/// let config = rizk_core::RizkBuilder::new().app_name("svc").env(env).build_config().unwrap();
+/// assert!(config.conventions.gen_ai_span_names.value);
+/// ```
 pub const GEN_AI_LATEST_EXPERIMENTAL: &str = "gen_ai_latest_experimental";
 
 /// Which families of semantic-convention keys spans are exported with.

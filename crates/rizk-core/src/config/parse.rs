@@ -7,7 +7,14 @@ use super::{EnvSource, Source, Sourced};
 use crate::error::{Result, RizkError};
 use crate::secret::Secret;
 
-/// A parse failure: what is wrong, and how to fix it.
+/// A parse failure: what is wrong, and how to fix it (re-exported as
+/// `config::read::ParseError` for option groups).
+///
+/// ```
+/// let problem: rizk_core::config::read::ParseError =
+///     ("\"x\" is not a port".into(), "use a number such as 8126".into());
+/// assert!(problem.1.contains("8126"));
+/// ```
 pub type ParseError = (String, String);
 
 /// The builder's value if set, else the first variable of `vars` that is set (and not empty).
