@@ -63,7 +63,8 @@ pub use datadog::{DatadogExporter, datadog_exporter};
 #[allow(deprecated)]
 pub use jaeger::jaeger_propagator;
 pub use metrics::{
-    DEFAULT_METRIC_EXPORT_INTERVAL, MetricsBuilderExt, MetricsExporter, MetricsOptions, add_metrics_reader, metrics_destination, metrics_options,
+    DEFAULT_METRIC_EXPORT_INTERVAL, MetricsBuilderExt, MetricsExporter, MetricsOptions,
+    add_metrics_reader, metrics_destination, metrics_options,
 };
 pub use options::{
     DEFAULT_DATADOG_AGENT, DEFAULT_DATADOG_AGENT_PORT, ExporterBuilderExt, PlatformOptions,
