@@ -527,6 +527,26 @@ pub enum SpanMetric {
 }
 
 impl SpanMetric {
+    /// The metric a decorated span of `kind` feeds: none for LLM spans, which the clients'
+    /// instrumentation measures with the model and tokens ([`LlmCall`]).
+    ///
+    /// ```
+    /// use rizk_core::meter::SpanMetric;
+    /// use rizk_core::semconv::EntityKind;
+    /// assert_eq!(SpanMetric::of(EntityKind::Tool), Some(SpanMetric::Tool));
+    /// assert_eq!(SpanMetric::of(EntityKind::Llm), None);
+    /// ```
+    pub fn of(kind: crate::semconv::EntityKind) -> Option<SpanMetric> {
+        use crate::semconv::EntityKind;
+        match kind {
+            EntityKind::Workflow => Some(SpanMetric::Workflow),
+            EntityKind::Task => Some(SpanMetric::Task),
+            EntityKind::Agent => Some(SpanMetric::Agent),
+            EntityKind::Tool => Some(SpanMetric::Tool),
+            EntityKind::Llm => None,
+        }
+    }
+
     /// The `rizk.span.kind` value.
     ///
     /// ```

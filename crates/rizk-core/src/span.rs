@@ -19,6 +19,7 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 
 use crate::content::ContentKind;
 use crate::context::{self, Frame, FrameGuard};
+use crate::meter::SpanMetric;
 use crate::metrics::TIMING_SAMPLE;
 use crate::probe::{Captured, CapturedError};
 use crate::runtime;
@@ -247,7 +248,16 @@ struct Active {
     start_cost: Option<Duration>,
     /// For one local root in [`TIMING_SAMPLE`]: when it started (see `TracingMetrics`).
     root_started: Option<Instant>,
+    /// While metrics are on: the duration metric this span feeds, and when it started.
+    metric: Option<(SpanMetric, Instant)>,
+    /// The type of the error (or `panic`) the span ended with, for the duration and error
+    /// metrics; set whether or not the span is sampled, as metrics are not sampled.
+    failed: Cell<Option<&'static str>>,
 }
+
+/// The `error.type` of the duration metric of a decorated future dropped before it completed
+/// (its span carries `rizk.cancelled`).
+const CANCELLED_ERROR: &str = "cancelled";
 
 /// Which spans and roots of this thread are timed for `TracingMetrics::overhead_percentage`:
 /// one in [`TIMING_SAMPLE`] of each, counted [`TIMING_SAMPLE`] at a time, so that the other
@@ -350,6 +360,9 @@ impl EntitySpan {
         }
         let started = timed.then(Instant::now);
         let root_started = timed_root.then(Instant::now);
+        let metric = SpanMetric::of(meta.kind)
+            .filter(|_| crate::meter::enabled())
+            .map(|kind| (kind, Instant::now()));
         let root_trace = match rt.head.decide_early(parent_sc, meta.span_name, meta.name) {
             // Nothing is built for a dropped span: its context alone tells its children so.
             Early::Dropped(sc) => {
@@ -367,6 +380,8 @@ impl EntitySpan {
                         capture_output: false,
                         start_cost: started.map(|t| t.elapsed()),
                         root_started,
+                        metric,
+                        failed: Cell::new(None),
                     }),
                 };
             }
@@ -426,6 +441,8 @@ impl EntitySpan {
                     && policy.treatment(ContentKind::FunctionOutput).captures(),
                 start_cost: started.map(|t| t.elapsed()),
                 root_started,
+                metric,
+                failed: Cell::new(None),
             }),
         }
     }
@@ -613,6 +630,10 @@ impl Active {
         if self.recording {
             describe(value, &mut Outcome { active: self });
             self.cx.span().end();
+        } else if self.metric.is_some() {
+            // Unsampled, but the metrics still count its error: `Outcome` records nothing on
+            // the span and formats no message.
+            describe(value, &mut Outcome { active: self });
         }
         if let (Some(cost), Some(ending)) = (self.start_cost.as_mut(), ending) {
             *cost += ending.elapsed();
@@ -622,6 +643,15 @@ impl Active {
 
     fn account(&self) {
         account(self.start_cost, self.root_started);
+        self.record_metric();
+    }
+
+    /// Records the span's duration (and error) metric, when metrics are on.
+    fn record_metric(&self) {
+        if let Some((kind, started)) = self.metric {
+            let error = self.failed.get().map(crate::probe::short_type_name);
+            crate::meter::record_span(kind, started.elapsed(), error.as_deref());
+        }
     }
 
     fn end_on_panic(&self) {
@@ -632,7 +662,10 @@ impl Active {
     }
 
     fn record_error(&self, error: CapturedError) {
-        record_exception(&self.cx, error.type_name, Some(error.message));
+        self.failed.set(Some(error.type_name));
+        if self.recording {
+            record_exception(&self.cx, error.type_name, Some(error.message));
+        }
     }
 
     fn record_panic_error(&self, error: CapturedError) {
@@ -646,6 +679,7 @@ impl Active {
     }
 
     fn record_panic(&self, payload: &(dyn Any + Send)) {
+        self.failed.set(Some("panic"));
         if !self.recording {
             return;
         }
@@ -819,6 +853,10 @@ impl Outcome<'_> {
         type_name: &'static str,
         describe: impl FnOnce() -> CapturedError,
     ) {
+        self.active.failed.set(Some(type_name));
+        if !self.active.recording {
+            return;
+        }
         if error_messages_captured() {
             self.active.record_error(describe());
         } else {
@@ -889,13 +927,16 @@ pin_project_lite::pin_project! {
     impl<F, D> PinnedDrop for Instrumented<F, D> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(active) = this.active.take()
-                && active.recording
-            {
+            let Some(active) = this.active.take() else {
+                return;
+            };
+            if active.recording {
                 let span = active.cx.span();
                 span.set_attribute(KeyValue::new(semconv::CANCELLED, Value::Bool(true)));
                 span.end();
             }
+            active.failed.set(Some(CANCELLED_ERROR));
+            active.record_metric();
         }
     }
 }
@@ -917,10 +958,13 @@ where
                 let _cx = active.cx.clone().attach();
                 this.inner.poll(cx)
             };
-            if polled.is_ready()
-                && let Some(active) = this.active.take()
+            if let Poll::Ready(value) = &polled
+                && let Some(mut active) = this.active.take()
             {
-                active.account();
+                match this.describe.take() {
+                    Some(describe) => active.finish(value, describe),
+                    None => active.account(),
+                }
             }
             return polled;
         }

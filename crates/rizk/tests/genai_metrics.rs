@@ -227,6 +227,31 @@ async fn calls(client: &InstrumentedClient) {
     assert!(client.chat().create(request("mock-429")).await.is_err());
 }
 
+#[workflow]
+async fn pipeline() {
+    research().await;
+    prepare();
+    let _ = parse_quantity("many");
+}
+
+#[agent]
+async fn research() {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+}
+
+#[agent]
+async fn slow_agent() {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+}
+
+#[task]
+fn prepare() {}
+
+#[tool]
+fn parse_quantity(text: &str) -> Result<u8, std::num::ParseIntError> {
+    text.parse()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn genai_metrics_reach_an_otlp_receiver_and_none_turns_them_off() {
     let server = MockServer::start().await.unwrap();
@@ -391,6 +416,77 @@ async fn genai_metrics_reach_an_otlp_receiver_and_none_turns_them_off() {
         value(chat_cost[0]),
         2.0 * one
     );
+
+    // 1b. Decorated spans: durations of workflows, agents and tools, and their errors, also
+    // when no span is sampled (metrics are not sampled).
+    let rizk = Rizk::builder()
+        .app_name("spans-svc")
+        .opentelemetry_endpoint(format!("http://127.0.0.1:{port}"))
+        .console_exporter(false)
+        .trace_sampling_rate(0.0)
+        .metric_export_interval(Duration::from_secs(3600))
+        .ignore_environment()
+        .init()
+        .unwrap();
+    pipeline().await;
+    pipeline().await;
+    let cancelled = tokio::time::timeout(Duration::from_millis(20), slow_agent()).await;
+    assert!(cancelled.is_err(), "the slow agent is cut short");
+    rizk.shutdown();
+    let spans: Vec<_> = receiver
+        .metrics()
+        .into_iter()
+        .filter(|(service, _)| service == "spans-svc")
+        .collect();
+    let workflows = histogram(metric(&spans, meter::WORKFLOW_DURATION));
+    let count = |points: &[HistogramDataPoint], want: &[(&str, &str)]| {
+        with(points, |p| &p.attributes, want)
+            .iter()
+            .map(|p| p.count)
+            .sum::<u64>()
+    };
+    assert_eq!(count(workflows, &[("rizk.span.kind", "workflow")]), 2);
+    assert_eq!(count(workflows, &[("rizk.span.kind", "task")]), 2);
+    let operations = histogram(metric(&spans, "gen_ai.client.operation.duration"));
+    let agents = with(
+        operations,
+        |p| &p.attributes,
+        &[("gen_ai.operation.name", "invoke_agent")],
+    );
+    let agent_ok: Vec<_> = agents
+        .iter()
+        .filter(|p| string(&p.attributes, "error.type").is_none())
+        .collect();
+    assert_eq!(agent_ok.len(), 1, "{agents:?}");
+    assert_eq!(agent_ok[0].count, 2);
+    assert!(
+        agent_ok[0].min.unwrap() >= 0.005,
+        "the agent sleeps 5 ms: {agent_ok:?}"
+    );
+    assert_eq!(
+        count(
+            operations,
+            &[
+                ("gen_ai.operation.name", "invoke_agent"),
+                ("error.type", "cancelled")
+            ]
+        ),
+        1
+    );
+    let tools = [("gen_ai.operation.name", "execute_tool")];
+    assert_eq!(count(operations, &tools), 2);
+    assert_eq!(
+        count(operations, &[tools[0], ("error.type", "ParseIntError")]),
+        2,
+        "the failing tool's error type: {operations:?}"
+    );
+    let errors = sum(metric(&spans, meter::ERRORS));
+    let tool_errors = with(
+        errors,
+        |p| &p.attributes,
+        &[("rizk.span.kind", "tool"), ("error.type", "ParseIntError")],
+    );
+    assert_eq!(tool_errors.iter().map(|p| value(p)).sum::<f64>(), 2.0);
 
     // 2. OTEL_METRICS_EXPORTER=none: no meter provider, no request, traces unaffected.
     let before = receiver.count("/v1/metrics");
