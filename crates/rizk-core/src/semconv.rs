@@ -139,6 +139,8 @@ pub const GEN_AI_SYSTEM: &str = "gen_ai.system";
 pub const TOOL_NAME: &str = "tool.name";
 /// OpenInference: a tool span's description.
 pub const TOOL_DESCRIPTION: &str = "tool.description";
+/// OpenInference: a tool span's parameters, as a JSON Schema (not content: names and types).
+pub const TOOL_PARAMETERS: &str = "tool.parameters";
 
 /// The version of the OpenTelemetry semantic conventions (GenAI included) rizk follows.
 ///

@@ -100,6 +100,9 @@ pub struct SpanDetails {
     /// `gen_ai.agent.id` of an agent: unique to the agent (the macros write the function's
     /// module path and the agent's name, unless given an `id`), unlike its name.
     pub id: Option<&'static str>,
+    /// `tool.parameters` of a tool: the JSON Schema of its parameters (`#[tool]` builds it
+    /// from the function's signature).
+    pub parameters: Option<&'static str>,
     /// Tags (`tag.tags`) this span and its descendants carry, added to those inherited.
     pub tags: &'static [&'static str],
     /// Metadata entries (`metadata`, a JSON object) this span and its descendants carry,
@@ -116,6 +119,7 @@ impl SpanDetails {
     pub const NONE: SpanDetails = SpanDetails {
         description: None,
         id: None,
+        parameters: None,
         tags: &[],
         metadata: &[],
     };
@@ -193,6 +197,9 @@ impl SpanMeta {
                 if let Some(description) = details.description {
                     out.push(s(semconv::GEN_AI_TOOL_DESCRIPTION, description));
                     out.push(s(semconv::TOOL_DESCRIPTION, description));
+                }
+                if let Some(parameters) = details.parameters {
+                    out.push(s(semconv::TOOL_PARAMETERS, parameters));
                 }
             }
             _ => {}

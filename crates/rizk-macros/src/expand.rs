@@ -326,10 +326,18 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
                 }
                 _ => quote!(::core::option::Option::None),
             };
+            let parameters = match kind {
+                Kind::Tool => {
+                    let schema = crate::schema::parameters(&item.sig);
+                    quote!(::core::option::Option::Some(#schema))
+                }
+                _ => quote!(::core::option::Option::None),
+            };
             quote! {
                 static __RIZK_DETAILS: #private::SpanDetails = #private::SpanDetails {
                     description: #description,
                     id: #id,
+                    parameters: #parameters,
                     tags: &[#(#tags),*],
                     metadata: &[#( (#metadata_names, #metadata_values) ),*],
                 };

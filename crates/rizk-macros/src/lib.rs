@@ -47,6 +47,7 @@
 
 mod attr;
 mod expand;
+mod schema;
 
 use proc_macro::TokenStream;
 

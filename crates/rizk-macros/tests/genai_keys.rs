@@ -109,6 +109,16 @@ fn agents_tools_and_workflows_carry_the_genai_keys() {
         Some("The weather of a city")
     );
     assert_eq!(get(tool, "tool.name").as_deref(), Some("get_weather"));
+    let parameters: serde_json::Value =
+        serde_json::from_str(&get(tool, "tool.parameters").unwrap()).unwrap();
+    assert_eq!(
+        parameters,
+        serde_json::json!({
+            "type": "object",
+            "properties": { "city": { "type": "string" } },
+            "required": ["city"],
+        })
+    );
     assert_eq!(
         get(tool, "gen_ai.tool.call.id").as_deref(),
         Some("call_abc")
