@@ -9,68 +9,15 @@
 
 mod e2e_support;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use e2e_support::{run_burst, unique, wait_exported};
+use e2e_support::{PythonReceiver, run_burst, unique, wait_exported};
 use rizk::Rizk;
-
-/// The receiver, killed by its PID when dropped.
-struct Receiver {
-    child: Child,
-    port: u16,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let python = std::env::var("E2E_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                panic!("E2E_PYTHON is not set: run `cargo xtask e2e` (it points at Phoenix's venv)")
-            });
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/otlp_receiver.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = serde_json::from_str::<serde_json::Value>(&line)
-            .ok()
-            .and_then(|v| v["port"].as_u64())
-            .unwrap_or_else(|| panic!("the receiver did not start: {line:?}"));
-        Receiver {
-            child,
-            port: port as u16,
-        }
-    }
-
-    fn count(&self) -> serde_json::Value {
-        let body = reqwest::blocking::get(format!("http://127.0.0.1:{}/count", self.port))
-            .unwrap()
-            .text()
-            .unwrap();
-        serde_json::from_str(&body).unwrap()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 #[ignore = "e2e: needs peers; run with cargo xtask e2e"]
 fn e2e_burst_otlp_python_100k_spans_lose_nothing() {
-    let receiver = Receiver::start();
+    let receiver = PythonReceiver::start();
     let rizk = Rizk::builder()
         .app_name(unique("rizk-e2e-burst"))
         .opentelemetry_endpoint(format!("http://127.0.0.1:{}", receiver.port))

@@ -13,6 +13,9 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::print_stdout)]
 
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{
@@ -362,5 +365,67 @@ pub fn wait_exported(expected: u64, limit: Duration) -> rizk::TracingMetrics {
             return m;
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The independent OTLP/HTTP receiver (`tests/peers/otlp_receiver.py`, run with the peers'
+/// Python, `E2E_PYTHON`), killed by its PID when dropped.
+pub struct PythonReceiver {
+    child: Child,
+    pub port: u16,
+}
+
+impl PythonReceiver {
+    pub fn start() -> PythonReceiver {
+        let python = std::env::var("E2E_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                panic!("E2E_PYTHON is not set: run `cargo xtask e2e` (it points at Phoenix's venv)")
+            });
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/otlp_receiver.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = serde_json::from_str::<serde_json::Value>(&line)
+            .ok()
+            .and_then(|v| v["port"].as_u64())
+            .unwrap_or_else(|| panic!("the receiver did not start: {line:?}"));
+        PythonReceiver {
+            child,
+            port: port as u16,
+        }
+    }
+
+    /// What it counted: `{"spans", "requests", "largest_request", "rejected"}`.
+    pub fn count(&self) -> serde_json::Value {
+        self.get("count")
+    }
+
+    /// Every metrics request it received, decoded by Python's protobuf classes into the
+    /// protobuf JSON mapping.
+    pub fn metrics(&self) -> serde_json::Value {
+        self.get("metrics")
+    }
+
+    fn get(&self, path: &str) -> serde_json::Value {
+        let body = reqwest::blocking::get(format!("http://127.0.0.1:{}/{path}", self.port))
+            .unwrap()
+            .text()
+            .unwrap();
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+impl Drop for PythonReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -1,11 +1,14 @@
-"""An independent OTLP/HTTP trace receiver for rizk's end-to-end tests.
+"""An independent OTLP/HTTP receiver for rizk's end-to-end tests.
 
 Decodes every request with the OpenTelemetry project's own Python protobuf classes
 (`opentelemetry-proto`, in Phoenix's venv), so what it counts was sent as valid OTLP, not
 merely as bytes. Binds 127.0.0.1 on a free port and prints {"port": N} on its first line.
 
   POST /v1/traces   protobuf ExportTraceServiceRequest (gzip allowed): answers 200
+  POST /v1/metrics  protobuf ExportMetricsServiceRequest (gzip allowed): answers 200
   GET  /count       {"spans": N, "requests": R, "largest_request": B, "rejected": X}
+  GET  /metrics     every metrics request received, as the protobuf JSON mapping
+                    (`google.protobuf.json_format.MessageToDict`), in a list
 
 It answers every request quickly, so the burst measures rizk's export path, not the receiver.
 Stop it by its PID.
@@ -17,6 +20,11 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -25,6 +33,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 LOCK = threading.Lock()
 STATE = {"spans": 0, "requests": 0, "largest_request": 0, "rejected": 0}
 RESPONSE = ExportTraceServiceResponse().SerializeToString()
+METRICS_RESPONSE = ExportMetricsServiceResponse().SerializeToString()
+METRICS = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +55,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if self.headers.get("content-encoding", "").lower() == "gzip":
             body = gzip.decompress(body)
+        if self.path == "/v1/metrics":
+            self._metrics(body)
+            return
         request = ExportTraceServiceRequest()
         try:
             request.ParseFromString(body)
@@ -64,9 +77,22 @@ class Handler(BaseHTTPRequestHandler):
             STATE["largest_request"] = max(STATE["largest_request"], length)
         self._answer(200, RESPONSE, "application/x-protobuf")
 
+    def _metrics(self, body):
+        request = ExportMetricsServiceRequest()
+        try:
+            request.ParseFromString(body)
+        except Exception:  # noqa: BLE001 - any undecodable body is a rejection
+            with LOCK:
+                STATE["rejected"] += 1
+            self._answer(400, b"not an ExportMetricsServiceRequest", "text/plain")
+            return
+        with LOCK:
+            METRICS.append(MessageToDict(request))
+        self._answer(200, METRICS_RESPONSE, "application/x-protobuf")
+
     def do_GET(self):
         with LOCK:
-            body = json.dumps(STATE).encode()
+            body = json.dumps(METRICS if self.path == "/metrics" else STATE).encode()
         self._answer(200, body, "application/json")
 
 
