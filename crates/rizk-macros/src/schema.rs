@@ -34,7 +34,22 @@ pub(crate) fn parameters(sig: &Signature) -> String {
     if !required.is_empty() {
         schema["required"] = Value::Array(required);
     }
-    schema.to_string()
+    sorted(schema).to_string()
+}
+
+/// `value` with every object's keys in sorted order, inserted in that order: the text is then
+/// the same whether or not a crate in the build turns on serde_json's `preserve_order` (which
+/// keeps insertion order), so snapshots of the spans stay stable.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The schema of one type.
@@ -155,6 +170,15 @@ mod tests {
         assert_eq!(s["properties"]["page"], json!({"type": "integer"}));
         assert_eq!(s["properties"]["type"], json!({"type": "string"}));
         assert_eq!(s["required"], json!(["tags", "ids", "by_name", "type"]));
+    }
+
+    #[test]
+    fn keys_are_sorted_in_the_text() {
+        let text = parameters(&syn::parse_quote!(fn f(zeta: Vec<u8>, alpha: Option<bool>)));
+        assert_eq!(
+            text,
+            r#"{"properties":{"alpha":{"type":"boolean"},"zeta":{"items":{"type":"integer"},"type":"array"}},"required":["zeta"],"type":"object"}"#
+        );
     }
 
     #[test]
