@@ -697,7 +697,7 @@ impl Active {
             .unwrap_or_else(|| "panic with a non-string payload".to_owned());
         if !error_messages_captured() {
             // The message and the stack trace are withheld alike; the payload is dropped.
-            let _ = crate::backtrace::take_panic_backtrace();
+            crate::backtrace::discard_panic_backtrace();
             record_exception(&self.cx, "panic", None);
             return;
         }

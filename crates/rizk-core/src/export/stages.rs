@@ -10,9 +10,11 @@
 //! 4. **transforms**, after one value per key (an attribute set again on a live span, as
 //!    `set_span_context` and `add_tags` do over what the span inherited, keeps its last value:
 //!    the SDK appends instead of replacing, and OTLP wants keys unique), in this order:
-//!    1. enrichers: attributes derived from others, such as the cost of an LLM call from its
-//!       token counts and model, and its ancestors' totals (`rizk-cost`), while every key is
-//!       still there;
+//!    1. stack traces: those captured on the application thread are resolved into text here
+//!       (`backtrace.rs`: the slow part of a stack trace stays off that thread), before
+//!       anything reads them; then the enrichers: attributes derived from others, such as the
+//!       cost of an LLM call from its token counts and model, and its ancestors' totals
+//!       (`rizk-cost`), while every key is still there;
 //!    2. the semantic-convention choices: GenAI span names, status OK, the key families
 //!       exported (`conventions.rs`), so that keys left out are never scanned;
 //!    3. inline media (base64 images, audio) replaced by a placeholder, before anything scans it;
@@ -69,7 +71,9 @@ impl Stages {
             limits,
             user,
         } = parts;
-        let mut transforms: Vec<Arc<dyn SpanTransform>> = enrichers;
+        let mut transforms: Vec<Arc<dyn SpanTransform>> =
+            vec![Arc::new(crate::backtrace::StackTraces)];
+        transforms.extend(enrichers);
         transforms.extend(conventions);
         transforms.extend(media);
         transforms.push(content);
