@@ -64,11 +64,88 @@ const SHORT_WINDOW: usize = if cfg!(any(test, fuzzing)) { 24 } else { 256 };
 /// look-alikes end two IPv4 candidates).
 const MANY_ENDS: usize = 4;
 
+/// The first block of a scan is this short, so that a dense text is found dense (and searched
+/// at once instead, see `Density`) after little of it is walked. It is shorter than
+/// `SETTLED_MARGIN`: no window of a longer text is handed out before the second block.
+const FIRST_BLOCK: usize = if cfg!(any(test, fuzzing)) {
+    32
+} else {
+    16 << 10
+};
+
 /// Per-thread search state.
 pub(crate) struct Caches {
     fwd: Cache,
     all: Cache,
     revs: Vec<Option<Cache>>,
+    /// What the scans of this thread met (see [`Density`]).
+    pub(crate) density: Density,
+}
+
+/// Window scan or one search: what the scans of one thread learnt of the density of the text
+/// they meet. The window scan pays a walk over every byte and a set-up per window; one search
+/// pays a forward search over every byte, restarted after each candidate. The window scan wins
+/// while candidates are few (2 to 2.5x on text without PII), one search once they are dense.
+///
+/// The measure is the candidates the search loop meets per KB: the same in both searches (the
+/// loop in a window meets what one search meets there), averaged over the last texts or chunks
+/// (a 1 KB attribute holds too few to tell alone). A long text is also judged by its first
+/// block's walk, before any window is searched.
+#[derive(Debug, Default)]
+pub(crate) struct Density {
+    /// Whether the next text (or chunk) is searched at once.
+    pub(crate) dense: bool,
+    /// Candidates per KB, averaged over about the last `HORIZON` bytes scanned.
+    rate: f64,
+    /// Candidates the search loop has met, a running count (see `Redactor::scan_span`).
+    pub(crate) candidates: usize,
+    /// Bytes searched at once, and bytes of windows searched, since the caches were made: for
+    /// the unit tests that pin which search a density gets.
+    pub(crate) searched_at_once: usize,
+    pub(crate) searched_in_windows: usize,
+}
+
+/// About how many of the last bytes scanned the candidate rate averages over.
+const HORIZON: f64 = if cfg!(any(test, fuzzing)) {
+    64.0
+} else {
+    16384.0
+};
+
+/// Texts up to this long go to one search from a lower density than longer ones: the window
+/// scan's set-up per text weighs more on them.
+const SHORT_TEXT: usize = 64 << 10;
+
+/// Candidates per KB from which a text is searched at once, for short and long texts, and
+/// under which it goes back to windows (lower, so that a text near the threshold does not flip
+/// at every chunk). Measured on the density benchmark (benches/density.rs, docs/performance.md):
+/// the window scan and one search cost the same at about 0.8 candidates per KB for 1 KB
+/// attributes and about 2.5 per KB for 1 MB texts; the thresholds lie a little lower, so that
+/// a text near them is never slower than one search.
+const AT_ONCE: [(f64, f64); 2] = [(0.7, 0.5), (2.0, 1.5)];
+
+/// Walk match ends per KB from which a long text is searched at once after its first block
+/// (about 5 ends per candidate on the benchmark's corpora; see `AT_ONCE`).
+const DENSE_ENDS_PER_KB: f64 = 10.0;
+
+impl Density {
+    /// Adds `candidates` met over `bytes` to the average, and decides whether the rest of a
+    /// `len`-byte text (or the next text) is searched at once.
+    pub(crate) fn learn(&mut self, len: usize, (bytes, candidates): (usize, usize)) {
+        let bytes = bytes as f64;
+        if bytes > 0.0 {
+            let sample = candidates as f64 * 1024.0 / bytes;
+            self.rate += (sample - self.rate) * bytes / (bytes + HORIZON);
+        }
+        let (enter, leave) = AT_ONCE[usize::from(len > SHORT_TEXT)];
+        self.dense = self.rate >= if self.dense { leave } else { enter };
+    }
+
+    /// Whether the first block of a long `len`-byte text, where the walk found `ends` match
+    /// ends in `bytes`, means searching that text at once.
+    pub(crate) fn dense_walk(len: usize, (bytes, ends): (usize, usize)) -> bool {
+        len > SHORT_TEXT && ends as f64 * 1024.0 >= DENSE_ENDS_PER_KB * bytes.max(1) as f64
+    }
 }
 
 /// The state of [`Searcher::next_windows`] between blocks.
@@ -87,6 +164,15 @@ pub(crate) struct WindowScan {
     /// The match ends of the windows pending or last handed out, with the `all` DFA's match
     /// state there.
     ends: Vec<(usize, LazyStateID)>,
+    /// Every match end the walk found so far.
+    ends_seen: usize,
+}
+
+impl WindowScan {
+    /// The bytes walked so far and the match ends the walk found in them.
+    pub(crate) fn walked(&self) -> (usize, usize) {
+        (self.at - self.span.start, self.ends_seen)
+    }
 }
 
 /// The last step of a walk back that reached `start`: over the byte before it (look-around
@@ -302,6 +388,7 @@ impl Searcher {
             fwd: f.create_cache(),
             all: a.create_cache(),
             revs: (0..n).map(|_| None).collect(),
+            density: Density::default(),
         });
         Ok(Searcher {
             fwd,
@@ -550,6 +637,7 @@ impl Searcher {
             handed_out: 0,
             walked: Vec::new(),
             ends: Vec::new(),
+            ends_seen: 0,
         }
     }
 
@@ -575,7 +663,12 @@ impl Searcher {
             window.ends = window.ends.start - keep..window.ends.end - keep;
         }
         let lo = scan.span.start;
-        let block_end = scan.at.saturating_add(BLOCK).min(scan.span.end);
+        let size = if scan.at == scan.span.start {
+            FIRST_BLOCK
+        } else {
+            BLOCK
+        };
+        let block_end = scan.at.saturating_add(size).min(scan.span.end);
         let last = block_end == scan.span.end;
         let block = walk::Block {
             span: scan.at..block_end,
@@ -585,6 +678,7 @@ impl Searcher {
         let (ends, carry) = walk::match_ends(&self.all, &mut caches.all, text, block)?;
         scan.at = block_end;
         scan.carry = Some(carry);
+        scan.ends_seen += ends.len();
         for (end, state) in ends {
             scan.ends.push((end, state));
             let index = scan.ends.len() - 1;
