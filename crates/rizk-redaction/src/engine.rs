@@ -42,6 +42,10 @@ const CHUNK: usize = if cfg!(any(test, fuzzing)) {
     64 << 10
 };
 
+/// The first chunk of a text searched at once ends after this many candidates at the most:
+/// text too dense for one search (see `Density`) is found out after a few of its slow searches.
+const FIRST_CHUNK_CANDIDATES: usize = 64;
+
 /// Whether a span of `len` bytes is searched once (see `SMALL_TEXT`).
 fn small(len: usize) -> bool {
     !cfg!(any(test, fuzzing)) && len < SMALL_TEXT
@@ -582,7 +586,7 @@ impl Redactor {
         }
         let (all, search) = (PatternMask::ALL, &Source::Search);
         if strategy == Strategy::Whole || small(span.len()) {
-            let whole = (span.clone(), span.end);
+            let whole = (span.clone(), span.end, usize::MAX);
             self.scan_span(caches, text, whole, all, search, builtins_only, emit);
             return;
         }
@@ -595,12 +599,11 @@ impl Redactor {
             if !dense {
                 let before = caches.density.candidates;
                 match self.scan_windows(caches, text, at..span.end, builtins_only, emit) {
-                    Some(()) => {
+                    Some(ends) => {
                         if learn {
                             let candidates = caches.density.candidates - before;
-                            caches
-                                .density
-                                .learn(span.len(), (span.end - at, candidates));
+                            let walked = (span.end - at, ends, candidates);
+                            caches.density.learn_walk(span.len(), walked);
                         }
                         return;
                     }
@@ -614,7 +617,12 @@ impl Redactor {
             // go on either way.
             let stop = at.saturating_add(CHUNK).min(span.end);
             let before = caches.density.candidates;
-            let chunk = (at..span.end, stop);
+            let cap = if at == span.start {
+                FIRST_CHUNK_CANDIDATES
+            } else {
+                usize::MAX
+            };
+            let chunk = (at..span.end, stop, cap);
             let Some(next) = self.scan_span(caches, text, chunk, all, search, builtins_only, emit)
             else {
                 return;
@@ -622,7 +630,9 @@ impl Redactor {
             caches.density.searched_at_once += next - at;
             if learn {
                 let candidates = caches.density.candidates - before;
-                caches.density.learn(span.len(), (next - at, candidates));
+                caches
+                    .density
+                    .learn_search(span.len(), (next - at, candidates));
                 dense = caches.density.dense;
             }
             at = next;
@@ -630,7 +640,8 @@ impl Redactor {
     }
 
     /// [`scan_text`](Self::scan_text) by windows over `span` (longer than `SMALL_TEXT`).
-    /// `None` (and nothing emitted) when the first block shows a long span dense.
+    /// Returns the walk's match ends; `None` (and nothing emitted) when the first block shows a
+    /// long span dense.
     fn scan_windows(
         &self,
         caches: &mut Caches,
@@ -638,7 +649,7 @@ impl Redactor {
         span: Range<usize>,
         builtins_only: bool,
         emit: &mut impl FnMut(usize, usize, usize) -> bool,
-    ) -> Option<()> {
+    ) -> Option<usize> {
         let mut scan = self.searcher.window_scan(span.clone());
         let mut windows = Vec::new();
         let mut starts = Vec::new();
@@ -657,9 +668,9 @@ impl Redactor {
                 .next_windows(&mut scan, caches, text, &mut windows)
             else {
                 let (all, search) = (PatternMask::ALL, &Source::Search);
-                let whole = (span.clone(), span.end);
+                let whole = (span.clone(), span.end, usize::MAX);
                 self.scan_span(caches, text, whole, all, search, builtins_only, emit);
-                return Some(());
+                return Some(scan.walked().1);
             };
             if std::mem::take(&mut first) && Density::dense_walk(span.len(), scan.walked()) {
                 // The first block, shorter than the settled margin, hands out no window unless
@@ -681,7 +692,7 @@ impl Redactor {
                 };
                 let (span, patterns) = (window.span, window.patterns);
                 caches.density.searched_in_windows += span.len();
-                let window = (span.clone(), span.end);
+                let window = (span.clone(), span.end, usize::MAX);
                 self.scan_span(
                     caches,
                     text,
@@ -701,20 +712,20 @@ impl Redactor {
                 break;
             }
         }
-        Some(())
+        Some(scan.walked().1)
     }
 
     /// The search loop over `text[span]` (look-around sees the whole text) from `span.start`
-    /// until it stands at `stop` or past it, with candidates from `source`, trying only
-    /// `patterns` when a rejected candidate is offered to the others. Returns where it stands
-    /// (past the last match or rejected candidate's first character, or `span.end` when nothing
-    /// more matches), `None` when `emit` asked to stop.
+    /// until it stands at `stop` or past it, or has met `cap` candidates, with candidates from
+    /// `source`, trying only `patterns` when a rejected candidate is offered to the others.
+    /// Returns where it stands (past the last match or rejected candidate's first character,
+    /// or `span.end` when nothing more matches), `None` when `emit` asked to stop.
     #[allow(clippy::too_many_arguments)]
     fn scan_span(
         &self,
         caches: &mut Caches,
         text: &str,
-        (span, stop): (Range<usize>, usize),
+        (span, stop, cap): (Range<usize>, usize, usize),
         patterns: PatternMask,
         source: &Source<'_>,
         builtins_only: bool,
@@ -722,7 +733,8 @@ impl Redactor {
     ) -> Option<usize> {
         let len = span.end.min(text.len());
         let mut at = span.start;
-        while at < stop.min(len) {
+        let until = caches.density.candidates.saturating_add(cap);
+        while at < stop.min(len) && caches.density.candidates < until {
             let Some((start, end, pid)) = source.next(&self.searcher, caches, text, at, len) else {
                 return Some(len);
             };
@@ -748,7 +760,7 @@ impl Redactor {
                 None => at = next_char(text, start),
             }
         }
-        Some(at.max(stop.min(len)))
+        Some(at)
     }
 
     /// Runs pattern `pid`'s validator on `start..end`; returns the range to redact.
@@ -1098,7 +1110,7 @@ mod tests {
         let mut caches = redactor.searcher.caches();
         caches.density = Density::default();
         if dense {
-            caches.density.learn(text.len(), (1024, 3));
+            caches.density.learn_walk(text.len(), (1024, 15, 3));
         }
         let mut push = |_, _, _| true;
         let options = (false, Strategy::Windows);
@@ -1136,6 +1148,16 @@ mod tests {
             "{at_once} bytes at once"
         );
         assert!(in_windows > 0);
+
+        // Text too dense for one search (a chain of numbers that each read as the tail of a
+        // longer one, where one search is quadratic) stays in windows, and leaves one search
+        // after its first candidates.
+        let chain = format!("start {} end", "+40001-00-000-0-".repeat(5000));
+        for learnt in [false, true] {
+            let (at_once, in_windows) = searched(&r, &chain, learnt);
+            assert!(at_once < 2048, "learnt {learnt}: {at_once} bytes at once");
+            assert!(in_windows > chain.len() / 2, "learnt {learnt}");
+        }
 
         // What the scans learn carries to the next texts: a short dense text is scanned in
         // windows when nothing is known, and after it the next one at once; sparse texts bring
@@ -1206,7 +1228,7 @@ mod tests {
                 let mut caches = redactor.searcher.caches();
                 caches.density = Density::default();
                 if case % 2 == 0 {
-                    caches.density.learn(text.len(), (1024, 3));
+                    caches.density.learn_walk(text.len(), (1024, 15, 3));
                 }
                 drop(caches);
                 assert_eq!(
