@@ -1,5 +1,5 @@
 //! [`Redactor`]: every detector in one automaton, one walk over the text, searches only where
-//! something can match (see `search`).
+//! something can match (see `search`); on dense text, one search instead (see `Density`).
 
 use std::borrow::Cow;
 use std::fmt;

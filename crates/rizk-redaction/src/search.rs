@@ -115,6 +115,7 @@ impl Default for Density {
         Density {
             dense: false,
             rate: 0.0,
+            // Until a window scan tells: between the benchmark corpora's 2 and 6.
             ends_per_candidate: 4.0,
             candidates: 0,
             searched_at_once: 0,
