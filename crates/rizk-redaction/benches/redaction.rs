@@ -35,14 +35,7 @@ use rizk_redaction::{RedactionConfig, Redactor};
 
 #[path = "support/corpus.rs"]
 mod corpus;
-use corpus::{corpus, keywords};
-
-/// The spec's `configure_content_redaction` example patterns.
-const SPEC_PATTERNS: [&str; 3] = [
-    r"\b\d{4}-\d{4}-\d{4}-\d{4}\b",
-    r"\b\d{3}-\d{2}-\d{4}\b",
-    r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b",
-];
+use corpus::{SPEC_PATTERNS, corpus, keywords};
 
 /// The same, with ASCII digit classes.
 const ASCII_PATTERNS: [&str; 3] = [

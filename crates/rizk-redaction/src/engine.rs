@@ -1,5 +1,5 @@
 //! [`Redactor`]: every detector in one automaton, one walk over the text, searches only where
-//! something can match (see `search`).
+//! something can match (see `search`); on dense text, one search instead (see `Density`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -14,7 +14,7 @@ use crate::config::RedactionConfig;
 use crate::edits::Edits;
 use crate::error::{RedactionError, RedactionWarning};
 use crate::kind::{DetectorKind, Match};
-use crate::search::{BuildError, Caches, PatternMask, Searcher, Source};
+use crate::search::{BuildError, Caches, Density, PatternMask, Searcher, Source};
 use crate::validate::Validator;
 
 /// Nesting limit of the regex parser for custom patterns (the `regex` crate's default).
@@ -33,6 +33,18 @@ const RESCAN_WINDOW: usize = 512;
 /// 220 ns walked vs 98 ns searched, 256 bytes 837 vs 588 ns, 512 bytes about equal, 2 KB 3.8 vs
 /// 4.4 µs). Not in the unit tests and under cargo-fuzz, which compare the two ways.
 const SMALL_TEXT: usize = 512;
+
+/// A text searched at once (see `Density`) is searched this many bytes at a time, and after
+/// each chunk the density of its candidates decides how the next one is searched.
+const CHUNK: usize = if cfg!(any(test, fuzzing)) {
+    48
+} else {
+    64 << 10
+};
+
+/// The first chunk of a text searched at once ends after this many candidates at the most:
+/// text too dense for one search (see `Density`) is found out after a few of its slow searches.
+const FIRST_CHUNK_CANDIDATES: usize = 64;
 
 /// Whether a span of `len` bytes is searched once (see `SMALL_TEXT`).
 fn small(len: usize) -> bool {
@@ -556,9 +568,11 @@ impl Redactor {
 
     /// Every accepted match in `text[span]` (look-around sees the whole text), in order, to
     /// `emit` (which returns false to stop); with `builtins_only`, only built-in detectors
-    /// count. With [`Strategy::Windows`] the search runs only in the windows where something
-    /// can match (see [`Searcher::window_scan`]), which finds what one search over the span
-    /// finds (short spans are searched once anyway, see `SMALL_TEXT`).
+    /// count. With [`Strategy::Windows`] the search is chosen by the density of what it meets
+    /// (see [`Density`]): while candidates are sparse it runs only in the windows where
+    /// something can match (see [`Searcher::window_scan`]); where they are dense it is one
+    /// search, chunk by chunk. Either finds what one search over the span finds (short spans
+    /// are searched once anyway, see `SMALL_TEXT`).
     fn scan_text(
         &self,
         caches: &mut Caches,
@@ -570,11 +584,72 @@ impl Redactor {
         if self.detectors.is_empty() {
             return;
         }
+        let (all, search) = (PatternMask::ALL, &Source::Search);
         if strategy == Strategy::Whole || small(span.len()) {
-            let (all, search) = (PatternMask::ALL, &Source::Search);
-            self.scan_span(caches, text, span, all, search, builtins_only, emit);
+            let whole = (span.clone(), span.end, usize::MAX);
+            self.scan_span(caches, text, whole, all, search, builtins_only, emit);
             return;
         }
+        // The searches around replacements (`builtins_only`) are short spans around matches:
+        // they follow what the main scans learnt but do not teach it.
+        let learn = !builtins_only;
+        let mut dense = caches.density.dense;
+        let mut at = span.start;
+        while at < span.end {
+            if !dense {
+                let before = caches.density.candidates;
+                match self.scan_windows(caches, text, at..span.end, builtins_only, emit) {
+                    Some(ends) => {
+                        if learn {
+                            let candidates = caches.density.candidates - before;
+                            let walked = (span.end - at, ends, candidates);
+                            caches.density.learn_walk(span.len(), walked);
+                        }
+                        return;
+                    }
+                    // Dense from the start and nothing searched yet: search it at once.
+                    None => dense = true,
+                }
+                continue;
+            }
+            // One search over the next chunk, on to where that search stands past the chunk:
+            // the next chunk starts where one search over the whole span would be, so it can
+            // go on either way.
+            let stop = at.saturating_add(CHUNK).min(span.end);
+            let before = caches.density.candidates;
+            let cap = if at == span.start {
+                FIRST_CHUNK_CANDIDATES
+            } else {
+                usize::MAX
+            };
+            let chunk = (at..span.end, stop, cap);
+            let Some(next) = self.scan_span(caches, text, chunk, all, search, builtins_only, emit)
+            else {
+                return;
+            };
+            caches.density.searched_at_once += next - at;
+            if learn {
+                let candidates = caches.density.candidates - before;
+                caches
+                    .density
+                    .learn_search(span.len(), (next - at, candidates));
+                dense = caches.density.dense;
+            }
+            at = next;
+        }
+    }
+
+    /// [`scan_text`](Self::scan_text) by windows over `span` (longer than `SMALL_TEXT`).
+    /// Returns the walk's match ends; `None` (and nothing emitted) when the first block shows a
+    /// long span dense.
+    fn scan_windows(
+        &self,
+        caches: &mut Caches,
+        text: &str,
+        span: Range<usize>,
+        builtins_only: bool,
+        emit: &mut impl FnMut(usize, usize, usize) -> bool,
+    ) -> Option<usize> {
         let mut scan = self.searcher.window_scan(span.clone());
         let mut windows = Vec::new();
         let mut starts = Vec::new();
@@ -585,6 +660,7 @@ impl Redactor {
             found.push((s, e, p));
             true
         };
+        let mut first = true;
         loop {
             windows.clear();
             let Some(more) = self
@@ -592,9 +668,15 @@ impl Redactor {
                 .next_windows(&mut scan, caches, text, &mut windows)
             else {
                 let (all, search) = (PatternMask::ALL, &Source::Search);
-                self.scan_span(caches, text, span, all, search, builtins_only, emit);
-                return;
+                let whole = (span.clone(), span.end, usize::MAX);
+                self.scan_span(caches, text, whole, all, search, builtins_only, emit);
+                return Some(scan.walked().1);
             };
+            if std::mem::take(&mut first) && Density::dense_walk(span.len(), scan.walked()) {
+                // The first block, shorter than the settled margin, hands out no window unless
+                // it is the whole span: nothing was searched.
+                return None;
+            }
             for window in windows.drain(..) {
                 let walked = (&scan, &window);
                 let source = match self
@@ -609,10 +691,12 @@ impl Redactor {
                     Err(()) => Source::Search,
                 };
                 let (span, patterns) = (window.span, window.patterns);
+                caches.density.searched_in_windows += span.len();
+                let window = (span.clone(), span.end, usize::MAX);
                 self.scan_span(
                     caches,
                     text,
-                    span,
+                    window,
                     patterns,
                     &source,
                     builtins_only,
@@ -625,31 +709,36 @@ impl Redactor {
         }
         for (s, e, p) in found {
             if !emit(s, e, p) {
-                return;
+                break;
             }
         }
+        Some(scan.walked().1)
     }
 
-    /// The search loop over `text[span]` (look-around sees the whole text), with candidates
-    /// from `source`, trying only `patterns` when a rejected candidate is offered to the
-    /// others. Returns false when `emit` asked to stop.
+    /// The search loop over `text[span]` (look-around sees the whole text) from `span.start`
+    /// until it stands at `stop` or past it, or has met `cap` candidates, with candidates from
+    /// `source`, trying only `patterns` when a rejected candidate is offered to the others.
+    /// Returns where it stands (past the last match or rejected candidate's first character,
+    /// or `span.end` when nothing more matches), `None` when `emit` asked to stop.
     #[allow(clippy::too_many_arguments)]
     fn scan_span(
         &self,
         caches: &mut Caches,
         text: &str,
-        span: Range<usize>,
+        (span, stop, cap): (Range<usize>, usize, usize),
         patterns: PatternMask,
         source: &Source<'_>,
         builtins_only: bool,
         emit: &mut impl FnMut(usize, usize, usize) -> bool,
-    ) -> bool {
+    ) -> Option<usize> {
         let len = span.end.min(text.len());
         let mut at = span.start;
-        while at < len {
+        let until = caches.density.candidates.saturating_add(cap);
+        while at < stop.min(len) && caches.density.candidates < until {
             let Some((start, end, pid)) = source.next(&self.searcher, caches, text, at, len) else {
-                return true;
+                return Some(len);
             };
+            caches.density.candidates += 1;
             let accepted = if start < end {
                 self.accept(text, pid, start, end, builtins_only)
                     .or_else(|| {
@@ -662,7 +751,7 @@ impl Redactor {
             match accepted {
                 Some((s, e, p)) => {
                     if !emit(s, e, p) {
-                        return false;
+                        return None;
                     }
                     at = e;
                 }
@@ -671,7 +760,7 @@ impl Redactor {
                 None => at = next_char(text, start),
             }
         }
-        true
+        Some(at)
     }
 
     /// Runs pattern `pid`'s validator on `start..end`; returns the range to redact.
@@ -1015,6 +1104,75 @@ mod tests {
         );
     }
 
+    /// Bytes that `redact`'s first scan of `text` searched at once and in windows, from caches
+    /// that have learnt nothing yet, or that the last texts were dense (`dense`).
+    fn searched(redactor: &Redactor, text: &str, dense: bool) -> (usize, usize) {
+        let mut caches = redactor.searcher.caches();
+        caches.density = Density::default();
+        if dense {
+            caches.density.learn_walk(text.len(), (1024, 15, 3));
+        }
+        let mut push = |_, _, _| true;
+        let options = (false, Strategy::Windows);
+        redactor.scan_text(&mut caches, text, 0..text.len(), options, &mut push);
+        (
+            caches.density.searched_at_once,
+            caches.density.searched_in_windows,
+        )
+    }
+
+    #[test]
+    fn dense_text_is_searched_at_once_and_sparse_text_in_windows() {
+        let r = Redactor::default();
+        let plain = "plain words and nothing more ".repeat(100);
+        let sparse = format!("{plain}mail jo@example.de {plain}, or ops@example.org{plain}");
+        let first_value = plain.len() + "mail jo@example.de".len();
+        // A value or look-alike every 15 bytes or so, denser than any benchmark corpus.
+        let dense = "card 4111 1111 1111 1111 on 2024-06-01, ip 10.0.0.1, v1.2.3 ".repeat(30);
+        let long_dense = dense.repeat(40);
+
+        // Sparse text: in windows; after dense texts, one search up to its first candidate
+        // shows it sparse.
+        assert_eq!(searched(&r, &sparse, false).0, 0);
+        let (at_once, in_windows) = searched(&r, &sparse, true);
+        assert_eq!(at_once, first_value);
+        assert!(in_windows > 0);
+        // Dense text: at once after dense texts; a long one at once from its first block.
+        assert_eq!(searched(&r, &dense, true), (dense.len(), 0));
+        assert_eq!(searched(&r, &long_dense, false), (long_dense.len(), 0));
+        // A long text that turns sparse goes back to windows after a chunk or so.
+        let changing = format!("{long_dense}{sparse}");
+        let (at_once, in_windows) = searched(&r, &changing, false);
+        assert!(
+            long_dense.len() <= at_once && at_once <= long_dense.len() + first_value,
+            "{at_once} bytes at once"
+        );
+        assert!(in_windows > 0);
+
+        // Text too dense for one search (a chain of numbers that each read as the tail of a
+        // longer one, where one search is quadratic) stays in windows, and leaves one search
+        // after its first candidates.
+        let chain = format!("start {} end", "+40001-00-000-0-".repeat(5000));
+        for learnt in [false, true] {
+            let (at_once, in_windows) = searched(&r, &chain, learnt);
+            assert!(at_once < 2048, "learnt {learnt}: {at_once} bytes at once");
+            assert!(in_windows > chain.len() / 2, "learnt {learnt}");
+        }
+
+        // What the scans learn carries to the next texts: a short dense text is scanned in
+        // windows when nothing is known, and after it the next one at once; sparse texts bring
+        // windows back.
+        let mut caches = r.searcher.caches();
+        caches.density = Density::default();
+        let mut push = |_, _, _| true;
+        let options = (false, Strategy::Windows);
+        r.scan_text(&mut caches, &dense, 0..dense.len(), options, &mut push);
+        assert_eq!(caches.density.searched_at_once, 0);
+        assert!(caches.density.dense);
+        r.scan_text(&mut caches, &sparse, 0..sparse.len(), options, &mut push);
+        assert!(!caches.density.dense);
+    }
+
     #[test]
     fn a_match_longer_than_the_margin_falls_back_to_one_search() {
         let redactor = Redactor::new(RedactionConfig {
@@ -1065,6 +1223,14 @@ mod tests {
             let mut seed = 17 + i as u64;
             for case in 0..600 {
                 let text = text(&mut seed, if case % 10 == 0 { 400 } else { 60 });
+                // Half the texts start as if the last one was dense: both searches, and the
+                // switches between them, are compared.
+                let mut caches = redactor.searcher.caches();
+                caches.density = Density::default();
+                if case % 2 == 0 {
+                    caches.density.learn_walk(text.len(), (1024, 15, 3));
+                }
+                drop(caches);
                 assert_eq!(
                     redactor.find_matches_by(&text, Strategy::Windows),
                     redactor.find_matches_by(&text, Strategy::Whole),

@@ -1,8 +1,17 @@
-//! The generated chat-like corpus shared by the benchmark (no files, no network): a tiny
+//! The generated chat-like corpora shared by the benchmarks (no files, no network): a tiny
 //! deterministic PRNG picks words (some non-ASCII), look-alike fillers (versions, dates, order
-//! numbers) and, sparsely, planted PII, secrets and keywords.
+//! numbers) and, sparsely, planted PII, secrets and keywords; for benches/density.rs, lines of
+//! about 130 bytes of which a given share carries one planted value, real or look-alike.
 
 #![allow(dead_code)]
+
+/// The spec's `configure_content_redaction` example patterns (benches/support/python_re.py
+/// holds the same three).
+pub(crate) const SPEC_PATTERNS: [&str; 3] = [
+    r"\b\d{4}-\d{4}-\d{4}-\d{4}\b",
+    r"\b\d{3}-\d{2}-\d{4}\b",
+    r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b",
+];
 
 /// splitmix64: tiny, deterministic, good enough to shuffle words.
 pub(crate) struct Rng(u64);
@@ -201,6 +210,148 @@ pub(crate) fn corpus(bytes: usize, keywords: &[String]) -> String {
             if rng.below(12) == 0 {
                 out.push_str(if rng.below(2) == 0 { "," } else { "." });
             }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The densities of the across-densities benchmark: a name and the share of lines (about 130
+/// bytes each) that carry one planted value. At 100% that is one value per ~130 bytes, the
+/// density the issue measured (half of the values real, half look-alikes).
+pub(crate) const DENSITIES: &[(&str, f64)] = &[
+    ("no PII", 0.0),
+    ("1% of lines", 0.01),
+    ("10% of lines", 0.10),
+    ("50% of lines", 0.50),
+    ("1 per ~130 B", 1.0),
+];
+
+/// Words without digits or other look-alike material, for the lines' filler.
+const PLAIN: &[&str] = &[
+    "the", "a", "to", "and", "of", "in", "is", "for", "that", "you", "it", "on", "with", "as",
+    "this", "can", "be", "are", "order", "account", "please", "help", "thanks", "model",
+    "response", "question", "customer", "support", "delivery", "refund", "invoice", "payment",
+    "status", "update", "agent", "tool", "workflow", "summary", "report", "document", "search",
+    "result", "latency", "tokens", "prompt", "context", "answer", "check", "price", "shipping",
+    "address", "details", "request", "error", "retry", "timeout", "could", "would", "should",
+    "about", "there", "which", "because", "before", "after", "today", "morning", "week", "team",
+    "Müller", "café", "Zürich", "résumé", "São", "Paulo", "東京", "mañana", "Kraków",
+];
+
+/// `n` random digits.
+fn digits(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect()
+}
+
+/// `n` random lowercase hex digits.
+fn hex(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b"0123456789abcdef"[rng.below(16)]))
+        .collect()
+}
+
+/// One look-alike that must survive redaction, of the classes tests/lookalikes.rs checks:
+/// grouped order numbers, versions, dates and times, timestamps, UUIDs, hex digests, prices,
+/// ISBNs, coordinates.
+pub(crate) fn lookalike(rng: &mut Rng) -> String {
+    match rng.below(9) {
+        // Grouped order numbers: 20 digits (too long for a card) in blocks of 4 or 5.
+        0 => {
+            let d = digits(rng, 20);
+            let size = if rng.below(2) == 0 { 4 } else { 5 };
+            let sep = rng.pick(&[" ", "-", "."]);
+            d.as_bytes()
+                .chunks(size)
+                .map(|c| std::str::from_utf8(c).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(sep)
+        }
+        1 => format!(
+            "v{}.{}.{}{}",
+            rng.below(30),
+            rng.below(40),
+            rng.below(200),
+            rng.pick(&["", "-beta", "-rc.1", "+build.5"])
+        ),
+        2 => {
+            let (y, mo, d) = (1990 + rng.below(50), 1 + rng.below(12), 1 + rng.below(28));
+            let (h, mi, s) = (rng.below(24), rng.below(60), rng.below(60));
+            match rng.below(3) {
+                0 => format!("{y}-{mo:02}-{d:02}"),
+                1 => format!("{y}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
+                _ => format!("{d:02}/{mo:02}/{y} {h:02}:{mi:02}"),
+            }
+        }
+        3 => (1_000_000_000 + rng.below(1_000_000_000)).to_string(),
+        4 => format!(
+            "{}-{}-4{}-a{}-{}",
+            hex(rng, 8),
+            hex(rng, 4),
+            hex(rng, 3),
+            hex(rng, 3),
+            hex(rng, 12)
+        ),
+        5 => {
+            let n = if rng.below(2) == 0 { 40 } else { 64 };
+            hex(rng, n)
+        }
+        6 => format!(
+            "${},{:03}.{:02}",
+            1 + rng.below(999),
+            rng.below(1000),
+            rng.below(100)
+        ),
+        7 => rng
+            .pick(&[
+                "ISBN 978-3-16-148410-0",
+                "ISBN 0-306-40615-2",
+                "9783161484100",
+            ])
+            .to_owned(),
+        _ => format!(
+            "{}.{}, {}.{}",
+            rng.below(90),
+            digits(rng, 5),
+            rng.below(180),
+            digits(rng, 5)
+        ),
+    }
+}
+
+/// About `bytes` of chat-like lines of about 130 bytes; a share `per_line` of them carries one
+/// planted value: half real values (`PII`, a keyword now and then), half look-alikes.
+pub(crate) fn density_corpus(bytes: usize, per_line: f64, keywords: &[String]) -> String {
+    let mut rng = Rng(7 + (per_line * 1000.0) as u64);
+    let mut out = String::with_capacity(bytes + 256);
+    while out.len() < bytes {
+        let start = out.len();
+        let planted = (rng.below(1_000_000) as f64) < per_line * 1_000_000.0;
+        let value = planted.then(|| match rng.below(20) {
+            0 => keywords[rng.below(keywords.len())].clone(),
+            1..=9 => rng.pick(PII).to_owned(),
+            _ => lookalike(&mut rng),
+        });
+        let at = rng.below(12);
+        let mut i = 0;
+        while out.len() - start < 130 - value.as_ref().map_or(0, String::len).min(100) {
+            if i > 0 {
+                out.push(' ');
+            }
+            if i == at
+                && let Some(v) = &value
+            {
+                out.push_str(v);
+            } else {
+                out.push_str(rng.pick(PLAIN));
+            }
+            i += 1;
+        }
+        if let Some(v) = value.filter(|_| i <= at) {
+            out.push(' ');
+            out.push_str(&v);
         }
         out.push('\n');
     }

@@ -1,0 +1,229 @@
+//! Redaction throughput across densities (see docs/performance.md, "Redaction"): corpora of
+//! chat-like lines of about 130 bytes where none, 1%, 10%, 50% or every line carries one
+//! planted value (half real values, half look-alikes: grouped order numbers, versions, dates
+//! and times, timestamps, UUIDs, hex digests, prices, ISBNs, coordinates). For each, per
+//! attribute (whole lines, about 1 KB each) and per large text (about 1 MB), MB/s of:
+//!
+//! - `redact` with every built-in + the spec's 3 custom patterns + 1,000 keywords (case (a) of
+//!   benches/redaction.rs);
+//! - `redact_reference`, the one search over the whole text, same redactor;
+//! - Python `re` with the spec's three patterns, on the same corpus written to a temporary file
+//!   (`benches/support/python_re.py`, run with `$PYTHON` or `python3`; skipped with a note when
+//!   there is none).
+//!
+//! Criterion's groups are short (10 samples); after them, interleaved manual rounds print the
+//! table with the ratios (best of the rounds, as the machine is shared).
+//!
+//! Run: `cargo bench -p rizk-redaction --bench density -- --quick`
+
+#![allow(clippy::print_stdout, missing_docs)]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use rizk_redaction::{RedactionConfig, Redactor};
+
+#[path = "support/corpus.rs"]
+mod corpus;
+use corpus::{DENSITIES, SPEC_PATTERNS, density_corpus, keywords};
+
+/// The large text of each density.
+const TEXT_BYTES: usize = 1 << 20;
+
+/// Attributes are whole lines, at least this many bytes (the Python script cuts the same way).
+const ATTRIBUTE_BYTES: usize = 1000;
+
+struct Corpus {
+    name: &'static str,
+    text: String,
+}
+
+impl Corpus {
+    /// The text cut into attributes of whole lines.
+    fn attributes(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut end = 0;
+        for line in self.text.split_inclusive('\n') {
+            end += line.len();
+            if end - start >= ATTRIBUTE_BYTES {
+                out.push(&self.text[start..end]);
+                start = end;
+            }
+        }
+        if start < end {
+            out.push(&self.text[start..end]);
+        }
+        out
+    }
+}
+
+fn redact_all(redactor: &Redactor, attributes: &[&str]) -> usize {
+    attributes
+        .iter()
+        .map(|a| redactor.redact(black_box(a)).len())
+        .sum()
+}
+
+fn reference_all(redactor: &Redactor, attributes: &[&str]) -> usize {
+    attributes
+        .iter()
+        .map(|a| redactor.redact_reference(black_box(a)).len())
+        .sum()
+}
+
+fn criterion_groups(c: &mut Criterion, redactor: &Redactor, corpora: &[Corpus]) {
+    let mut group = c.benchmark_group("density");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(1));
+    for corpus in corpora {
+        let attributes = corpus.attributes();
+        group.throughput(Throughput::Bytes(corpus.text.len() as u64));
+        let id = |what: &str| BenchmarkId::new(what, corpus.name);
+        group.bench_with_input(id("attribute_redact"), &attributes, |b, a| {
+            b.iter(|| redact_all(redactor, a))
+        });
+        group.bench_with_input(id("attribute_reference"), &attributes, |b, a| {
+            b.iter(|| reference_all(redactor, a))
+        });
+        let text = corpus.text.as_str();
+        group.bench_with_input(id("text_redact"), text, |b, t| {
+            b.iter(|| redactor.redact(black_box(t)).len())
+        });
+        group.bench_with_input(id("text_reference"), text, |b, t| {
+            b.iter(|| redactor.redact_reference(black_box(t)).len())
+        });
+    }
+    group.finish();
+}
+
+/// Python `re` MB/s on `text` (per attribute, per text), or why there is none.
+fn python(text: &str, name: &str) -> Result<(f64, f64), String> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/support/python_re.py");
+    let file = std::env::temp_dir().join(format!(
+        "rizk-density-{}-{}.txt",
+        std::process::id(),
+        name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    ));
+    std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    let output = Command::new(&python).arg(&script).arg(&file).output();
+    let _ = std::fs::remove_file(&file);
+    let output = output.map_err(|e| format!("{python} not run: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{python} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let value = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("no `{key}` figure in {stdout:?}"))
+    };
+    Ok((value("attribute ")?, value("text ")?))
+}
+
+/// Interleaved rounds (best of each) of redact and the reference, per attribute and per text,
+/// and Python's figures: one table.
+fn table(redactor: &Redactor, corpora: &[Corpus]) {
+    println!();
+    println!(
+        "redaction across densities: built-ins + spec's 3 patterns + 1000 keywords; MB/s, best of interleaved rounds"
+    );
+    println!(
+        "{:<14} {:>6} | {:>9} {:>9} {:>6} {:>8} {:>6} | {:>9} {:>9} {:>6} {:>8} {:>6}",
+        "density",
+        "val/KB",
+        "attr",
+        "attr ref",
+        "ratio",
+        "attr py",
+        "x py",
+        "1MB",
+        "1MB ref",
+        "ratio",
+        "1MB py",
+        "x py"
+    );
+    let mut notes = Vec::new();
+    for corpus in corpora {
+        let attributes = corpus.attributes();
+        let text = corpus.text.as_str();
+        let mb = text.len() as f64 / 1e6;
+        let mut best = [Duration::MAX; 4];
+        for _ in 0..5 {
+            let mut time = |i: usize, f: &dyn Fn() -> usize| {
+                let t = Instant::now();
+                black_box(f());
+                best[i] = best[i].min(t.elapsed());
+            };
+            time(0, &|| redact_all(redactor, &attributes));
+            time(1, &|| reference_all(redactor, &attributes));
+            time(2, &|| redactor.redact(text).len());
+            time(3, &|| redactor.redact_reference(text).len());
+        }
+        let mbps = best.map(|t| mb / t.as_secs_f64());
+        let values = redactor.find_matches(text).len() as f64 / (text.len() as f64 / 1024.0);
+        let (py_attr, py_text) = match python(text, corpus.name) {
+            Ok(figures) => figures,
+            Err(note) => {
+                notes.push(format!("{}: Python skipped ({note})", corpus.name));
+                (f64::NAN, f64::NAN)
+            }
+        };
+        println!(
+            "{:<14} {:>6.2} | {:>9.1} {:>9.1} {:>5.2}x {:>8.1} {:>5.1}x | {:>9.1} {:>9.1} {:>5.2}x {:>8.1} {:>5.1}x",
+            corpus.name,
+            values,
+            mbps[0],
+            mbps[1],
+            mbps[0] / mbps[1],
+            py_attr,
+            mbps[0] / py_attr,
+            mbps[2],
+            mbps[3],
+            mbps[2] / mbps[3],
+            py_text,
+            mbps[2] / py_text,
+        );
+    }
+    println!(
+        "  val/KB: values redacted per KB; ratio: redact / reference; x py: redact / Python `re`"
+    );
+    for note in notes {
+        println!("  {note}");
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let test_mode = args.iter().any(|a| a == "--test" || a == "--list");
+    let bytes = if test_mode { 64 << 10 } else { TEXT_BYTES };
+    let keywords = keywords();
+    let redactor = Redactor::new(RedactionConfig {
+        custom_patterns: SPEC_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
+        keywords: keywords.clone(),
+        ..RedactionConfig::default()
+    })
+    .expect("benchmark configuration builds");
+    let corpora: Vec<Corpus> = DENSITIES
+        .iter()
+        .map(|&(name, per_line)| Corpus {
+            name,
+            text: density_corpus(bytes, per_line, &keywords),
+        })
+        .collect();
+    let mut criterion = Criterion::default().configure_from_args();
+    criterion_groups(&mut criterion, &redactor, &corpora);
+    criterion.final_summary();
+    if !test_mode {
+        table(&redactor, &corpora);
+    }
+}
