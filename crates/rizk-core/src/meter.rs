@@ -13,6 +13,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -275,11 +277,67 @@ impl Instruments {
     }
 }
 
-/// What recording needs, swapped in by `init` and out by shutdown.
-struct Active {
+/// What recording needs, shared by the application's threads and the recording thread.
+struct Recording {
     instruments: Option<Instruments>,
     cost: Option<CostEstimator>,
     summary: Option<Mutex<Summary>>,
+}
+
+/// At most this many LLM calls wait for the recording thread; beyond, a call is left out of
+/// the metrics (counted, and warned about once) rather than make the application wait.
+const PENDING_CALLS: usize = 4096;
+
+/// What is swapped in by `init` and out by shutdown.
+struct Active {
+    recording: Arc<Recording>,
+    /// LLM calls go to the recording thread: pricing a call (matching its model name among
+    /// thousands) and recording five instruments stay off the application's thread.
+    calls: SyncSender<(LlmCall, Duration)>,
+    /// Calls left out because the recording thread was behind.
+    dropped: AtomicU64,
+    /// Signalled by the recording thread when it has recorded every call and ended.
+    done: Mutex<Option<Receiver<()>>>,
+}
+
+impl Active {
+    fn start(recording: Recording) -> Result<Active> {
+        let recording = Arc::new(recording);
+        let (calls, pending) = sync_channel::<(LlmCall, Duration)>(PENDING_CALLS);
+        let (finished, done) = channel();
+        let shared = Arc::clone(&recording);
+        std::thread::Builder::new()
+            .name("rizk-meter".into())
+            .spawn(move || {
+                // Ends when the last sender is dropped: after shutdown took `Active` away.
+                for (call, duration) in pending {
+                    call.record_now(&shared, duration);
+                }
+                let _ = finished.send(());
+            })
+            .map_err(|e| crate::error::RizkError::Exporter {
+                exporter: "metrics".into(),
+                reason: format!("could not start the metrics recording thread: {e}"),
+            })?;
+        Ok(Active {
+            recording,
+            calls,
+            dropped: AtomicU64::new(0),
+            done: Mutex::new(Some(done)),
+        })
+    }
+
+    /// Hands `call` to the recording thread, or counts it as dropped when the thread is behind.
+    fn submit(&self, call: LlmCall, duration: Duration) {
+        if let Err(TrySendError::Full(_)) = self.calls.try_send((call, duration))
+            && self.dropped.fetch_add(1, Ordering::Relaxed) == 0
+        {
+            crate::diagnostics::alert(&format!(
+                "rizk: LLM calls are being left out of the metrics: more than {PENDING_CALLS} \
+                 wait for the recording thread (the count is in the shutdown report)"
+            ));
+        }
+    }
 }
 
 static ACTIVE: ArcSwapOption<Active> = ArcSwapOption::const_empty();
@@ -330,13 +388,15 @@ pub(crate) fn build(
         )
     });
     let summary = debug.then(|| Mutex::new(Summary::default()));
-    let active = (instruments.is_some() || summary.is_some()).then(|| {
-        Arc::new(Active {
+    let active = if instruments.is_some() || summary.is_some() {
+        Some(Arc::new(Active::start(Recording {
             instruments,
             cost,
             summary,
-        })
-    });
+        })?))
+    } else {
+        None
+    };
     Ok(Built {
         provider,
         names,
@@ -354,12 +414,45 @@ impl Built {
     }
 }
 
-/// Stops recording; returns the debug summary, if one was kept.
-pub(crate) fn unpublish() -> Option<Summary> {
-    let active = ACTIVE.swap(None)?;
-    let summary = active.summary.as_ref()?;
-    let taken = std::mem::take(&mut *summary.lock().unwrap_or_else(|e| e.into_inner()));
-    Some(taken)
+/// What stopping the metrics left: the debug summary, if one was kept, and how many LLM calls
+/// were left out of the metrics.
+pub(crate) struct Unpublished {
+    pub(crate) summary: Option<Summary>,
+    pub(crate) dropped: u64,
+}
+
+/// Stops recording: waits (at most `timeout`) for the recording thread to record the calls
+/// handed to it, so that the last collection has them; returns the debug summary.
+pub(crate) fn unpublish(timeout: Duration) -> Unpublished {
+    match ACTIVE.swap(None) {
+        Some(active) => finish(active, timeout),
+        None => Unpublished {
+            summary: None,
+            dropped: 0,
+        },
+    }
+}
+
+/// [`unpublish`] once `active` is no longer published.
+fn finish(active: Arc<Active>, timeout: Duration) -> Unpublished {
+    let done = active.done.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let dropped = active.dropped.load(Ordering::Relaxed);
+    let recording = Arc::clone(&active.recording);
+    // The thread ends once every sender is gone: this one now, the others as soon as the
+    // threads recording at this instant are done with their `Arc`.
+    drop(active);
+    if let Some(done) = done
+        && done.recv_timeout(timeout).is_err()
+    {
+        crate::diagnostics::alert(&format!(
+            "rizk: the metrics recording thread did not finish within shutdown_timeout ({timeout:?})"
+        ));
+    }
+    let summary = recording
+        .summary
+        .as_ref()
+        .map(|summary| std::mem::take(&mut *summary.lock().unwrap_or_else(|e| e.into_inner())));
+    Unpublished { summary, dropped }
 }
 
 /// One LLM call, filled in as it goes and recorded once at its end with [`LlmCall::record`].
@@ -417,15 +510,20 @@ impl LlmCall {
     }
 
     /// Records the call, which took `duration`: token usage, duration, time to first chunk,
-    /// errors, cost and the debug summary. A no-op while metrics are off.
+    /// errors, cost and the debug summary. A no-op while metrics are off. The call is handed
+    /// to rizk's recording thread: pricing it and recording stay off the caller's thread.
     ///
     /// ```
     /// rizk_core::meter::LlmCall::new("chat", "openai", "gpt-4o").record(std::time::Duration::ZERO);
     /// ```
-    pub fn record(&self, duration: Duration) {
-        let Some(active) = ACTIVE.load_full() else {
-            return;
-        };
+    pub fn record(self, duration: Duration) {
+        if let Some(active) = ACTIVE.load().as_ref() {
+            active.submit(self, duration);
+        }
+    }
+
+    /// Records the call now, on the recording thread.
+    fn record_now(&self, active: &Recording, duration: Duration) {
         let cost = active
             .cost
             .as_ref()
@@ -574,7 +672,7 @@ pub fn record_span(kind: SpanMetric, duration: Duration, error_type: Option<&str
     let Some(active) = ACTIVE.load_full() else {
         return;
     };
-    let Some(m) = &active.instruments else {
+    let Some(m) = &active.recording.instruments else {
         return;
     };
     let mut attrs = Vec::with_capacity(2);
@@ -742,6 +840,50 @@ impl fmt::Display for Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A call with usage, so that the cost estimator is asked.
+    fn call() -> LlmCall {
+        let mut call = LlmCall::new("chat", "openai", "gpt-4o-mini");
+        call.usage = Some(Usage {
+            input: 10,
+            output: 2,
+            ..Default::default()
+        });
+        call
+    }
+
+    #[test]
+    fn calls_beyond_the_pending_bound_are_counted_and_the_rest_recorded_at_the_end() {
+        // An estimator that holds the recording thread on its first call, until released.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Mutex::new(held);
+        let (started, on_start) = std::sync::mpsc::channel::<()>();
+        let started = Mutex::new(started);
+        let cost: CostEstimator = Arc::new(move |_, _, _| {
+            let _ = started.lock().unwrap().send(());
+            let _ = held.lock().unwrap().recv();
+            Some(1.0)
+        });
+        let active = Arc::new(
+            Active::start(Recording {
+                instruments: None,
+                cost: Some(cost),
+                summary: Some(Mutex::new(Summary::default())),
+            })
+            .unwrap(),
+        );
+        // Not published: other tests of this crate install pipelines concurrently.
+        active.submit(call(), Duration::from_millis(1));
+        on_start.recv().unwrap(); // the thread holds the first call
+        for _ in 0..PENDING_CALLS + 10 {
+            active.submit(call(), Duration::from_millis(1));
+        }
+        drop(release); // every later `recv` returns at once
+        let left = finish(active, Duration::from_secs(30));
+        assert_eq!(left.dropped, 10);
+        let summary = left.summary.unwrap();
+        assert_eq!(summary.calls(), PENDING_CALLS as u64 + 1);
+    }
 
     #[test]
     fn the_summary_is_bounded_and_reads_quantiles_from_buckets() {

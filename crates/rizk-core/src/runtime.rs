@@ -210,7 +210,10 @@ impl RizkHandle {
         opentelemetry::global::set_tracer_provider(
             opentelemetry::trace::noop::NoopTracerProvider::new(),
         );
-        let summary = crate::meter::unpublish();
+        let crate::meter::Unpublished {
+            summary,
+            dropped: metric_calls_dropped,
+        } = crate::meter::unpublish(self.timeout.saturating_sub(started.elapsed()));
         let outcome = rt.provider.shutdown_with_timeout(self.timeout);
         if let Some(meters) = &rt.meter_provider {
             opentelemetry::global::set_meter_provider(
@@ -249,9 +252,10 @@ impl RizkHandle {
             last_error: metrics.last_export_error.clone(),
             completed: outcome.is_ok(),
             llm_calls: summary,
+            metrics_dropped_calls: metric_calls_dropped,
         };
         *final_metrics() = Some(metrics);
-        if report.lost() > 0 {
+        if report.lost() > 0 || report.metrics_dropped_calls > 0 {
             crate::diagnostics::alert(&report.to_string());
         } else {
             crate::diagnostics::debug(&report.to_string());
@@ -299,6 +303,9 @@ pub struct ShutdownReport {
     /// In debug mode, the LLM calls per model (also printed on stderr); see
     /// `rizk_core::meter::Summary`.
     pub llm_calls: Option<crate::meter::Summary>,
+    /// LLM calls left out of the metrics because rizk's recording thread was behind (more
+    /// than 4,096 waiting).
+    pub metrics_dropped_calls: u64,
 }
 
 impl ShutdownReport {
@@ -342,6 +349,13 @@ impl fmt::Display for ShutdownReport {
         write!(f, " in {} ms", self.took.as_millis())?;
         if let Some(error) = &self.last_error {
             write!(f, "; last error: {error}")?;
+        }
+        if self.metrics_dropped_calls > 0 {
+            write!(
+                f,
+                "; {} LLM calls left out of the metrics",
+                self.metrics_dropped_calls
+            )?;
         }
         Ok(())
     }

@@ -8,6 +8,8 @@
 //!
 //! Spans go to a discarding exporter in both cases. After the criterion group it prints the
 //! median of interleaved rounds (metrics on, then off, re-initialised each round) and the ratio.
+//! A second group times `LlmCall::record` alone: what the caller's thread pays per call (with
+//! metrics on, handing the call to rizk's recording thread).
 
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
@@ -94,6 +96,33 @@ fn metrics(c: &mut Criterion) {
                 .iter(|| async { black_box(client.chat().create(request.clone()).await.unwrap()) })
         });
         rizk.shutdown();
+    }
+    group.finish();
+
+    // What the caller's thread pays to record one call (the call's record handed to rizk's
+    // recording thread), apart from the HTTP round trip that dominates the group above.
+    let mut group = c.benchmark_group("llm_call_record");
+    for (name, on) in [("metrics_on", true), ("metrics_off", false)] {
+        let rizk = init(on);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut call = rizk::meter::LlmCall::new("chat", "openai", "gpt-4o-mini");
+                call.response_model = Some("gpt-4o-mini-2024-07-18".to_owned());
+                call.server_address = Some("127.0.0.1".to_owned());
+                call.server_port = Some(8080);
+                call.usage = Some(rizk::meter::Usage {
+                    input: 12,
+                    output: 5,
+                    ..Default::default()
+                });
+                call.record(black_box(Duration::from_millis(250)));
+            })
+        });
+        let report = rizk.shutdown();
+        println!(
+            "llm_call_record/{name}: {} calls left out of the metrics (queue full)",
+            report.metrics_dropped_calls
+        );
     }
     group.finish();
 
