@@ -195,8 +195,8 @@ impl Pricer {
     }
 
     /// Decodes the bundled price data (tens of milliseconds, once per process) on a thread of
-    /// its own, so that the first LLM call priced on the application's thread (for the
-    /// `rizk.cost.usd` metric) does not pay for it.
+    /// its own, so that the first LLM call priced (for the `rizk.cost.usd` metric, on rizk's
+    /// metrics recording thread) does not wait for it.
     ///
     /// ```
     /// rizk_cost::Pricer::warm_up();
