@@ -16,14 +16,12 @@
 
 mod e2e_support;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use e2e_support::{attribute, get_json_until, peer, unique};
+use e2e_support::{attribute, get_json_until, peer, python, spawn_python_server, unique};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -31,23 +29,6 @@ use opentelemetry_sdk::trace::SpanData;
 use rizk::http::{ClientMiddleware, PropagationBuilderExt as _, ServerLayer};
 use rizk::{InMemoryExporter, Rizk, task, workflow};
 use serde_json::{Value, json};
-
-fn python() -> PathBuf {
-    let python = std::env::var("E2E_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../target/peers/phoenix/bin/python"
-            ))
-        });
-    assert!(
-        python.exists(),
-        "{} does not exist: run `cargo xtask peers install` (Phoenix's venv has the OpenTelemetry SDK), or set E2E_PYTHON",
-        python.display()
-    );
-    python
-}
 
 fn script() -> &'static str {
     concat!(
@@ -64,24 +45,9 @@ struct PythonServer {
 
 impl PythonServer {
     fn start(otlp: &str, project: &str) -> PythonServer {
-        let mut child = Command::new(python())
-            .args([script(), "server", "--otlp", otlp, "--project", project])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = serde_json::from_str::<Value>(&line)
-            .ok()
-            .and_then(|v| v["port"].as_u64())
-            .unwrap_or_else(|| panic!("the Python server did not start: {line:?}"));
-        PythonServer {
-            child,
-            port: u16::try_from(port).unwrap(),
-        }
+        let (child, port) =
+            spawn_python_server(&[script(), "server", "--otlp", otlp, "--project", project]);
+        PythonServer { child, port }
     }
 }
 

@@ -377,30 +377,9 @@ pub struct PythonReceiver {
 
 impl PythonReceiver {
     pub fn start() -> PythonReceiver {
-        let python = std::env::var("E2E_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                panic!("E2E_PYTHON is not set: run `cargo xtask e2e` (it points at Phoenix's venv)")
-            });
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/otlp_receiver.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = serde_json::from_str::<serde_json::Value>(&line)
-            .ok()
-            .and_then(|v| v["port"].as_u64())
-            .unwrap_or_else(|| panic!("the receiver did not start: {line:?}"));
-        PythonReceiver {
-            child,
-            port: port as u16,
-        }
+        let (child, port) = spawn_python_server(&[script]);
+        PythonReceiver { child, port }
     }
 
     /// What it counted: `{"spans", "requests", "largest_request", "rejected"}`.
@@ -428,4 +407,44 @@ impl Drop for PythonReceiver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The peers' Python (`E2E_PYTHON`, set by `cargo xtask e2e`; else Phoenix's venv): a Python
+/// with the OpenTelemetry SDK and its protobuf classes.
+pub fn python() -> PathBuf {
+    let python = std::env::var("E2E_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../target/peers/phoenix/bin/python"
+            ))
+        });
+    assert!(
+        python.exists(),
+        "{} does not exist: run `cargo xtask peers install` (Phoenix's venv has the OpenTelemetry SDK), or set E2E_PYTHON",
+        python.display()
+    );
+    python
+}
+
+/// Starts `python ARGS..`, a server that prints `{"port": N}` on its first line; returns it
+/// (the caller kills it by its PID) and the port.
+pub fn spawn_python_server(args: &[&str]) -> (Child, u16) {
+    let mut child = Command::new(python())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = serde_json::from_str::<serde_json::Value>(&line)
+        .ok()
+        .and_then(|v| v["port"].as_u64())
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or_else(|| panic!("the Python server {args:?} did not start: {line:?}"));
+    (child, port)
 }

@@ -50,21 +50,32 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _decode(self, body, message_type):
+        """The body as a `message_type`, or None after answering 400 (counted as rejected)."""
+        request = message_type()
+        try:
+            request.ParseFromString(body)
+        except Exception:  # noqa: BLE001 - any undecodable body is a rejection
+            with LOCK:
+                STATE["rejected"] += 1
+            self._answer(400, f"not an {message_type.__name__}".encode(), "text/plain")
+            return None
+        return request
+
     def do_POST(self):
         length = int(self.headers.get("content-length", "0"))
         body = self.rfile.read(length)
         if self.headers.get("content-encoding", "").lower() == "gzip":
             body = gzip.decompress(body)
         if self.path == "/v1/metrics":
-            self._metrics(body)
+            request = self._decode(body, ExportMetricsServiceRequest)
+            if request is not None:
+                with LOCK:
+                    METRICS.append(MessageToDict(request))
+                self._answer(200, METRICS_RESPONSE, "application/x-protobuf")
             return
-        request = ExportTraceServiceRequest()
-        try:
-            request.ParseFromString(body)
-        except Exception:  # noqa: BLE001 - any undecodable body is a rejection
-            with LOCK:
-                STATE["rejected"] += 1
-            self._answer(400, b"not an ExportTraceServiceRequest", "text/plain")
+        request = self._decode(body, ExportTraceServiceRequest)
+        if request is None:
             return
         spans = sum(
             len(scope.spans)
@@ -76,19 +87,6 @@ class Handler(BaseHTTPRequestHandler):
             STATE["requests"] += 1
             STATE["largest_request"] = max(STATE["largest_request"], length)
         self._answer(200, RESPONSE, "application/x-protobuf")
-
-    def _metrics(self, body):
-        request = ExportMetricsServiceRequest()
-        try:
-            request.ParseFromString(body)
-        except Exception:  # noqa: BLE001 - any undecodable body is a rejection
-            with LOCK:
-                STATE["rejected"] += 1
-            self._answer(400, b"not an ExportMetricsServiceRequest", "text/plain")
-            return
-        with LOCK:
-            METRICS.append(MessageToDict(request))
-        self._answer(200, METRICS_RESPONSE, "application/x-protobuf")
 
     def do_GET(self):
         with LOCK:
