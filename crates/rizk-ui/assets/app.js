@@ -138,7 +138,7 @@
                 err ? el("span", { class: "err-mark", title: s.status_message || "error", text: " ⚠" }) : null),
               el("span", { class: "wf-track" }, el("span", { class: "bar kind-" + s.kind + (err ? " bar-error" : ""),
                 style: "left:" + left + "%;width:" + width + "%", title: s.name + " " + dur(s.duration_ms) }),
-                el("span", { class: "bar-label", style: "left:" + Math.min(left + width, 88) + "%", text: dur(s.duration_ms) }))));
+                barLabel(left, width, dur(s.duration_ms)))));
             if (!collapsed[s.span_id]) walk(kids.sort(function (a, b) { return a.offset_ms - b.offset_ms; }), depth + 1);
           });
         })(roots, 0);
@@ -153,12 +153,19 @@
         el("div", { class: "trace-head" }, el("h1", { text: t.name }),
           el("div", { class: "facts" }, el("span", { text: t.service }), el("span", { text: when(t.start_ms) }),
             el("span", { text: dur(t.duration_ms) }), el("span", { id: "span-count", text: t.span_count + " spans" }),
-            t.error_count ? el("span", { class: "err-text", text: t.error_count + " errors" }) : null,
+            t.error_count ? el("span", { class: "err-text", text: t.error_count + (t.error_count === 1 ? " error" : " errors") }) : null,
             t.tokens != null ? el("span", { text: t.tokens + " tokens" }) : null,
             t.cost != null ? el("span", { text: cost(t.cost) }) : null,
             el("code", { text: t.trace_id })), legend),
         el("div", { class: "trace-body" }, rows, detail));
     });
+  }
+
+  // The duration beside its bar; inside a wide bar, or before a short one, at the right end.
+  function barLabel(left, width, text) {
+    if (left + width <= 85) return el("span", { class: "bar-label", style: "left:" + (left + width) + "%", text: text });
+    if (width > 15) return el("span", { class: "bar-label inside", style: "right:" + Math.max(100 - left - width, 0) + "%", text: text });
+    return el("span", { class: "bar-label before", style: "right:" + (100 - left) + "%", text: text });
   }
 
   // ---- chat messages: gen_ai.*.messages (parts) or llm.*_messages.N.message.* (flattened) ----

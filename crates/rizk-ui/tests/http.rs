@@ -3,9 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on what it did not expect
 
+mod common;
+
 use std::io::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use common::{get, serve};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -18,21 +21,8 @@ use rizk::{Rizk, task, tool, workflow};
 use rizk_ui::{BackgroundServer, Retention, ServerConfig, Store};
 use serde_json::Value;
 
-fn serve(store: Store, config: ServerConfig) -> BackgroundServer {
-    BackgroundServer::start(store, "127.0.0.1:0".parse().unwrap(), config).unwrap()
-}
-
 fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::new()
-}
-
-fn get(server: &BackgroundServer, path: &str) -> Value {
-    let r = client()
-        .get(format!("{}{path}", server.url()))
-        .send()
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    serde_json::from_slice(&r.bytes().unwrap()).unwrap()
 }
 
 fn now_ns() -> u64 {
