@@ -86,7 +86,8 @@ impl SpanRecord {
         }
         let pair = |a: Option<i64>, b: Option<i64>| match (a, b) {
             (None, None) => None,
-            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+            // Saturating: the numbers come from whoever sent the span.
+            (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
         };
         pair(
             get("gen_ai.usage.input_tokens"),

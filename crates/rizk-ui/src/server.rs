@@ -228,7 +228,7 @@ async fn ingest_body(
         // Bounded inflate: a small bomb must not fill the memory.
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(&raw[..])
-            .take(limit as u64 + 1)
+            .take((limit as u64).saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| IngestError::Gzip(e.to_string()))?;
         if out.len() > limit {

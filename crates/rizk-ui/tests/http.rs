@@ -486,3 +486,36 @@ fn retention_drops_the_oldest_traces_by_count_and_by_age() {
 fn rizk_ui_spans(req: ExportTraceServiceRequest) -> (Vec<rizk_ui::SpanRecord>, i64, String) {
     rizk_ui::spans_from_request(req)
 }
+
+#[test]
+fn extreme_numbers_from_a_sender_do_not_break_the_store_or_the_api() {
+    let server = serve(
+        Store::in_memory(Retention::default()).unwrap(),
+        ServerConfig::default(),
+    );
+    let mut req = request(8, 1, u64::MAX - 20_000_000); // past i64::MAX: stored saturated
+    let child = &mut req.resource_spans[0].scope_spans[0].spans[1];
+    child.end_time_unix_nano = 0; // ends before it starts
+    child.attributes = vec![
+        kv(
+            "gen_ai.usage.input_tokens",
+            any_value::Value::IntValue(i64::MAX),
+        ),
+        kv(
+            "gen_ai.usage.output_tokens",
+            any_value::Value::IntValue(i64::MAX),
+        ),
+    ];
+    let r = post(
+        &server,
+        "application/x-protobuf",
+        false,
+        req.encode_to_vec(),
+    );
+    assert_eq!(r.status(), 200);
+    let list = get(&server, "/api/traces");
+    let id = list["traces"][0]["trace_id"].as_str().unwrap().to_owned();
+    let trace = get(&server, &format!("/api/traces/{id}"));
+    assert_eq!(trace["spans"].as_array().unwrap().len(), 2);
+    assert_eq!(trace["spans"][1]["tokens"], i64::MAX);
+}
