@@ -1,6 +1,7 @@
 //! The SQLite store: spans, and one summary row per trace kept up to date on insert so the
 //! list page never scans the spans.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -25,6 +26,54 @@ CREATE TABLE IF NOT EXISTS traces (
     error_count INTEGER NOT NULL, tokens INTEGER, cost REAL);
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start_ns);
 ";
+
+/// What a batch adds to one trace's summary row.
+struct TraceDelta<'a> {
+    trace_id: &'a str,
+    root_name: Option<&'a str>,
+    first_name: &'a str,
+    service: &'a str,
+    start_ns: i64,
+    end_ns: i64,
+    spans: i64,
+    errors: i64,
+    tokens: Option<i64>,
+    cost: Option<f64>,
+}
+
+impl<'a> TraceDelta<'a> {
+    fn new(s: &'a SpanRecord, tokens: Option<i64>, cost: Option<f64>) -> Self {
+        TraceDelta {
+            trace_id: &s.trace_id,
+            root_name: s.parent_id.is_none().then_some(s.name.as_str()),
+            first_name: &s.name,
+            service: &s.service,
+            start_ns: s.start_ns,
+            end_ns: s.end_ns,
+            spans: 1,
+            errors: i64::from(s.status == "error"),
+            tokens,
+            cost,
+        }
+    }
+
+    fn add(&mut self, s: &'a SpanRecord, tokens: Option<i64>, cost: Option<f64>) {
+        if s.parent_id.is_none() {
+            self.root_name = Some(&s.name);
+            self.service = &s.service;
+        }
+        self.start_ns = self.start_ns.min(s.start_ns);
+        self.end_ns = self.end_ns.max(s.end_ns);
+        self.spans += 1;
+        self.errors += i64::from(s.status == "error");
+        if let Some(t) = tokens {
+            self.tokens = Some(self.tokens.unwrap_or(0).saturating_add(t));
+        }
+        if let Some(c) = cost {
+            self.cost = Some(self.cost.unwrap_or(0.0) + c);
+        }
+    }
+}
 
 /// How much the store keeps: the oldest traces go first once a bound is passed.
 ///
@@ -173,24 +222,14 @@ impl Store {
             let mut span_stmt = tx.prepare_cached(
                 "INSERT OR IGNORE INTO spans VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
             )?;
-            let mut trace_stmt = tx.prepare_cached(
-                "INSERT INTO traces VALUES (?1,?2,?3,?4,?5,?6,1,?7,?8,?9)
-                 ON CONFLICT(trace_id) DO UPDATE SET
-                   root_name = COALESCE(excluded.root_name, root_name),
-                   service = CASE WHEN excluded.root_name IS NOT NULL THEN excluded.service ELSE service END,
-                   start_ns = MIN(start_ns, excluded.start_ns),
-                   end_ns = MAX(end_ns, excluded.end_ns),
-                   span_count = span_count + 1,
-                   error_count = error_count + excluded.error_count,
-                   tokens = CASE WHEN excluded.tokens IS NULL THEN tokens
-                                 ELSE COALESCE(tokens, 0) + excluded.tokens END,
-                   cost = CASE WHEN excluded.cost IS NULL THEN cost
-                               ELSE COALESCE(cost, 0) + excluded.cost END",
-            )?;
+            // One summary upsert per trace of the batch, not per span: SDKs batch a trace's
+            // spans together, so this saves most of the writes.
+            let mut summaries: Vec<TraceDelta<'_>> = Vec::new();
+            let mut index: HashMap<&str, usize> = HashMap::new();
             for s in spans {
                 let (tokens, cost) = (s.tokens(), s.cost());
-                let attributes = Json::Object(s.attributes.clone()).to_string();
-                let events = Json::Array(s.events.clone()).to_string();
+                let attributes = serde_json::to_string(&s.attributes).unwrap_or_default();
+                let events = serde_json::to_string(&s.events).unwrap_or_default();
                 let new = span_stmt.execute(params![
                     s.trace_id,
                     s.span_id,
@@ -211,17 +250,40 @@ impl Store {
                     continue;
                 }
                 added += 1;
-                let root = s.parent_id.is_none().then_some(s.name.as_str());
+                match index.get(s.trace_id.as_str()) {
+                    Some(&i) => summaries[i].add(s, tokens, cost),
+                    None => {
+                        index.insert(&s.trace_id, summaries.len());
+                        summaries.push(TraceDelta::new(s, tokens, cost));
+                    }
+                }
+            }
+            let mut trace_stmt = tx.prepare_cached(
+                "INSERT INTO traces VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
+                 ON CONFLICT(trace_id) DO UPDATE SET
+                   root_name = COALESCE(excluded.root_name, root_name),
+                   service = CASE WHEN excluded.root_name IS NOT NULL THEN excluded.service ELSE service END,
+                   start_ns = MIN(start_ns, excluded.start_ns),
+                   end_ns = MAX(end_ns, excluded.end_ns),
+                   span_count = span_count + excluded.span_count,
+                   error_count = error_count + excluded.error_count,
+                   tokens = CASE WHEN excluded.tokens IS NULL THEN tokens
+                                 ELSE COALESCE(tokens, 0) + excluded.tokens END,
+                   cost = CASE WHEN excluded.cost IS NULL THEN cost
+                               ELSE COALESCE(cost, 0) + excluded.cost END",
+            )?;
+            for d in &summaries {
                 trace_stmt.execute(params![
-                    s.trace_id,
-                    root,
-                    s.name,
-                    s.service,
-                    s.start_ns,
-                    s.end_ns,
-                    i64::from(s.status == "error"),
-                    tokens,
-                    cost
+                    d.trace_id,
+                    d.root_name,
+                    d.first_name,
+                    d.service,
+                    d.start_ns,
+                    d.end_ns,
+                    d.spans,
+                    d.errors,
+                    d.tokens,
+                    d.cost
                 ])?;
             }
         }
