@@ -99,6 +99,8 @@ fn run(cli: Cli) -> Result<(), UiError> {
                 .map_err(bind)?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(addr).await.map_err(bind)?;
+                // The port bound (differs from the flag's with `--port 0`).
+                let addr = listener.local_addr().map_err(bind)?;
                 eprintln!(
                     "rizk ui: {} spans in {} (ready in {} ms)\n  open      http://{addr}/\n  send OTLP OTEL_EXPORTER_OTLP_ENDPOINT=http://{addr}",
                     store.span_count(),
