@@ -352,6 +352,58 @@ fn e2e_ui_browser() {
     );
     assert!(wd.find(".message.role-assistant").is_some());
     wd.screenshot("rizk-ui-span.png");
+
+    // OpenInference's flattened messages, with a tool call and its result, from OTLP/JSON.
+    let attrs: Vec<Value> = [
+        ("llm.input_messages.0.message.role", "user"),
+        ("llm.input_messages.0.message.content", "Weather in Paris?"),
+        ("llm.input_messages.1.message.role", "tool"),
+        ("llm.input_messages.1.message.tool_call_id", "call_1"),
+        ("llm.input_messages.1.message.content", "18C and sunny"),
+        ("llm.output_messages.0.message.role", "assistant"),
+        (
+            "llm.output_messages.0.message.tool_calls.0.tool_call.function.name",
+            "get_weather",
+        ),
+        (
+            "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments",
+            r#"{"city":"Paris"}"#,
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| json!({ "key": k, "value": { "stringValue": v } }))
+    .collect();
+    let (trace_id, span_id) = ("5b8efff798038103d269b633813fc60c", "eee19b7ec3c1b174");
+    let body = json!({ "resourceSpans": [{ "scopeSpans": [{ "spans": [{
+        "traceId": trace_id, "spanId": span_id, "name": "ChatCompletion", "kind": 3,
+        "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000500000000",
+        "attributes": attrs }] }] }] });
+    let r = http
+        .post(format!("{}/v1/traces", server.url()))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    wd.call(
+        reqwest::Method::POST,
+        "/url",
+        Some(json!({ "url": format!("{}/#/trace/{trace_id}/span/{span_id}", server.url()) })),
+    );
+    let detail = wd.wait_script(
+        "var d = document.getElementById('span-detail'); return d && d.textContent.indexOf('ChatCompletion') >= 0 && d.querySelector('.conversation') ? d.querySelector('.conversation').textContent : null;",
+        "the flattened conversation",
+    );
+    let detail = detail.as_str().unwrap();
+    for text in [
+        "Weather in Paris?",
+        "tool call get_weather",
+        "\"city\": \"Paris\"",
+        "tool result",
+        "18C and sunny",
+    ] {
+        assert!(detail.contains(text), "{text:?} not in {detail}");
+    }
     eprintln!("screenshots in {}", shot.parent().unwrap().display());
     let _ = http.delete(wd.session.clone()).send();
 }
