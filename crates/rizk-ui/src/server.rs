@@ -72,7 +72,40 @@ pub fn router(store: SharedStore, config: ServerConfig) -> Router {
         .route("/api/traces/{id}", get(trace))
         // The body limit is checked by the handler itself, to answer with an OTLP status.
         .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(loopback_host))
         .with_state(AppState { store, config })
+}
+
+/// Answers only requests addressed to the loopback by name. Binding 127.0.0.1 keeps other
+/// machines out; this keeps out a web page the user visits that points its own host name at
+/// 127.0.0.1 (DNS rebinding) to read the prompts stored here.
+async fn loopback_host(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if host.is_empty() || is_loopback_host(host) {
+        next.run(req).await
+    } else {
+        api_error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "host {host:?} is not the loopback: open the viewer and send OTLP to http://127.0.0.1:PORT or http://localhost:PORT"
+            ),
+        )
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "::1"
+    )
 }
 
 async fn index() -> impl IntoResponse {

@@ -379,6 +379,20 @@ fn bad_and_oversized_bodies_get_otlp_error_statuses_and_the_server_lives_on() {
         .unwrap();
     assert_eq!(r.status(), 400);
 
+    // A page elsewhere that rebinds its name to 127.0.0.1 cannot read the traces.
+    let r = client()
+        .get(format!("{}/api/traces", server.url()))
+        .header("host", "evil.example:4318")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client()
+        .get(format!("{}/api/traces", server.url()))
+        .header("host", format!("localhost:{}", server.addr().port()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
     // Still serving.
     let r = post(
         &server,
