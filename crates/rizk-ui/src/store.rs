@@ -14,12 +14,13 @@ use crate::model::SpanRecord;
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
+PRAGMA cache_size = -65536;
 CREATE TABLE IF NOT EXISTS spans (
     trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_id TEXT, name TEXT NOT NULL,
     kind TEXT NOT NULL, service TEXT NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
     status TEXT NOT NULL, status_message TEXT NOT NULL, attributes TEXT NOT NULL,
     events TEXT NOT NULL, tokens INTEGER, cost REAL,
-    PRIMARY KEY (trace_id, span_id));
+    PRIMARY KEY (trace_id, span_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS traces (
     trace_id TEXT PRIMARY KEY, root_name TEXT, first_name TEXT NOT NULL, service TEXT NOT NULL,
     start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, span_count INTEGER NOT NULL,
