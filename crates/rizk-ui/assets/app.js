@@ -6,6 +6,7 @@
   var app = document.getElementById("app");
   var filters = { service: "", status: "", q: "" };
   var poll = null;
+  var view = 0; // bumped on each navigation: answers for an older view are dropped
   var collapsed = {};
 
   function el(tag, attrs) {
@@ -109,7 +110,9 @@
 
   // ---- one trace: tree beside waterfall, and the selected span ----
   function showTrace(id, spanId) {
+    var mine = view;
     getTrace(id).then(function (t) {
+      if (mine !== view) return;
       if (!t) { app.replaceChildren(el("p", { class: "empty", text: "No trace " + id + " (retention may have dropped it)." })); return; }
       var byId = {}, children = {}, roots = [];
       t.spans.forEach(function (s) { byId[s.span_id] = s; });
@@ -158,6 +161,11 @@
             t.cost != null ? el("span", { text: cost(t.cost) }) : null,
             el("code", { text: t.trace_id })), legend),
         el("div", { class: "trace-body" }, rows, detail));
+      // Spans that arrive later (a trace still running) redraw the page when they land.
+      clearInterval(poll);
+      if (!DATA) poll = setInterval(function () {
+        getTrace(id).then(function (n) { if (mine === view && n && n.span_count !== t.span_count) showTrace(id, spanId); });
+      }, 2000);
     });
   }
 
@@ -278,6 +286,7 @@
   }
 
   function route() {
+    view++;
     clearInterval(poll);
     var parts = location.hash.replace(/^#\/?/, "").split("/");
     if (parts[0] === "trace" && parts[1]) showTrace(parts[1], parts[2] === "span" ? parts[3] : null);
