@@ -228,12 +228,56 @@ pub(crate) fn e2e_env() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Installs the pinned peers into their virtual environments (skipped when already there).
+/// Installs the pinned peers into their virtual environments (skipped when already there);
+/// with every peer (`peers install`, `e2e`), the browser of rizk-ui's test too.
 pub(crate) fn install(peers: &[Peer]) -> Result<()> {
     for &peer in peers {
         install_one(peer)?;
     }
+    if peers.len() == ALL.len() {
+        install_browser();
+    }
     Ok(())
+}
+
+/// Debian's headless Chromium and its WebDriver, for rizk-ui's `e2e_ui_browser`. Not a peer
+/// that runs: the test starts `chromedriver` itself, and skips (passing) without it, so a
+/// failure here is a warning, not an error.
+fn install_browser() {
+    if on_path("chromedriver") {
+        eprintln!("peers: chromedriver already on PATH (the browser test's WebDriver)");
+        return;
+    }
+    let fix = "install them by hand (Debian: `sudo apt-get install chromium chromium-driver`); \
+               without chromedriver the browser test e2e_ui_browser skips";
+    if !on_path("apt-get") {
+        eprintln!("peers: warning: no apt-get to install Chromium: {fix}");
+        return;
+    }
+    let started = Instant::now();
+    eprintln!("peers: installing Debian's chromium and chromium-driver (about 500 MB)");
+    let installed =
+        util::run(Command::new("apt-get").args(["update", "-qq"]), fix).and_then(|()| {
+            util::run(
+                Command::new("apt-get")
+                    .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+                fix,
+            )
+        });
+    match installed {
+        Ok(()) => eprintln!(
+            "peers: installed chromium and chromium-driver in {}",
+            util::human(started.elapsed())
+        ),
+        Err(e) => eprintln!("peers: warning: {e}"),
+    }
+}
+
+/// Whether an executable of this name is in a `PATH` directory.
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
 }
 
 /// Installs one peer.
