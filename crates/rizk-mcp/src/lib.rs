@@ -53,6 +53,16 @@ mod error;
 mod server;
 mod span;
 
+/// The rmcp this crate is built on (3.x), so that your client and server use the very
+/// version the wrappers take; the `stdio` and `http` features turn on its transports.
+///
+/// ```
+/// use rizk_mcp::rmcp::model::CallToolRequestParams;
+/// let params = CallToolRequestParams::new("get_time");
+/// # let _ = params;
+/// ```
+pub use rmcp;
+
 pub use client::TracedPeer;
 pub use error::Error;
 pub use server::TracedServer;

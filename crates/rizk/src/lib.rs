@@ -52,6 +52,7 @@
 //! | `openai` | no | `openai`: an instrumented async-openai client |
 //! | `rig` | no | `rig`: rig agents, tools and model calls as rizk spans (Rust 1.95) |
 //! | `http` | no | `http`: propagation across services (`OTEL_PROPAGATORS`: W3C, B3, Jaeger, Datadog), a reqwest-middleware client middleware, a tower server layer |
+//! | `mcp` | no | `mcp`: Model Context Protocol (rmcp) client and server spans in one trace across processes (docs/integrations/mcp.md) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -102,6 +103,11 @@ pub use rizk_http as http;
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use rizk_macros::{agent, task, tool, track_resource_usage, workflow};
+/// Model Context Protocol tracing over rmcp: [`mcp::TracedPeer`] for clients,
+/// [`mcp::TracedServer`] for servers, and rmcp itself as `mcp::rmcp` (see the feature table).
+#[cfg(feature = "mcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
+pub use rizk_mcp as mcp;
 #[cfg(feature = "openai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openai")))]
 pub use rizk_openai as openai;
