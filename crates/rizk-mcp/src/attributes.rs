@@ -123,6 +123,8 @@ pub(crate) struct Outcome {
     pub(crate) code: Option<i32>,
     /// The tool's result as JSON, for `tools/call`.
     pub(crate) tool_result: Option<serde_json::Value>,
+    /// The protocol version a server's `initialize` agreed on.
+    pub(crate) protocol_version: Option<String>,
 }
 
 impl Outcome {
@@ -148,6 +150,7 @@ impl Outcome {
                 message: Some("the tool returned isError".to_owned()),
                 code: None,
                 tool_result,
+                protocol_version: None,
             };
         }
         Outcome {
@@ -163,6 +166,7 @@ impl Outcome {
             message: Some(error.message.to_string()),
             code: Some(error.code.0),
             tool_result: None,
+            protocol_version: None,
         }
     }
 
@@ -182,6 +186,7 @@ impl Outcome {
             message: Some(error.to_string()),
             code: None,
             tool_result: None,
+            protocol_version: None,
         }
     }
 }

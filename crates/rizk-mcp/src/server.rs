@@ -85,13 +85,20 @@ fn has_span(cx: &Context) -> bool {
 }
 
 /// The parent, links and connection attributes of a request.
-fn continuation(context: &RequestContext<RoleServer>) -> (Context, Vec<Link>, Vec<KeyValue>) {
+fn continuation(
+    context: &RequestContext<RoleServer>,
+    method: &str,
+) -> (Context, Vec<Link>, Vec<KeyValue>) {
     let mut attributes = Vec::with_capacity(5);
     attributes.push(KeyValue::new(
         attr::JSONRPC_REQUEST_ID,
         context.id.to_string(),
     ));
-    if let Some(version) = context.protocol_version() {
+    // `initialize` is what decides the version: its span takes the agreed one from the result.
+    if let Some(version) = context
+        .protocol_version()
+        .filter(|_| method != "initialize")
+    {
         attributes.push(KeyValue::new(
             attr::MCP_PROTOCOL_VERSION,
             version.as_str().to_owned(),
@@ -148,6 +155,14 @@ fn no_outcome<T>(_: &T) -> Outcome {
     Outcome::default()
 }
 
+/// The protocol version `initialize` agreed on.
+fn initialize_outcome(result: &InitializeResult) -> Outcome {
+    Outcome {
+        protocol_version: Some(result.protocol_version.as_str().to_owned()),
+        ..Outcome::default()
+    }
+}
+
 /// A tool's final result: its content, and `tool_error` when it has `isError`.
 fn tool_outcome(response: &CallToolResponse) -> Outcome {
     match response {
@@ -171,7 +186,7 @@ impl<S: ServerHandler> TracedServer<S> {
         T: 'a,
     {
         let described = attr::described(method.as_ref(), target);
-        let (parent, links, attributes) = continuation(&context);
+        let (parent, links, attributes) = continuation(&context, method.as_ref());
         let span = McpSpan::start(SpanKind::Server, described, attributes, &parent, links);
         let handled = {
             let _current = span.context().clone().attach();
@@ -212,7 +227,7 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
             "initialize",
             Target::None,
             context,
-            no_outcome,
+            initialize_outcome,
             move |context| self.inner.initialize(request, context),
         )
     }

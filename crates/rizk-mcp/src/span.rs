@@ -119,6 +119,9 @@ impl McpSpan {
                     result.to_string(),
                 ));
             }
+            if let Some(version) = &outcome.protocol_version {
+                span.set_attribute(KeyValue::new(attr::MCP_PROTOCOL_VERSION, version.clone()));
+            }
             if let Some(code) = outcome.code {
                 span.set_attribute(KeyValue::new(
                     attr::RPC_RESPONSE_STATUS_CODE,

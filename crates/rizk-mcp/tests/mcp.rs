@@ -189,6 +189,22 @@ async fn pipe_one_trace_across_client_and_server() {
     harness();
     let (client, peer) = pipe().await;
     check_tool_call(&peer, "pipe").await;
+    // The server's `initialize` span (a trace of its own: rmcp sends `initialize` inside
+    // `serve`, before any TracedPeer) has the version the handshake agreed on.
+    let agreed = peer
+        .peer_info()
+        .unwrap()
+        .protocol_version
+        .as_str()
+        .to_owned();
+    harness().handle.flush().unwrap();
+    let initialize = harness()
+        .spans
+        .spans()
+        .into_iter()
+        .find(|s| s.name == "initialize" && s.span_kind == SpanKind::Server)
+        .unwrap();
+    assert_eq!(attr_str(&initialize, "mcp.protocol.version"), Some(agreed));
     check_errors(&peer).await;
     check_list_and_generic(&peer).await;
     client.cancel().await.unwrap();
