@@ -238,6 +238,21 @@ async fn streamable_http_one_trace_across_client_and_server() {
     client.cancel().await.unwrap();
 }
 
+/// The caller's baggage crosses in `_meta` with the trace context, on both transports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baggage_crosses_with_the_trace_context() {
+    use opentelemetry::baggage::BaggageExt as _;
+    use opentelemetry::trace::FutureExt as _;
+    harness();
+    for (client, peer) in [pipe().await, http().await] {
+        let cx = Context::current().with_baggage([opentelemetry::KeyValue::new("user.id", "u-42")]);
+        let result = peer.call_tool(echo("who")).with_context(cx).await.unwrap();
+        let text = result.content[0].as_text().unwrap().text.clone();
+        assert!(text.contains(r#""baggage.user.id":"u-42""#), "{text}");
+        client.cancel().await.unwrap();
+    }
+}
+
 /// A request with no caller span: the client span is a root, the server still its child.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_caller_span_the_client_span_is_the_root() {

@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use opentelemetry::Value;
+use opentelemetry::baggage::BaggageExt as _;
 use opentelemetry::trace::{TraceId, Tracer as _};
 use opentelemetry_sdk::trace::SpanData;
 use rizk_core::export::InMemoryExporter;
@@ -105,7 +106,13 @@ impl ServerHandler for TestTools {
                 let tracer = rizk_core::get_tracer("test-tool");
                 let inner = tracer.start("tool.body");
                 drop(inner);
-                let text = serde_json::Value::Object(request.arguments.unwrap_or_default());
+                let mut answer = request.arguments.unwrap_or_default();
+                // The caller's baggage, as the server's context carries it.
+                let cx = opentelemetry::Context::current();
+                if let Some(user) = cx.baggage().get("user.id") {
+                    answer.insert("baggage.user.id".to_owned(), user.as_str().into());
+                }
+                let text = serde_json::Value::Object(answer);
                 Ok(CallToolResponse::Complete(CallToolResult::success(vec![
                     ContentBlock::text(text.to_string()),
                 ])))
