@@ -22,8 +22,10 @@
 //! new trace); and the request id provider cannot be replaced. [`TracedPeer`] is the
 //! smallest layer that runs in the caller's task: it has the methods of rmcp's peer for the
 //! requests it traces and dereferences to the peer for the rest. On the server side no such
-//! problem exists: rmcp hands each request to the `Service` with its `_meta`, so
-//! [`TracedServer`] is a plain `Service` wrapper that needs no change to the handler.
+//! problem exists: rmcp hands each request to the handler with its `_meta`, so
+//! [`TracedServer`] is a [`rmcp::ServerHandler`] around yours (a handler, not a `Service`,
+//! because rmcp's streamable HTTP server takes only handlers) that traces each request method
+//! and forwards it, with no change to your handler.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -15,12 +15,11 @@ use crate::attributes::{self as attr, Outcome, Target};
 use crate::carrier;
 use crate::span::McpSpan;
 
-/// An rmcp server (any [`Service<RoleServer>`], so any [`rmcp::ServerHandler`]) whose requests
-/// are traced: each request becomes a SERVER span `{mcp.method.name} {target}` that
-/// continues the caller's trace from the request's `params._meta` (`traceparent`,
-/// `tracestate`, `baggage`, read with the propagator rizk installs), and that is current
-/// while the handler runs, so the `#[task]`s, `#[tool]`s and LLM calls inside a tool nest
-/// under it.
+/// An rmcp [`ServerHandler`] around yours, whose requests are traced: each request becomes a
+/// SERVER span `{mcp.method.name} {target}` that continues the caller's trace from the
+/// request's `params._meta` (`traceparent`, `tracestate`, `baggage`, read with the propagator
+/// rizk installs), and that is current while the handler runs, so the `#[task]`s, `#[tool]`s
+/// and LLM calls inside a tool nest under it.
 ///
 /// The span carries `mcp.method.name`, `gen_ai.tool.name` / `gen_ai.prompt.name` /
 /// `mcp.resource.uri`, `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport`
