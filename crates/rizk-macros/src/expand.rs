@@ -328,7 +328,7 @@ pub(crate) fn expand(kind: Kind, args: Args, mut item: ItemFn) -> syn::Result<To
             };
             let parameters = match kind {
                 Kind::Tool => {
-                    let schema = crate::schema::parameters(&item.sig);
+                    let schema = crate::schema::parameters(&item.sig, &args.skip);
                     quote!(::core::option::Option::Some(#schema))
                 }
                 _ => quote!(::core::option::Option::None),

@@ -9,9 +9,10 @@
 use serde_json::{Map, Value, json};
 use syn::{FnArg, GenericArgument, Pat, PathArguments, Signature, Type};
 
-/// The schema of `sig`'s typed parameters (receivers left out), as compact JSON: an object
-/// with one property per parameter, every parameter that is not an `Option` required.
-pub(crate) fn parameters(sig: &Signature) -> String {
+/// The schema of `sig`'s typed parameters (receivers and those in `skip(..)`, such as a client
+/// handle, left out), as compact JSON: an object with one property per parameter, every
+/// parameter that is not an `Option` required.
+pub(crate) fn parameters(sig: &Signature, skip: &[syn::Ident]) -> String {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for input in &sig.inputs {
@@ -19,6 +20,9 @@ pub(crate) fn parameters(sig: &Signature) -> String {
         let Pat::Ident(ident) = typed.pat.as_ref() else {
             continue;
         };
+        if skip.contains(&ident.ident) {
+            continue;
+        }
         let name = ident.ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
         let (schema, optional) = match option_inner(&typed.ty) {
@@ -123,7 +127,7 @@ mod tests {
     use super::*;
 
     fn schema(sig: Signature) -> Value {
-        serde_json::from_str(&parameters(&sig)).unwrap()
+        serde_json::from_str(&parameters(&sig, &[])).unwrap()
     }
 
     #[test]
@@ -173,8 +177,20 @@ mod tests {
     }
 
     #[test]
+    fn skipped_parameters_are_left_out() {
+        let sig: Signature = syn::parse_quote!(fn f(client: &Client, query: &str));
+        let s: Value =
+            serde_json::from_str(&parameters(&sig, &[syn::parse_quote!(client)])).unwrap();
+        assert_eq!(s["properties"], json!({ "query": { "type": "string" } }));
+        assert_eq!(s["required"], json!(["query"]));
+    }
+
+    #[test]
     fn keys_are_sorted_in_the_text() {
-        let text = parameters(&syn::parse_quote!(fn f(zeta: Vec<u8>, alpha: Option<bool>)));
+        let text = parameters(
+            &syn::parse_quote!(fn f(zeta: Vec<u8>, alpha: Option<bool>)),
+            &[],
+        );
         assert_eq!(
             text,
             r#"{"properties":{"alpha":{"type":"boolean"},"zeta":{"items":{"type":"integer"},"type":"array"}},"required":["zeta"],"type":"object"}"#
