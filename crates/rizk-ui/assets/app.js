@@ -122,6 +122,20 @@
       });
       var total = Math.max(t.duration_ms, 1e-6);
       var selected = spanId && byId[spanId] ? byId[spanId] : roots[0];
+      // Colour by what the span is to an LLM application (OpenInference's kind, else the GenAI
+      // operation), which says more than the OpenTelemetry kind; the latter is the fallback.
+      function role(s) {
+        var a = s.attributes || {};
+        var k = String(a["openinference.span.kind"] || a["rizk.span.kind"] || "").toLowerCase();
+        var op = String(a["gen_ai.operation.name"] || "");
+        var model = a["gen_ai.request.model"] || a["llm.model_name"] || a["gen_ai.input.messages"];
+        if (k === "llm" || k === "embedding" || op === "chat" || op === "text_completion" || op === "embeddings" || model) return "llm";
+        if (k === "workflow" || k === "task") return "chain";
+        if (k === "tool" || op === "execute_tool") return "tool";
+        if (k === "agent" || op === "invoke_agent") return "agent";
+        if (k === "chain" || op === "invoke_workflow") return "chain";
+        return s.kind;
+      }
       var rows = el("div", { class: "waterfall", id: "waterfall" });
       var detail = el("section", { class: "detail", id: "span-detail" });
       function draw() {
@@ -137,9 +151,9 @@
             rows.appendChild(el("div", { class: "wf-row" + (err ? " error" : "") + (s === selected ? " selected" : ""), "data-span-id": s.span_id,
               on: { click: function () { location.hash = "#/trace/" + t.trace_id + "/span/" + s.span_id; } } },
               el("span", { class: "wf-name", style: "padding-left:" + depth * 14 + "px" }, toggle,
-                el("span", { class: "kind-dot kind-" + s.kind, title: s.kind }), s.name,
+                el("span", { class: "kind-dot kind-" + role(s), title: role(s) }), s.name,
                 err ? el("span", { class: "err-mark", title: s.status_message || "error", text: " ⚠" }) : null),
-              el("span", { class: "wf-track" }, el("span", { class: "bar kind-" + s.kind + (err ? " bar-error" : ""),
+              el("span", { class: "wf-track" }, el("span", { class: "bar kind-" + role(s) + (err ? " bar-error" : ""),
                 style: "left:" + left + "%;width:" + width + "%", title: s.name + " " + dur(s.duration_ms) }),
                 barLabel(left, width, dur(s.duration_ms)))));
             if (!collapsed[s.span_id]) walk(kids.sort(function (a, b) { return a.offset_ms - b.offset_ms; }), depth + 1);
@@ -149,7 +163,7 @@
       draw();
       if (selected) spanDetail(detail, selected, t);
       var legend = el("div", { class: "legend" });
-      ["server", "client", "internal", "producer", "consumer"].forEach(function (k) {
+      ["chain", "agent", "tool", "llm", "server", "client", "internal"].forEach(function (k) {
         legend.appendChild(el("span", null, el("span", { class: "kind-dot kind-" + k }), k));
       });
       app.replaceChildren(
