@@ -6,6 +6,8 @@
 //! Layout (all under the workspace's `target/peers/`):
 //! - `phoenix/`, `ddagent/`, `mlflow/`: the virtual environments; `.xtask-installed` records the pinned
 //!   requirement that was installed, so a second `install` is a no-op.
+//! - `mcp-python/`: Python's MCP SDK and the OpenTelemetry SDK, a venv only (nothing runs from it:
+//!   rizk-mcp's cross-language tests start its Python themselves).
 //! - `run/<peer>.pid`, `run/<peer>.log`: the PID and the output of a running peer.
 //! - `run/phoenix-workdir/`: Phoenix's throwaway database, made fresh at each start.
 //! - `run/ddagent-snapshots/`: the test agent's snapshot directory (unless overridden).
@@ -40,6 +42,12 @@ pub(crate) const MLFLOW_PORT: u16 = 15000;
 
 /// Environment variable that overrides the Datadog test agent's snapshot directory.
 pub(crate) const DDAGENT_SNAPSHOT_DIR_VAR: &str = "E2E_DDAGENT_SNAPSHOT_DIR";
+
+/// The MCP venv's pinned requirements: Python's official MCP SDK (2.x speaks protocol
+/// 2026-07-28 and propagates trace context in `params._meta` by itself) and the OpenTelemetry
+/// SDK it needs to record spans (1.45.2 is what pip resolves with mcp 2.3.0). No OTLP exporter:
+/// the test scripts write their spans to a file.
+const MCP_PYTHON_REQUIREMENTS: &[&str] = &["mcp==2.3.0", "opentelemetry-sdk==1.45.2"];
 
 /// How long a peer gets to exit after SIGTERM before it gets SIGKILL.
 const TERM_GRACE: Duration = Duration::from_secs(15);
@@ -138,11 +146,6 @@ impl Peer {
         self.venv().join("bin")
     }
 
-    /// The file that records what was installed.
-    fn marker(self) -> PathBuf {
-        self.venv().join(".xtask-installed")
-    }
-
     /// The PID file of a running peer.
     fn pid_file(self) -> PathBuf {
         run_dir().join(format!("{}.pid", self.name()))
@@ -155,9 +158,28 @@ impl Peer {
 
     /// Whether the pinned version is installed.
     fn is_installed(self) -> bool {
-        let recorded = fs::read_to_string(self.marker()).unwrap_or_default();
-        recorded.trim() == self.requirement() && self.bin_dir().join(self.executable()).is_file()
+        venv_installed(
+            &self.venv(),
+            &[self.requirement()],
+            &self.bin_dir().join(self.executable()),
+        )
     }
+}
+
+/// The marker file of a venv (what was installed there).
+fn marker(venv: &Path) -> PathBuf {
+    venv.join(".xtask-installed")
+}
+
+/// Whether `venv` holds exactly `requirements` (its marker says so) and `check` exists.
+fn venv_installed(venv: &Path, requirements: &[&str], check: &Path) -> bool {
+    let recorded = fs::read_to_string(marker(venv)).unwrap_or_default();
+    recorded.trim() == requirements.join(" ") && check.is_file()
+}
+
+/// The MCP venv (`target/peers/mcp-python/`).
+fn mcp_python_venv() -> PathBuf {
+    peers_dir().join("mcp-python")
 }
 
 /// `target/peers/` in the workspace.
@@ -225,16 +247,34 @@ pub(crate) fn e2e_env() -> Vec<(&'static str, String)> {
             "E2E_PYTHON",
             Peer::Phoenix.bin_dir().join("python").display().to_string(),
         ),
+        // Python's MCP SDK 2.x with the OpenTelemetry SDK: the cross-language peer of
+        // rizk-mcp's e2e tests.
+        (
+            "E2E_MCP_PYTHON",
+            mcp_python_venv()
+                .join("bin")
+                .join("python")
+                .display()
+                .to_string(),
+        ),
     ]
 }
 
 /// Installs the pinned peers into their virtual environments (skipped when already there);
-/// with every peer (`peers install`, `e2e`), the browser of rizk-ui's test too.
+/// with every peer (`peers install`, `e2e`), the MCP venv and the browser of rizk-ui's test too.
 pub(crate) fn install(peers: &[Peer]) -> Result<()> {
     for &peer in peers {
-        install_one(peer)?;
+        install_venv(
+            peer.name(),
+            &peer.venv(),
+            &[peer.requirement()],
+            &peer.bin_dir().join(peer.executable()),
+        )?;
     }
     if peers.len() == ALL.len() {
+        let venv = mcp_python_venv();
+        let python = venv.join("bin").join("python");
+        install_venv("mcp-python", &venv, MCP_PYTHON_REQUIREMENTS, &python)?;
         install_browser();
     }
     Ok(())
@@ -280,25 +320,18 @@ fn on_path(name: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
 }
 
-/// Installs one peer.
-fn install_one(peer: Peer) -> Result<()> {
-    let venv = peer.venv();
-    if peer.is_installed() {
-        eprintln!(
-            "peers: {} already installed in {}",
-            peer.requirement(),
-            venv.display()
-        );
+/// Installs `requirements` into the venv `venv` (for `name`, in messages), unless its marker
+/// says they are there and `check` (a file the install makes) exists.
+fn install_venv(name: &str, venv: &Path, requirements: &[&str], check: &Path) -> Result<()> {
+    let what = requirements.join(" ");
+    if venv_installed(venv, requirements, check) {
+        eprintln!("peers: {what} already installed in {}", venv.display());
         return Ok(());
     }
     let started = Instant::now();
-    eprintln!(
-        "peers: installing {} into {}",
-        peer.requirement(),
-        venv.display()
-    );
+    eprintln!("peers: installing {what} into {} ({name})", venv.display());
     if venv.exists() {
-        fs::remove_dir_all(&venv).map_err(|e| {
+        fs::remove_dir_all(venv).map_err(|e| {
             Error::new(
                 format!("could not remove the old venv {}: {e}", venv.display()),
                 "remove it by hand and run `cargo xtask peers install` again",
@@ -307,32 +340,33 @@ fn install_one(peer: Peer) -> Result<()> {
     }
     let python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
     util::run(
-        Command::new(&python).args(["-m", "venv"]).arg(&venv),
+        Command::new(&python).args(["-m", "venv"]).arg(venv),
         "install Python 3 (3.10 or newer) with its venv module (Debian: `apt-get install python3-venv`), \
          or point PYTHON at one: `PYTHON=/path/to/python3 cargo xtask peers install`",
     )?;
     util::run(
-        Command::new(peer.bin_dir().join("python")).args([
-            "-m",
-            "pip",
-            "install",
-            "--no-input",
-            "--progress-bar",
-            "off",
-            peer.requirement(),
-        ]),
+        Command::new(venv.join("bin").join("python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--no-input",
+                "--progress-bar",
+                "off",
+            ])
+            .args(requirements),
         "pip could not install the pinned peer: check that PyPI is reachable (pip's index and proxy \
          settings) and read pip's message above; then run `cargo xtask peers install` again",
     )?;
-    fs::write(peer.marker(), format!("{}\n", peer.requirement())).map_err(|e| {
+    let marker = marker(venv);
+    fs::write(&marker, format!("{what}\n")).map_err(|e| {
         Error::new(
-            format!("could not write {}: {e}", peer.marker().display()),
+            format!("could not write {}: {e}", marker.display()),
             "check that target/ is writable",
         )
     })?;
     eprintln!(
-        "peers: installed {} in {}",
-        peer.requirement(),
+        "peers: installed {what} in {}",
         util::human(started.elapsed())
     );
     Ok(())

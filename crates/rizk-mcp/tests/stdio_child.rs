@@ -10,10 +10,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
-use common::{Harness, TestTools, attr_str, echo, span};
+use common::{Harness, TestTools, attr_str, echo, span, spans_until};
 use opentelemetry::Context;
 use opentelemetry::trace::{FutureExt as _, SpanKind, TraceContextExt as _, Tracer as _};
 use rizk_core::RizkBuilder;
@@ -57,26 +56,6 @@ async fn child(path: PathBuf) {
     handle.shutdown();
 }
 
-/// The spans the child wrote, once the server span of `tools/call echo` is there.
-fn child_spans(path: &Path) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let spans: Vec<serde_json::Value> = std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect();
-        if spans.iter().any(|s| s["name"] == "tools/call echo") {
-            return spans;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the child wrote no server span to {path:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 async fn parent() {
     let harness = Harness::new("rizk-mcp-parent", true);
     let path = std::env::temp_dir().join(format!("rizk-mcp-child-{}.jsonl", std::process::id()));
@@ -107,7 +86,7 @@ async fn parent() {
         Some("pipe")
     );
 
-    let child = child_spans(&path);
+    let child = spans_until(&path, "tools/call echo");
     let server = child
         .iter()
         .find(|s| s["name"] == "tools/call echo")

@@ -3,6 +3,9 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use opentelemetry::Value;
 use opentelemetry::baggage::BaggageExt as _;
 use opentelemetry::trace::{TraceId, Tracer as _};
@@ -152,4 +155,36 @@ pub async fn pipe() -> (RunningService<RoleClient, ()>, TracedPeer) {
     let client = ().serve(client_end).await.unwrap();
     let peer = TracedPeer::stdio(client.peer().clone());
     (client, peer)
+}
+
+/// The spans in the JSON-lines file `path` (another process's), once one named `name` is there
+/// (the writer may still be running or exiting).
+pub fn spans_until(path: &Path, name: &str) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let spans: Vec<serde_json::Value> = std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        if spans.iter().any(|s| s["name"] == name) {
+            return spans;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no span {name} in {path:?} after 20 s; there are {:?}",
+            spans.iter().map(|s| &s["name"]).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The JSON span named `name`, or a panic that lists the names there are.
+pub fn find<'a>(spans: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    spans.iter().find(|s| s["name"] == name).unwrap_or_else(|| {
+        panic!(
+            "no span {name} in {:?}",
+            spans.iter().map(|s| &s["name"]).collect::<Vec<_>>()
+        )
+    })
 }
