@@ -853,6 +853,30 @@ mod tests {
     }
 
     #[test]
+    fn a_stuck_recording_thread_does_not_hold_shutdown_past_its_bound() {
+        // An estimator that never returns until the test ends: shutdown must still return.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Mutex::new(held);
+        let cost: CostEstimator = Arc::new(move |_, _, _| {
+            let _ = held.lock().unwrap().recv();
+            None
+        });
+        let active = Arc::new(
+            Active::start(Recording {
+                instruments: None,
+                cost: Some(cost),
+                summary: Some(Mutex::new(Summary::default())),
+            })
+            .unwrap(),
+        );
+        active.submit(call(), Duration::from_millis(1));
+        let left = finish(active, Duration::from_millis(50));
+        assert_eq!(left.dropped, 0);
+        assert!(left.summary.is_some(), "the summary is returned even so");
+        drop(release);
+    }
+
+    #[test]
     fn calls_beyond_the_pending_bound_are_counted_and_the_rest_recorded_at_the_end() {
         // An estimator that holds the recording thread on its first call, until released.
         let (release, held) = std::sync::mpsc::channel::<()>();
