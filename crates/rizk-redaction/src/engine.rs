@@ -1060,6 +1060,15 @@ mod tests {
         "7pm",
         "+48.8566",
         "020 7946 0958",
+        // Runs that end a pattern (the walk cuts them, see `walk::without_trailing_run`).
+        "sk-",
+        "abbbbbbbbb",
+        "qxyzwvu",
+        "zyyyyy",
+        "12-abc0f9",
+        "vabcabcab",
+        "éaé",
+        "sk-ant-0123456789abcdefghijklmn",
     ];
 
     fn text(seed: &mut u64, pieces: usize) -> String {
@@ -1209,6 +1218,20 @@ mod tests {
             RedactionConfig {
                 custom_patterns: vec![r"\bcase-\d+\b".into()],
                 ascii_word_boundaries: false,
+                ..RedactionConfig::default()
+            },
+            // Patterns that end with a run the walk cuts off: prefixes whose alternatives end
+            // in the run's bytes, a run of zero or more, a run with non-ASCII members (not cut).
+            RedactionConfig {
+                custom_patterns: vec![
+                    "(?:ab|a)b+".into(),
+                    "q[a-z]{2,}".into(),
+                    "[0-9]+-[0-9a-f]{3,}".into(),
+                    "z(?:y|yy)y*".into(),
+                    "v[a-c]*".into(),
+                    "é[a-zé]+".into(),
+                ],
+                keywords: vec!["abb".into()],
                 ..RedactionConfig::default()
             },
             // Matches longer than the settled margin: the scan falls back to one search.

@@ -92,7 +92,7 @@ pub(crate) struct Caches {
 /// attribute holds too few to tell alone). A text searched at once has no walk: there the
 /// candidates the search loop meets stand for the ends, times the ends per candidate seen in
 /// the last window scans (the loop in a window meets the candidates one search meets there;
-/// 2 to 6 ends each on the benchmark's corpora). A long text is also judged by its first
+/// about 2.2 ends each on the benchmark's corpora). A long text is also judged by its first
 /// block's walk, before any window is searched.
 #[derive(Debug)]
 pub(crate) struct Density {
@@ -115,8 +115,8 @@ impl Default for Density {
         Density {
             dense: false,
             rate: 0.0,
-            // Until a window scan tells: between the benchmark corpora's 2 and 6.
-            ends_per_candidate: 4.0,
+            // Until a window scan tells: about the benchmark corpora's 2.2.
+            ends_per_candidate: 2.2,
             candidates: 0,
             searched_at_once: 0,
             searched_in_windows: 0,
@@ -138,15 +138,17 @@ const SHORT_TEXT: usize = 64 << 10;
 /// Match ends per KB from which a text is searched at once, for short and long texts, and
 /// under which it goes back to windows (lower, so that a text near the threshold does not flip
 /// at every chunk). Measured on the density benchmark (benches/density.rs, docs/performance.md):
-/// the window scan and one search cost the same at about 4 to 5 ends per KB for 1 KB
-/// attributes and about 13 per KB for 1 MB texts.
-const AT_ONCE: [(f64, f64); 2] = [(4.5, 3.0), (12.0, 8.0)];
+/// for 1 KB attributes the window scan and one search cost the same at about 8 ends per KB (the
+/// 50% corpus has 4.8, the densest 10.8); for 1 MB texts the window scan is still 1.5x faster
+/// on the densest corpus, and the threshold only keeps the quadratic cases below (where a
+/// long text that is all matches is cheaper to search at once).
+const AT_ONCE: [(f64, f64); 2] = [(8.5, 7.0), (24.0, 16.0)];
 
 /// Candidates, and walk match ends, per KB from which text is too dense for one search: a
 /// pattern that matches almost everywhere keeps the forward search going to far past each
 /// candidate, and one search turns quadratic (a chain of phone numbers that each read as the
 /// tail of a longer one: 64 candidates and 256 ends per KB, where one search took 0.85 s for
-/// 128 KB and the window scan 2.6 ms). The densest benchmark corpus has 5 and 27.
+/// 128 KB and the window scan 2.6 ms). The densest benchmark corpus has 5 and 11.
 const TOO_DENSE_PER_KB: f64 = 48.0;
 const TOO_MANY_ENDS_PER_KB: f64 = 128.0;
 
@@ -358,6 +360,9 @@ pub(crate) struct Searcher {
     all: DFA,
     /// The longest match of each pattern in bytes, when bounded.
     max_lens: Vec<Option<usize>>,
+    /// The run each pattern ends with, when the walk cut it off (see
+    /// [`walk::loosened`]): its matches end where that run ends.
+    runs: Vec<Option<walk::TrailingRun>>,
     revs: Vec<DFA>,
     hirs: Vec<Hir>,
     nfa_limit: usize,
@@ -401,7 +406,7 @@ impl Searcher {
             .configure(nfa_config(false))
             .build_many_from_hir(&hirs)
             .map_err(|e| build_error(&e))?;
-        let widened: Vec<Hir> = hirs.iter().map(walk::loosened).collect();
+        let (widened, runs): (Vec<Hir>, Vec<_>) = hirs.iter().map(walk::loosened).unzip();
         let all_nfa: NFA = thompson::Compiler::new()
             .configure(nfa_config(false))
             .build_many_from_hir(&widened)
@@ -440,6 +445,7 @@ impl Searcher {
             fwd,
             all,
             max_lens,
+            runs,
             revs,
             hirs,
             nfa_limit,
@@ -615,9 +621,12 @@ impl Searcher {
             return Err(());
         }
         let mut steps = window.span.len().saturating_mul(32).saturating_add(4096);
+        // A pattern whose run the walk cut off ends past the walk's end (see `runs`).
+        let mut past_end = false;
         for &(end, state) in ends {
             for i in 0..self.all.match_len(&caches.all, state) {
                 let pid = self.all.match_pattern(&caches.all, state, i).as_usize();
+                past_end |= self.runs.get(pid).is_some_and(Option::is_some);
                 let span = window.span.start..end;
                 self.starts_of(caches, text.as_bytes(), pid, span, starts, &mut steps)?;
             }
@@ -625,7 +634,7 @@ impl Searcher {
         starts.sort_unstable();
         starts.dedup();
         Ok(match ends {
-            [(end, _)] => Some(*end),
+            [(end, _)] if !past_end => Some(*end),
             _ => None,
         })
     }
@@ -758,6 +767,10 @@ impl Searcher {
                     }
                 };
                 window.span.start = window.span.start.min(start);
+                if let Some(run) = self.runs.get(pid).copied().flatten() {
+                    let until = run.end(text.as_bytes(), end, scan.span.end);
+                    window.span.end = window.span.end.max(until);
+                }
                 window.patterns.insert(pid);
             }
             if window.span.is_empty() {
@@ -771,6 +784,7 @@ impl Searcher {
                 }
                 let last = scan.pending.pop()?;
                 window.span.start = window.span.start.min(last.span.start);
+                window.span.end = window.span.end.max(last.span.end);
                 window.patterns.0 |= last.patterns.0;
                 window.ends.start = last.ends.start;
             }

@@ -292,9 +292,88 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// The pattern the walk uses for `hir`: [`without_leading_run`], then [`widen`].
-pub(crate) fn loosened(hir: &Hir) -> Hir {
-    widen(&without_leading_run(hir))
+/// The pattern the walk uses for `hir`: [`without_leading_run`], then
+/// [`without_trailing_run`], then [`widen`]; with the run cut off the end, if any.
+pub(crate) fn loosened(hir: &Hir) -> (Hir, Option<TrailingRun>) {
+    let hir = without_leading_run(hir);
+    match without_trailing_run(&hir) {
+        Some((cut, run)) => (widen(&cut), Some(run)),
+        None => (widen(&hir), None),
+    }
+}
+
+/// The bytes of a run that ends a pattern (see [`without_trailing_run`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TrailingRun([u64; 4]);
+
+impl TrailingRun {
+    fn contains(&self, byte: u8) -> bool {
+        self.0[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
+    }
+
+    /// Where the run that goes on at `at` ends: the first byte at or after `at` (before
+    /// `until`) that is not in it.
+    pub(crate) fn end(&self, bytes: &[u8], at: usize, until: usize) -> usize {
+        let until = until.min(bytes.len());
+        let run = bytes
+            .get(at..until)
+            .map_or(0, |rest| rest.iter().take_while(|&&b| self.contains(b)).count());
+        at + run
+    }
+}
+
+/// `hir` with its last element, a greedy unbounded run of ASCII characters (`C{m,}`), cut to
+/// its first `m` (`\bsk-[A-Za-z0-9_\-]{20,}` becomes `\bsk-[A-Za-z0-9_\-]{20}`), and that run's
+/// bytes; `None` when `hir` does not end so (or would then match the empty string).
+///
+/// A token would otherwise end a match of the walk at every character after its first `m`,
+/// and each end costs a window and a walk back. Cut, the walk ends it once, at `e`; the real
+/// match of each start there ends where the run that goes on at `e` ends (the repetition is
+/// greedy and last, and the bytes from the prefix's end to `e` are already in the run), and
+/// the window is widened to there. A match that starts at `s` is seen from the end its own
+/// prefix gives (`s`'s leftmost-first prefix, then `m` bytes), so every window holding `s`
+/// also holds that match's end once windows that share a byte are merged.
+fn without_trailing_run(hir: &Hir) -> Option<(Hir, TrailingRun)> {
+    use regex_syntax::hir::{Class, HirKind, Repetition};
+    let HirKind::Concat(subs) = hir.kind() else {
+        return None;
+    };
+    let (last, prefix) = subs.split_last()?;
+    let HirKind::Repetition(rep) = last.kind() else {
+        return None;
+    };
+    if rep.max.is_some() || !rep.greedy {
+        return None;
+    }
+    let mut run = TrailingRun([0; 4]);
+    let mut add = |lo: u32, hi: u32| -> Option<()> {
+        if hi > 0x7F {
+            return None; // a run of non-ASCII characters is not a run of bytes
+        }
+        for b in lo..=hi {
+            run.0[(b >> 6) as usize] |= 1 << (b & 63);
+        }
+        Some(())
+    };
+    match rep.sub.kind() {
+        HirKind::Class(Class::Unicode(class)) => {
+            for r in class.ranges() {
+                add(u32::from(r.start()), u32::from(r.end()))?;
+            }
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            for r in class.ranges() {
+                add(u32::from(r.start()), u32::from(r.end()))?;
+            }
+        }
+        _ => return None,
+    }
+    let first_m = Hir::repetition(Repetition {
+        max: Some(rep.min),
+        ..rep.clone()
+    });
+    let cut = Hir::concat(prefix.iter().cloned().chain([first_m]).collect());
+    (cut.properties().minimum_len().unwrap_or(0) > 0).then_some((cut, run))
 }
 
 /// `hir` without a leading unbounded repetition (and the look-arounds before it), when what
@@ -360,5 +439,39 @@ fn widen(hir: &Hir) -> Hir {
         HirKind::Concat(subs) => Hir::concat(subs.iter().map(widen).collect()),
         HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(widen).collect()),
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pattern: &str) -> Hir {
+        regex_syntax::parse(pattern).expect("parses")
+    }
+
+    #[test]
+    fn a_trailing_run_of_ascii_is_cut_to_its_minimum() {
+        let (cut, run) = without_trailing_run(&parse(r"(?-u:\b)sk-[A-Za-z0-9_\-]{20,}")).expect("cut");
+        assert_eq!(cut, parse(r"(?-u:\b)sk-[A-Za-z0-9_\-]{20}"));
+        let text = b"sk-abc_DEF-9 rest";
+        assert_eq!(run.end(text, 3, text.len()), 12);
+        assert_eq!(run.end(text, 3, 8), 8, "stops at `until`");
+        assert_eq!(run.end(text, 40, 50), 40, "past the text: no run");
+    }
+
+    #[test]
+    fn other_endings_are_not_cut() {
+        for pattern in [
+            r"sk-[a-z]{20}",       // bounded
+            r"sk-[a-z]{2,}?",      // lazy
+            r"sk-[a-z]{2,}\b",     // something after the run
+            r"é[a-zé]+",           // non-ASCII members
+            r"[a-z]+",             // nothing before the run
+            r"x?[a-z]*",           // the cut would match the empty string
+            r"sk-(?:ab)+",         // a run of strings, not of bytes
+        ] {
+            assert!(without_trailing_run(&parse(pattern)).is_none(), "{pattern}");
+        }
     }
 }
