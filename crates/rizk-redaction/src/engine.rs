@@ -14,7 +14,7 @@ use crate::config::RedactionConfig;
 use crate::edits::Edits;
 use crate::error::{RedactionError, RedactionWarning};
 use crate::kind::{DetectorKind, Match};
-use crate::search::{BuildError, Caches, Density, PatternMask, Searcher, Source};
+use crate::search::{BuildError, Caches, Density, PatternMask, Searcher, Source, kept};
 use crate::validate::Validator;
 
 /// Nesting limit of the regex parser for custom patterns (the `regex` crate's default).
@@ -650,12 +650,15 @@ impl Redactor {
         builtins_only: bool,
         emit: &mut impl FnMut(usize, usize, usize) -> bool,
     ) -> Option<usize> {
-        let mut scan = self.searcher.window_scan(span.clone());
-        let mut windows = Vec::new();
-        let mut starts = Vec::new();
+        let mut scan = self.searcher.window_scan(span.clone(), caches);
+        // The buffers of the last scan (allocating them per text cost more than walking a
+        // 1 KB attribute full of matches).
+        let mut windows = std::mem::take(&mut caches.windows);
+        let mut starts = std::mem::take(&mut caches.starts);
         // Matches are kept until the whole span is done: a match that reaches back into
         // windows searched already means searching the span as a whole instead.
-        let mut found = Vec::new();
+        let mut found = std::mem::take(&mut caches.found);
+        found.clear();
         let mut keep = |s, e, p| {
             found.push((s, e, p));
             true
@@ -667,14 +670,17 @@ impl Redactor {
                 .searcher
                 .next_windows(&mut scan, caches, text, &mut windows)
             else {
+                let ends = scan.walked().1;
+                scan.recycle(caches);
                 let (all, search) = (PatternMask::ALL, &Source::Search);
                 let whole = (span.clone(), span.end, usize::MAX);
                 self.scan_span(caches, text, whole, all, search, builtins_only, emit);
-                return Some(scan.walked().1);
+                return Some(ends);
             };
             if std::mem::take(&mut first) && Density::dense_walk(span.len(), scan.walked()) {
                 // The first block, shorter than the settled margin, hands out no window unless
                 // it is the whole span: nothing was searched.
+                scan.recycle(caches);
                 return None;
             }
             for window in windows.drain(..) {
@@ -707,12 +713,15 @@ impl Redactor {
                 break;
             }
         }
-        for (s, e, p) in found {
+        for &(s, e, p) in &found {
             if !emit(s, e, p) {
                 break;
             }
         }
-        Some(scan.walked().1)
+        let ends = scan.walked().1;
+        scan.recycle(caches);
+        (caches.windows, caches.starts, caches.found) = (kept(windows), kept(starts), kept(found));
+        Some(ends)
     }
 
     /// The search loop over `text[span]` (look-around sees the whole text) from `span.start`
@@ -1084,7 +1093,7 @@ mod tests {
     fn all_windows(redactor: &Redactor, text: &str) -> Option<Vec<Range<usize>>> {
         let searcher = &redactor.searcher;
         let mut caches = searcher.caches();
-        let mut scan = searcher.window_scan(0..text.len());
+        let mut scan = searcher.window_scan(0..text.len(), &mut caches);
         let mut windows = Vec::new();
         while searcher.next_windows(&mut scan, &mut caches, text, &mut windows)? {}
         Some(windows.into_iter().map(|w| w.span).collect())
@@ -1119,7 +1128,7 @@ mod tests {
         let mut caches = redactor.searcher.caches();
         caches.density = Density::default();
         if dense {
-            caches.density.learn_walk(text.len(), (1024, 15, 3));
+            caches.density.learn_walk(text.len(), (1024, 40, 8));
         }
         let mut push = |_, _, _| true;
         let options = (false, Strategy::Windows);
@@ -1251,7 +1260,7 @@ mod tests {
                 let mut caches = redactor.searcher.caches();
                 caches.density = Density::default();
                 if case % 2 == 0 {
-                    caches.density.learn_walk(text.len(), (1024, 15, 3));
+                    caches.density.learn_walk(text.len(), (1024, 40, 8));
                 }
                 drop(caches);
                 assert_eq!(

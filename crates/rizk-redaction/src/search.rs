@@ -80,6 +80,21 @@ pub(crate) struct Caches {
     revs: Vec<Option<Cache>>,
     /// What the scans of this thread met (see [`Density`]).
     pub(crate) density: Density,
+    /// The buffers of the last [`WindowScan`], for the next one.
+    scan: ScanBuffers,
+    /// Buffers of [`Redactor::scan_windows`](crate::engine), kept likewise.
+    pub(crate) windows: Vec<Window>,
+    pub(crate) starts: Vec<(usize, usize)>,
+    pub(crate) found: Vec<(usize, usize, usize)>,
+}
+
+/// A [`WindowScan`]'s buffers, kept for the next scan of the thread: growing them anew for
+/// every 1 KB attribute cost about a sixth of the window scan on text full of matches.
+#[derive(Default)]
+struct ScanBuffers {
+    pending: Vec<Window>,
+    walked: Vec<BackWalk>,
+    ends: Vec<(usize, LazyStateID)>,
 }
 
 /// Window scan or one search: what the scans of one thread learnt of the density of the text
@@ -138,11 +153,10 @@ const SHORT_TEXT: usize = 64 << 10;
 /// Match ends per KB from which a text is searched at once, for short and long texts, and
 /// under which it goes back to windows (lower, so that a text near the threshold does not flip
 /// at every chunk). Measured on the density benchmark (benches/density.rs, docs/performance.md):
-/// for 1 KB attributes the window scan and one search cost the same at about 8 ends per KB (the
-/// 50% corpus has 4.8, the densest 10.8); for 1 MB texts the window scan is still 1.5x faster
-/// on the densest corpus, and the threshold only keeps the quadratic cases below (where a
-/// long text that is all matches is cheaper to search at once).
-const AT_ONCE: [(f64, f64); 2] = [(8.5, 7.0), (24.0, 16.0)];
+/// the window scan is faster on every corpus there, 1.2x on 1 KB attributes and 1.5x on 1 MB
+/// texts of the densest (10.8 ends per KB); the costs per end, extrapolated, meet at about 18
+/// ends per KB for attributes. Long texts switch later: the walk's set-up weighs less there.
+const AT_ONCE: [(f64, f64); 2] = [(16.0, 12.0), (32.0, 24.0)];
 
 /// Candidates, and walk match ends, per KB from which text is too dense for one search: a
 /// pattern that matches almost everywhere keeps the forward search going to far past each
@@ -220,6 +234,37 @@ impl WindowScan {
     /// The bytes walked so far and the match ends the walk found in them.
     pub(crate) fn walked(&self) -> (usize, usize) {
         (self.at - self.span.start, self.ends_seen)
+    }
+
+    /// Gives the scan's buffers back to `caches`, for the next scan (not those a huge text
+    /// grew, which would stay taken while the thread lives).
+    pub(crate) fn recycle(self, caches: &mut Caches) {
+        let walks_back: usize = self
+            .walked
+            .iter()
+            .map(|w| w.states.capacity() + w.spare.capacity())
+            .sum();
+        caches.scan = ScanBuffers {
+            pending: kept(self.pending),
+            walked: if walks_back > KEPT_BYTES / 16 {
+                Vec::new()
+            } else {
+                self.walked
+            },
+            ends: kept(self.ends),
+        };
+    }
+}
+
+/// A buffer kept from text to text takes at most this many bytes.
+const KEPT_BYTES: usize = 256 << 10;
+
+/// `buffer`, or a new one when it takes more than `KEPT_BYTES`.
+pub(crate) fn kept<T>(buffer: Vec<T>) -> Vec<T> {
+    if buffer.capacity().saturating_mul(size_of::<T>()) > KEPT_BYTES {
+        Vec::new()
+    } else {
+        buffer
     }
 }
 
@@ -440,6 +485,10 @@ impl Searcher {
             all: a.create_cache(),
             revs: (0..n).map(|_| None).collect(),
             density: Density::default(),
+            scan: ScanBuffers::default(),
+            windows: Vec::new(),
+            starts: Vec::new(),
+            found: Vec::new(),
         });
         Ok(Searcher {
             fwd,
@@ -679,7 +728,18 @@ impl Searcher {
     /// them out block by block, so that each is searched while its text is still in the
     /// CPU's caches. Searching each window from its start finds exactly what searching the
     /// whole span finds: a match starting in a window ends in it, and no match starts outside.
-    pub(crate) fn window_scan(&self, span: Range<usize>) -> WindowScan {
+    pub(crate) fn window_scan(&self, span: Range<usize>, caches: &mut Caches) -> WindowScan {
+        let ScanBuffers {
+            mut pending,
+            mut walked,
+            mut ends,
+        } = std::mem::take(&mut caches.scan);
+        pending.clear();
+        ends.clear();
+        for walk in &mut walked {
+            // A walk back of another text: never to be taken up (see `leftmost_start_after`).
+            walk.clears = usize::MAX;
+        }
         WindowScan {
             // Walking back to the start of an unbounded pattern's match costs the match's
             // length; past this much (a long PEM body ends a match at every byte) the plain
@@ -688,10 +748,10 @@ impl Searcher {
             at: span.start,
             span,
             carry: None,
-            pending: Vec::new(),
+            pending,
             handed_out: 0,
-            walked: Vec::new(),
-            ends: Vec::new(),
+            walked,
+            ends,
             ends_seen: 0,
         }
     }

@@ -315,9 +315,9 @@ impl TrailingRun {
     /// `until`) that is not in it.
     pub(crate) fn end(&self, bytes: &[u8], at: usize, until: usize) -> usize {
         let until = until.min(bytes.len());
-        let run = bytes
-            .get(at..until)
-            .map_or(0, |rest| rest.iter().take_while(|&&b| self.contains(b)).count());
+        let run = bytes.get(at..until).map_or(0, |rest| {
+            rest.iter().take_while(|&&b| self.contains(b)).count()
+        });
         at + run
     }
 }
@@ -452,7 +452,8 @@ mod tests {
 
     #[test]
     fn a_trailing_run_of_ascii_is_cut_to_its_minimum() {
-        let (cut, run) = without_trailing_run(&parse(r"(?-u:\b)sk-[A-Za-z0-9_\-]{20,}")).expect("cut");
+        let (cut, run) =
+            without_trailing_run(&parse(r"(?-u:\b)sk-[A-Za-z0-9_\-]{20,}")).expect("cut");
         assert_eq!(cut, parse(r"(?-u:\b)sk-[A-Za-z0-9_\-]{20}"));
         let text = b"sk-abc_DEF-9 rest";
         assert_eq!(run.end(text, 3, text.len()), 12);
@@ -463,13 +464,13 @@ mod tests {
     #[test]
     fn other_endings_are_not_cut() {
         for pattern in [
-            r"sk-[a-z]{20}",       // bounded
-            r"sk-[a-z]{2,}?",      // lazy
-            r"sk-[a-z]{2,}\b",     // something after the run
-            r"é[a-zé]+",           // non-ASCII members
-            r"[a-z]+",             // nothing before the run
-            r"x?[a-z]*",           // the cut would match the empty string
-            r"sk-(?:ab)+",         // a run of strings, not of bytes
+            r"sk-[a-z]{20}",   // bounded
+            r"sk-[a-z]{2,}?",  // lazy
+            r"sk-[a-z]{2,}\b", // something after the run
+            r"é[a-zé]+",       // non-ASCII members
+            r"[a-z]+",         // nothing before the run
+            r"x?[a-z]*",       // the cut would match the empty string
+            r"sk-(?:ab)+",     // a run of strings, not of bytes
         ] {
             assert!(without_trailing_run(&parse(pattern)).is_none(), "{pattern}");
         }
