@@ -158,7 +158,7 @@ fn table(redactor: &Redactor, corpora: &[Corpus]) {
         let text = corpus.text.as_str();
         let mb = text.len() as f64 / 1e6;
         let mut best = [Duration::MAX; 4];
-        for _ in 0..5 {
+        for _ in 0..9 {
             let mut time = |i: usize, f: &dyn Fn() -> usize| {
                 let t = Instant::now();
                 black_box(f());
