@@ -14,7 +14,7 @@ use crate::config::RedactionConfig;
 use crate::edits::Edits;
 use crate::error::{RedactionError, RedactionWarning};
 use crate::kind::{DetectorKind, Match};
-use crate::search::{BuildError, Caches, Density, PatternMask, Searcher, Source, kept};
+use crate::search::{BuildError, Caches, PatternMask, Searcher, Source, kept};
 use crate::validate::Validator;
 
 /// Nesting limit of the regex parser for custom patterns (the `regex` crate's default).
@@ -677,7 +677,7 @@ impl Redactor {
                 self.scan_span(caches, text, whole, all, search, builtins_only, emit);
                 return Some(ends);
             };
-            if std::mem::take(&mut first) && Density::dense_walk(span.len(), scan.walked()) {
+            if std::mem::take(&mut first) && caches.density.dense_walk(span.len(), scan.walked()) {
                 // The first block, shorter than the settled margin, hands out no window unless
                 // it is the whole span: nothing was searched.
                 scan.recycle(caches);
@@ -1000,6 +1000,7 @@ fn ascii_word_boundaries(hir: Hir) -> Hir {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::density::Density;
     use crate::search::SETTLED_MARGIN_FOR_TESTS;
 
     /// Pieces of text likely to make matches, near-misses and matches across the (tiny, in
@@ -1126,7 +1127,7 @@ mod tests {
     /// that have learnt nothing yet, or that the last texts were dense (`dense`).
     fn searched(redactor: &Redactor, text: &str, dense: bool) -> (usize, usize) {
         let mut caches = redactor.searcher.caches();
-        caches.density = Density::default();
+        caches.density = Density::new(caches.density.thresholds);
         if dense {
             caches.density.learn_walk(text.len(), (1024, 40, 8));
         }
@@ -1181,7 +1182,7 @@ mod tests {
         // windows when nothing is known, and after it the next one at once; sparse texts bring
         // windows back.
         let mut caches = r.searcher.caches();
-        caches.density = Density::default();
+        caches.density = Density::new(caches.density.thresholds);
         let mut push = |_, _, _| true;
         let options = (false, Strategy::Windows);
         r.scan_text(&mut caches, &dense, 0..dense.len(), options, &mut push);
@@ -1258,7 +1259,7 @@ mod tests {
                 // Half the texts start as if the last one was dense: both searches, and the
                 // switches between them, are compared.
                 let mut caches = redactor.searcher.caches();
-                caches.density = Density::default();
+                caches.density = Density::new(caches.density.thresholds);
                 if case % 2 == 0 {
                     caches.density.learn_walk(text.len(), (1024, 40, 8));
                 }

@@ -44,6 +44,7 @@
 
 mod builtins;
 mod config;
+mod density;
 mod edits;
 mod engine;
 mod error;

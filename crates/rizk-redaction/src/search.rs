@@ -26,6 +26,7 @@ use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::{Anchored, Input, MatchKind, PatternID, meta};
 use regex_syntax::hir::Hir;
 
+use crate::density::{Density, Thresholds};
 use crate::walk;
 
 /// Upper bound of each lazy DFA's transition cache (per thread using the redactor at once).
@@ -95,119 +96,6 @@ struct ScanBuffers {
     pending: Vec<Window>,
     walked: Vec<BackWalk>,
     ends: Vec<(usize, LazyStateID)>,
-}
-
-/// Window scan or one search: what the scans of one thread learnt of the density of the text
-/// they meet. The window scan pays a walk over every byte, then work per match end of the walk
-/// (a window, walks back); one search pays a forward search over every byte, restarted after
-/// each candidate. The window scan wins while match ends are few (2 to 2.5x on text without
-/// PII), one search once they are dense.
-///
-/// The measure is the walk's match ends per KB, averaged over the last texts or chunks (a 1 KB
-/// attribute holds too few to tell alone). A text searched at once has no walk: there the
-/// candidates the search loop meets stand for the ends, times the ends per candidate seen in
-/// the last window scans (the loop in a window meets the candidates one search meets there;
-/// about 2.2 ends each on the benchmark's corpora). A long text is also judged by its first
-/// block's walk, before any window is searched.
-#[derive(Debug)]
-pub(crate) struct Density {
-    /// Whether the next text (or chunk) is searched at once.
-    pub(crate) dense: bool,
-    /// Match ends per KB, averaged over about the last `HORIZON` bytes scanned.
-    rate: f64,
-    /// Match ends per candidate, averaged likewise over the window scans.
-    ends_per_candidate: f64,
-    /// Candidates the search loop has met, a running count (see `Redactor::scan_span`).
-    pub(crate) candidates: usize,
-    /// Bytes searched at once, and bytes of windows searched, since the caches were made: for
-    /// the unit tests that pin which search a density gets.
-    pub(crate) searched_at_once: usize,
-    pub(crate) searched_in_windows: usize,
-}
-
-impl Default for Density {
-    fn default() -> Density {
-        Density {
-            dense: false,
-            rate: 0.0,
-            // Until a window scan tells: about the benchmark corpora's 2.2.
-            ends_per_candidate: 2.2,
-            candidates: 0,
-            searched_at_once: 0,
-            searched_in_windows: 0,
-        }
-    }
-}
-
-/// About how many of the last bytes scanned the averages cover.
-const HORIZON: f64 = if cfg!(any(test, fuzzing)) {
-    64.0
-} else {
-    16384.0
-};
-
-/// Texts up to this long go to one search from a lower density than longer ones: the window
-/// scan's set-up per text weighs more on them.
-const SHORT_TEXT: usize = 64 << 10;
-
-/// Match ends per KB from which a text is searched at once, for short and long texts, and
-/// under which it goes back to windows (lower, so that a text near the threshold does not flip
-/// at every chunk). Measured on the density benchmark (benches/density.rs, docs/performance.md):
-/// the window scan is faster on every corpus there, 1.2x on 1 KB attributes and 1.5x on 1 MB
-/// texts of the densest (10.8 ends per KB); the costs per end, extrapolated, meet at about 18
-/// ends per KB for attributes. Long texts switch later: the walk's set-up weighs less there.
-const AT_ONCE: [(f64, f64); 2] = [(16.0, 12.0), (32.0, 24.0)];
-
-/// Candidates, and walk match ends, per KB from which text is too dense for one search: a
-/// pattern that matches almost everywhere keeps the forward search going to far past each
-/// candidate, and one search turns quadratic (a chain of phone numbers that each read as the
-/// tail of a longer one: 64 candidates and 256 ends per KB, where one search took 0.85 s for
-/// 128 KB and the window scan 2.6 ms). The densest benchmark corpus has 5 and 11.
-const TOO_DENSE_PER_KB: f64 = 48.0;
-const TOO_MANY_ENDS_PER_KB: f64 = 128.0;
-
-impl Density {
-    /// Adds a window scan over `bytes` that found `ends` match ends and met `candidates` to the
-    /// averages, and decides whether the next text is searched at once (`len`: this one's).
-    pub(crate) fn learn_walk(
-        &mut self,
-        len: usize,
-        (bytes, ends, candidates): (usize, usize, usize),
-    ) {
-        if candidates > 0 {
-            let ratio = ends as f64 / candidates as f64;
-            let weight = bytes as f64 / (bytes as f64 + HORIZON);
-            self.ends_per_candidate += (ratio - self.ends_per_candidate) * weight;
-        }
-        let too_dense = ends as f64 * 1024.0 >= TOO_MANY_ENDS_PER_KB * bytes as f64;
-        self.learn(len, bytes, ends as f64, too_dense);
-    }
-
-    /// Adds one search over `bytes` that met `candidates` to the averages, and decides whether
-    /// the rest of a `len`-byte text (or the next text) is searched at once.
-    pub(crate) fn learn_search(&mut self, len: usize, (bytes, candidates): (usize, usize)) {
-        let too_dense = candidates as f64 * 1024.0 >= TOO_DENSE_PER_KB * bytes as f64;
-        let ends = candidates as f64 * self.ends_per_candidate;
-        self.learn(len, bytes, ends, too_dense);
-    }
-
-    fn learn(&mut self, len: usize, bytes: usize, ends: f64, too_dense: bool) {
-        if bytes > 0 {
-            let bytes = bytes as f64;
-            let sample = ends * 1024.0 / bytes;
-            self.rate += (sample - self.rate) * bytes / (bytes + HORIZON);
-        }
-        let (enter, leave) = AT_ONCE[usize::from(len > SHORT_TEXT)];
-        let threshold = if self.dense { leave } else { enter };
-        self.dense = !too_dense && self.rate >= threshold;
-    }
-
-    /// Whether the first block of a long `len`-byte text, where the walk found `ends` match
-    /// ends in `bytes`, means searching that text at once.
-    pub(crate) fn dense_walk(len: usize, (bytes, ends): (usize, usize)) -> bool {
-        let per_kb = ends as f64 * 1024.0 / bytes.max(1) as f64;
-        len > SHORT_TEXT && (AT_ONCE[1].0..TOO_MANY_ENDS_PER_KB).contains(&per_kb)
-    }
 }
 
 /// The state of [`Searcher::next_windows`] between blocks.
@@ -480,11 +368,12 @@ impl Searcher {
             revs.push(rev);
         }
         let (f, a, n) = (fwd.clone(), all.clone(), revs.len());
+        let thresholds = Thresholds::for_automaton(fwd.get_nfa().states().len());
         let create: CacheFn = Box::new(move || Caches {
             fwd: f.create_cache(),
             all: a.create_cache(),
             revs: (0..n).map(|_| None).collect(),
-            density: Density::default(),
+            density: Density::new(thresholds),
             scan: ScanBuffers::default(),
             windows: Vec::new(),
             starts: Vec::new(),
