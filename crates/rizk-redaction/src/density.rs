@@ -91,6 +91,7 @@ impl Thresholds {
         }
     }
 
+    /// `(enter, leave)` for a text of `len` bytes.
     fn of(self, len: usize) -> (f64, f64) {
         if len > SHORT_TEXT {
             self.long

@@ -1193,6 +1193,35 @@ mod tests {
     }
 
     #[test]
+    fn where_one_search_takes_over_follows_the_configuration() {
+        // After texts with 10 walk ends per KB, the default redactor searches the next text at
+        // once; with 1,000 keywords (an automaton several times larger, whose one search is
+        // far dearer) it keeps the windows.
+        let keyword = |i: usize| -> String {
+            (0..6)
+                .map(|d| char::from(b'a' + (i / 26usize.pow(d) % 26) as u8))
+                .collect()
+        };
+        let keywords = Redactor::new(RedactionConfig {
+            keywords: (0..1000).map(keyword).collect(),
+            ..RedactionConfig::default()
+        })
+        .expect("builds");
+        let text = "plain words and nothing more ".repeat(40);
+        for (redactor, at_once) in [(&Redactor::default(), true), (&keywords, false)] {
+            let mut caches = redactor.searcher.caches();
+            caches.density = Density::new(caches.density.thresholds);
+            for _ in 0..50 {
+                caches.density.learn_walk(1024, (1024, 10, 4));
+            }
+            let mut push = |_, _, _| true;
+            let options = (false, Strategy::Windows);
+            redactor.scan_text(&mut caches, &text, 0..text.len(), options, &mut push);
+            assert_eq!(caches.density.searched_at_once > 0, at_once);
+        }
+    }
+
+    #[test]
     fn a_match_longer_than_the_margin_falls_back_to_one_search() {
         let redactor = Redactor::new(RedactionConfig {
             custom_patterns: vec!["BEGIN[^!]*END".into()],
