@@ -927,10 +927,12 @@ pub(crate) fn http_status(port: u16, path: &str) -> io::Result<u16> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
     stream.set_read_timeout(Some(Duration::from_secs(3)))?;
     stream.set_write_timeout(Some(Duration::from_secs(3)))?;
-    write!(
-        stream,
+    // One write: a request split over several segments can be half-read by a server that
+    // answers and closes at once, and a close with unread bytes resets the connection.
+    let request = format!(
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-    )?;
+    );
+    stream.write_all(request.as_bytes())?;
     let mut head = Vec::new();
     let mut buf = [0u8; 256];
     while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
@@ -1005,8 +1007,17 @@ mod tests {
         let port = listener.local_addr().expect("addr").port();
         let server = thread::spawn(move || {
             let (mut conn, _) = listener.accept().expect("accept");
+            // Read the whole request head before answering: closing with unread bytes
+            // sends a reset, which may discard the answer before the client reads it.
+            let mut head = Vec::new();
             let mut buf = [0u8; 1024];
-            let _ = conn.read(&mut buf);
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = conn.read(&mut buf).expect("read");
+                if n == 0 {
+                    break;
+                }
+                head.extend_from_slice(&buf[..n]);
+            }
             conn.write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
                 .expect("write");
         });
