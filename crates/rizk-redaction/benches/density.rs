@@ -16,6 +16,10 @@
 //! Criterion's groups are short (10 samples); after them, interleaved manual rounds print the
 //! table with the ratios (best of the rounds, as the machine is shared).
 //!
+//! `RIZK_DENSITY_KEYWORDS=100,300` adds a table for each count: every built-in + the spec's 3
+//! patterns + the first 100 (then 300) of the keywords, the sizes between the two above that
+//! the threshold of one search was fitted to (docs/redaction.md, "Windows or one search").
+//!
 //! Run: `cargo bench -p rizk-redaction --bench density -- --quick`
 
 #![allow(clippy::print_stdout, missing_docs)]
@@ -214,6 +218,26 @@ fn table(label: &str, redactor: &Redactor, corpora: &[Corpus], with_python: bool
     }
 }
 
+/// The environment variable naming the extra keyword counts to print tables for.
+const KEYWORD_COUNTS: &str = "RIZK_DENSITY_KEYWORDS";
+
+/// The keyword counts of `RIZK_DENSITY_KEYWORDS` (comma-separated, each at most `max`), and a
+/// note for each entry that is not one.
+fn keyword_counts(value: &str, max: usize) -> (Vec<usize>, Vec<String>) {
+    let mut counts = Vec::new();
+    let mut notes = Vec::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        match entry.parse::<usize>() {
+            Ok(count) if count <= max => counts.push(count),
+            _ => notes.push(format!(
+                "{KEYWORD_COUNTS}: `{entry}` skipped, expected a count of keywords from 0 to \
+                 {max}, e.g. {KEYWORD_COUNTS}=100,300"
+            )),
+        }
+    }
+    (counts, notes)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let test_mode = args.iter().any(|a| a == "--test" || a == "--list");
@@ -240,5 +264,20 @@ fn main() {
         table(full, &redactor, &corpora, true);
         let builtins = "the default redactor (built-ins alone), Python not run";
         table(builtins, &Redactor::default(), &corpora, false);
+        let value = std::env::var(KEYWORD_COUNTS).unwrap_or_default();
+        let (counts, notes) = keyword_counts(&value, keywords.len());
+        for note in notes {
+            println!("{note}");
+        }
+        for count in counts {
+            let redactor = Redactor::new(RedactionConfig {
+                custom_patterns: SPEC_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
+                keywords: keywords[..count].to_vec(),
+                ..RedactionConfig::default()
+            })
+            .expect("benchmark configuration builds");
+            let label = format!("built-ins + spec's 3 patterns + {count} keywords, Python not run");
+            table(&label, &redactor, &corpora, false);
+        }
     }
 }
