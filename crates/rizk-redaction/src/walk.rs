@@ -5,8 +5,8 @@
 //! A DFA walk waits on each step's table load before it can take the next, so a single walk
 //! runs at the memory latency. Here several walks over parts of the text advance together in
 //! one loop, and the CPU overlaps their loads; at the end of its part each walk goes on until
-//! it is in the state the next walk had at the same position, from where the two see the same
-//! matches.
+//! it is in the state the next walk had at the same position (walked again from that walk's
+//! start, alongside), from where the two see the same matches.
 
 use std::ops::Range;
 
@@ -26,8 +26,10 @@ const WALKS: usize = 4;
 /// Texts shorter than `WALKS` times this are walked once (a walk's set-up outweighs the gain).
 const MIN_WALK_BYTES: usize = if cfg!(any(test, fuzzing)) { 16 } else { 128 };
 
-/// How many states after its start each walk records, so that the walk before it can stop as
-/// soon as both are in the same state (from there on they see the same matches).
+/// How far into the next part a walk looks for the state the next walk had (walking that one
+/// again alongside): past this it walks on to the end of the next part without looking, so
+/// that a join costs at most this many steps more than the walk's own (a PEM body keeps two
+/// walks apart for its whole length).
 const MEET_WINDOW: usize = if cfg!(any(test, fuzzing)) { 8 } else { 256 };
 
 /// One block of the walk.
@@ -79,8 +81,9 @@ struct Walk<'a> {
     /// Bytes per part; part `k` starts at `lo + k * part`, the last one ends at `hi`.
     part: usize,
     state: [LazyStateID; WALKS],
-    /// `met[k][i]`: walk `k`'s state at `lo + k * part + i`, for `i < MEET_WINDOW`.
-    met: [[LazyStateID; MEET_WINDOW]; WALKS],
+    /// Each walk's state at the start of its part: where [`join`](Self::join) walks it again
+    /// from, to find where the walk before meets it.
+    start: [LazyStateID; WALKS],
     ends: [Vec<(usize, LazyStateID)>; WALKS],
     /// A bound on the memory taken by ends (16 bytes each): a match end at every other byte
     /// (a PEM body ends a match at every byte) makes the plain search cheaper.
@@ -124,7 +127,7 @@ impl<'a> Walk<'a> {
             walks,
             part,
             state,
-            met: [[LazyStateID::default(); MEET_WINDOW]; WALKS],
+            start: state,
             ends: Default::default(),
             max_ends: (hi - lo) / 2 + 256,
             last_block: block.last,
@@ -161,14 +164,7 @@ impl<'a> Walk<'a> {
         let mut state = [LazyStateID::default(); N];
         state.copy_from_slice(self.state.get(..N)?);
         let mut tagged = state.iter().any(|s| s.is_tagged());
-        let meet = MEET_WINDOW.min(part);
-        for i in 0..meet {
-            for (met, walk_state) in self.met.iter_mut().zip(&state).skip(1) {
-                met[i] = *walk_state;
-            }
-            self.advance(&parts, &mut state, &mut tagged, i)?;
-        }
-        for i in meet..part {
+        for i in 0..part {
             self.advance(&parts, &mut state, &mut tagged, i)?;
         }
         self.state[..N].copy_from_slice(&state);
@@ -247,7 +243,6 @@ impl<'a> Walk<'a> {
     /// state a later walk had at the same position; from there on that walk's ends count.
     /// Also returns the state at the block's end.
     fn join(mut self) -> Option<(Vec<(usize, LazyStateID)>, LazyStateID)> {
-        let meet = MEET_WINDOW.min(self.part);
         let last = self.walks - 1;
         let mut out = Vec::new();
         let mut k = 0;
@@ -262,13 +257,15 @@ impl<'a> Walk<'a> {
             let (lo, part) = (self.lo, self.part);
             let begin = |walk: usize| lo + walk * part;
             let mut at = begin(next);
+            // Walk `next` again from its start: its state at `at`, while within MEET_WINDOW.
+            let mut shadow = Some(self.start[next]);
             loop {
-                let offset = at - begin(next);
-                if offset < meet && self.state[k] == self.met[next][offset] {
+                if shadow == Some(self.state[k]) {
                     break;
                 }
                 if next < last && at == begin(next + 1) {
                     next += 1; // went through the whole of the next part: meet the one after
+                    shadow = Some(self.start[next]);
                     continue;
                 }
                 if at == self.hi {
@@ -278,6 +275,12 @@ impl<'a> Walk<'a> {
                     return Some((out, self.state[k]));
                 }
                 self.step_walk(k, at)?;
+                shadow = match shadow {
+                    Some(state) if at + 1 - begin(next) < MEET_WINDOW => {
+                        Some(self.step(state, at)?)
+                    }
+                    _ => None,
+                };
                 at += 1;
                 if self.ends[k].len() > self.max_ends {
                     return None;
@@ -473,6 +476,107 @@ mod tests {
             r"sk-(?:ab)+",     // a run of strings, not of bytes
         ] {
             assert!(without_trailing_run(&parse(pattern)).is_none(), "{pattern}");
+        }
+    }
+
+    /// Every `(end, state)` of one walk over `text`, byte by byte: what the interleaved walks
+    /// must find.
+    fn one_walk(dfa: &DFA, cache: &mut Cache, text: &str) -> Vec<(usize, LazyStateID)> {
+        let mut state = dfa
+            .start_state_forward(cache, &Input::new(text))
+            .expect("start state");
+        let mut ends = Vec::new();
+        for (at, &byte) in text.as_bytes().iter().enumerate() {
+            state = dfa.next_state(cache, state, byte).expect("next state");
+            if state.is_match() {
+                ends.push((at, state));
+            }
+        }
+        let eoi = dfa.next_eoi_state(cache, state).expect("end state");
+        if eoi.is_match() {
+            ends.push((text.len(), eoi));
+        }
+        ends
+    }
+
+    #[test]
+    fn interleaved_walks_find_the_ends_of_one_walk() {
+        use regex_automata::MatchKind;
+        use regex_automata::nfa::thompson;
+
+        // `BEGIN[a-z ]*END` keeps walks apart over long stretches (as a PEM body does), the
+        // others end and restart often; the pieces put them across the cuts between parts.
+        let patterns = [
+            r"BEGIN[a-z ]*END",
+            r"sk-[a-z0-9]{6}",
+            r"[0-9]{3}-[0-9]{4}",
+            r"ab+c",
+            r"(?-u:\b)key(?-u:\b)",
+        ];
+        let hirs: Vec<Hir> = patterns.iter().map(|p| parse(p)).collect();
+        let nfa = thompson::Compiler::new()
+            .build_many_from_hir(&hirs)
+            .expect("nfa");
+        let dfa = DFA::builder()
+            .configure(DFA::config().match_kind(MatchKind::All))
+            .build_from_nfa(nfa)
+            .expect("dfa");
+        let mut cache = dfa.create_cache();
+        let pieces = [
+            "a",
+            "b",
+            "c",
+            " ",
+            "0",
+            "7",
+            "-",
+            "z",
+            "sk-",
+            "key",
+            "BEGIN",
+            "END",
+            "abbbc",
+            "555-1234",
+            "sk-a1b2c3",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % n as u64).expect("small")
+        };
+        for _ in 0..3000 {
+            let mut text = String::new();
+            let len = next(400);
+            while text.len() < len {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            let expected = one_walk(&dfa, &mut cache, &text);
+            let whole = Block {
+                span: 0..text.len(),
+                carry: None,
+                last: true,
+            };
+            let (ends, _) = match_ends(&dfa, &mut cache, &text, whole).expect("walks");
+            assert_eq!(ends, expected, "one block over {text:?}");
+            // Two blocks, the second starting in the state the first ended in.
+            let cut = next(text.len() + 1);
+            let first = Block {
+                span: 0..cut,
+                carry: None,
+                last: false,
+            };
+            let (mut ends, carry) =
+                match_ends(&dfa, &mut cache, &text, first).expect("first block");
+            let second = Block {
+                span: cut..text.len(),
+                carry: Some(carry),
+                last: true,
+            };
+            let (more, _) = match_ends(&dfa, &mut cache, &text, second).expect("second block");
+            ends.extend(more);
+            assert_eq!(ends, expected, "two blocks cut at {cut} over {text:?}");
         }
     }
 }
