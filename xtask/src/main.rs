@@ -8,9 +8,12 @@
 //! - `cargo xtask fuzz [TARGET]`: the cargo-fuzz targets (nightly; not part of `ci`).
 //! - `cargo xtask soak`: a million spans through the full pipeline into a loopback receiver,
 //!   release mode; fails on any loss (not part of `ci`).
+//! - `cargo xtask redaction-ab --against REV`: the redaction engine of the working tree against
+//!   that of REV, in one program, on the density benchmark's corpora (not part of `ci`).
 //!
 //! `docs/development.md` describes every command.
 
+mod ab;
 mod ci;
 mod e2e;
 mod fuzz;
@@ -88,6 +91,20 @@ enum Task {
         /// rate recorded in docs/performance.md.
         #[arg(long, default_value_t = SOAK_RATE)]
         rate: u64,
+    },
+    /// Time the redaction engine of the working tree against that of an earlier revision, both
+    /// built into one program, in interleaved rounds on the density benchmark's corpora.
+    RedactionAb {
+        /// The revision to compare with (checked out as a git worktree under target/ab).
+        #[arg(long, default_value = "HEAD")]
+        against: String,
+        /// Interleaved rounds; the best of each counts.
+        #[arg(long, default_value_t = 25)]
+        rounds: u32,
+        /// Compare the default redactor (built-ins alone) instead of every built-in + the
+        /// spec's 3 patterns + 1,000 keywords.
+        #[arg(long)]
+        builtins_only: bool,
     },
 }
 
@@ -177,6 +194,15 @@ fn run(cli: Cli) -> Result<()> {
         } => fuzz::run(target.as_deref(), time, &libfuzzer_args),
         Task::Deny => ci::deny(),
         Task::Soak { spans, tasks, rate } => soak::run(soak::Soak { spans, tasks, rate }),
+        Task::RedactionAb {
+            against,
+            rounds,
+            builtins_only,
+        } => ab::run(&ab::Ab {
+            against,
+            rounds,
+            builtins_only,
+        }),
     }
 }
 

@@ -1,0 +1,106 @@
+//! The program `cargo xtask redaction-ab` builds: the redaction engine of the working tree
+//! (`new`) against the one of an earlier revision (`old`), in one process, on the density
+//! benchmark's corpora. Interleaved rounds, best of each: both engines meet the same moments of
+//! a noisy machine, so their ratio holds where absolute figures jump.
+//!
+//! Arguments: `--rounds N` (default 25), `--builtins-only` (the default redactor instead of
+//! every built-in + the spec's 3 patterns + 1,000 keywords).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+mod corpus;
+use corpus::{DENSITIES, SPEC_PATTERNS, density_corpus, keywords};
+
+/// Attributes are whole lines, at least this many bytes (as in the density benchmark).
+const ATTRIBUTE_BYTES: usize = 1000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rounds = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1)?.parse::<usize>().ok())
+        .unwrap_or(25);
+    let builtins_only = args.iter().any(|a| a == "--builtins-only");
+    let words = keywords();
+    let (patterns, keywords): (Vec<String>, Vec<String>) = if builtins_only {
+        (Vec::new(), Vec::new())
+    } else {
+        let patterns = SPEC_PATTERNS.iter().map(|p| (*p).to_owned()).collect();
+        (patterns, words.clone())
+    };
+    let new = new::Redactor::new(new::RedactionConfig {
+        custom_patterns: patterns.clone(),
+        keywords: keywords.clone(),
+        ..Default::default()
+    })
+    .expect("the working tree's redactor builds");
+    let old = old::Redactor::new(old::RedactionConfig {
+        custom_patterns: patterns,
+        keywords,
+        ..Default::default()
+    })
+    .expect("the old revision's redactor builds");
+    let label = if builtins_only {
+        "the default redactor"
+    } else {
+        "every built-in + the spec's 3 patterns + 1000 keywords"
+    };
+    println!("redaction A/B, {label}: MB/s, best of {rounds} interleaved rounds");
+    println!(
+        "{:<14} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>6}",
+        "density", "attr old", "attr new", "new/old", "1MB old", "1MB new", "new/old"
+    );
+    for &(name, per_line) in DENSITIES {
+        let text = density_corpus(1 << 20, per_line, &words);
+        let attributes = attributes(&text);
+        // Both meet the corpus first (what they learn of its density settles), in turn.
+        for _ in 0..8 {
+            for a in &attributes {
+                black_box(old.redact(a));
+                black_box(new.redact(a));
+            }
+        }
+        let mut best = [Duration::MAX; 4];
+        for _ in 0..rounds {
+            let mut time = |i: usize, f: &dyn Fn() -> usize| {
+                let start = Instant::now();
+                black_box(f());
+                best[i] = best[i].min(start.elapsed());
+            };
+            time(0, &|| attributes.iter().map(|a| old.redact(a).len()).sum());
+            time(1, &|| attributes.iter().map(|a| new.redact(a).len()).sum());
+            time(2, &|| old.redact(&text).len());
+            time(3, &|| new.redact(&text).len());
+        }
+        let mb = text.len() as f64 / 1e6;
+        let r = best.map(|t| mb / t.as_secs_f64());
+        println!(
+            "{name:<14} {:>9.0} {:>9.0} {:>6.2}x | {:>9.0} {:>9.0} {:>6.2}x",
+            r[0],
+            r[1],
+            r[1] / r[0],
+            r[2],
+            r[3],
+            r[3] / r[2]
+        );
+    }
+}
+
+/// `text` cut into attributes of whole lines.
+fn attributes(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut end) = (0, 0);
+    for line in text.split_inclusive('\n') {
+        end += line.len();
+        if end - start >= ATTRIBUTE_BYTES {
+            out.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < end {
+        out.push(&text[start..end]);
+    }
+    out
+}
