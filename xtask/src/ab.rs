@@ -1,7 +1,8 @@
 //! `cargo xtask redaction-ab --against REV`: the redaction engine of the working tree against
 //! the one of REV, built into one program and timed in interleaved rounds on the density
 //! benchmark's corpora (`xtask/ab/main.rs`). On a machine whose speed jumps from minute to
-//! minute, two builds run in turn cannot tell a 5% change; one process running both can.
+//! minute, two builds run in turn cannot tell a 5% change; one process running both mostly can
+//! (compared with itself it stayed within about 5% per attribute in three runs of four).
 //!
 //! REV is checked out as a git worktree under `target/ab/old`, its `rizk-core` and
 //! `rizk-redaction` renamed `*-old` so that Cargo can build both versions in one program; the
