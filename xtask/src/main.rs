@@ -99,7 +99,7 @@ enum Task {
         #[arg(long, default_value = "HEAD")]
         against: String,
         /// Interleaved rounds; the best of each counts.
-        #[arg(long, default_value_t = 25)]
+        #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..))]
         rounds: u32,
         /// Compare the default redactor (built-ins alone) instead of every built-in + the
         /// spec's 3 patterns + 1,000 keywords.
@@ -254,6 +254,21 @@ mod tests {
             panic!("not soak: {cli:?}");
         };
         assert_eq!((spans, tasks, rate), (1_000_000, 64, SOAK_RATE));
+    }
+
+    #[test]
+    fn redaction_ab_needs_a_round() {
+        let cli = Cli::try_parse_from(["xtask", "redaction-ab"]).expect("parses");
+        let Task::RedactionAb {
+            against, rounds, ..
+        } = cli.command
+        else {
+            panic!("not redaction-ab: {cli:?}");
+        };
+        assert_eq!((against.as_str(), rounds), ("HEAD", 25));
+        let zero = Cli::try_parse_from(["xtask", "redaction-ab", "--rounds", "0"]);
+        let error = zero.expect_err("0 rounds is refused").to_string();
+        assert!(error.contains("--rounds"), "{error}");
     }
 
     #[test]
