@@ -258,16 +258,20 @@ async fn baggage_crosses_with_the_trace_context() {
 async fn without_a_caller_span_the_client_span_is_the_root() {
     harness();
     let (client, peer) = pipe().await;
-    peer.call_tool(CallToolRequestParams::new("echo").with_arguments(Default::default()))
-        .await
-        .unwrap();
+    // The other tests of this binary call `echo` at the same time, under caller spans: this
+    // call's span is the one with its own arguments.
+    peer.call_tool(echo("no caller span")).await.unwrap();
     harness().handle.flush().unwrap();
     let all = harness().spans.spans();
     let client_span = all
         .iter()
-        .rev()
-        .find(|s| s.name == "tools/call echo" && s.span_kind == SpanKind::Client)
-        .unwrap();
+        .find(|s| {
+            s.name == "tools/call echo"
+                && s.span_kind == SpanKind::Client
+                && attr_str(s, "gen_ai.tool.call.arguments").as_deref()
+                    == Some(r#"{"query":"no caller span"}"#)
+        })
+        .expect("this test's client span");
     let spans = harness().trace(client_span.span_context.trace_id());
     let (client_span, server) = client_and_server(&spans, "tools/call echo");
     assert_eq!(
