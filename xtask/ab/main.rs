@@ -12,9 +12,6 @@ use std::time::{Duration, Instant};
 mod corpus;
 use corpus::{DENSITIES, SPEC_PATTERNS, density_corpus, keywords};
 
-/// Attributes are whole lines, at least this many bytes (as in the density benchmark).
-const ATTRIBUTE_BYTES: usize = 1000;
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rounds = args
@@ -54,7 +51,7 @@ fn main() {
     );
     for &(name, per_line) in DENSITIES {
         let text = density_corpus(1 << 20, per_line, &words);
-        let attributes = attributes(&text);
+        let attributes = corpus::attributes(&text);
         // Both meet the corpus first (what they learn of its density settles), in turn.
         for _ in 0..8 {
             for a in &attributes {
@@ -96,21 +93,4 @@ fn main() {
             r[3] / r[2]
         );
     }
-}
-
-/// `text` cut into attributes of whole lines.
-fn attributes(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut start, mut end) = (0, 0);
-    for line in text.split_inclusive('\n') {
-        end += line.len();
-        if end - start >= ATTRIBUTE_BYTES {
-            out.push(&text[start..end]);
-            start = end;
-        }
-    }
-    if start < end {
-        out.push(&text[start..end]);
-    }
-    out
 }

@@ -39,9 +39,6 @@ use corpus::{DENSITIES, SPEC_PATTERNS, density_corpus, keywords};
 /// The large text of each density.
 const TEXT_BYTES: usize = 1 << 20;
 
-/// Attributes are whole lines, at least this many bytes (the Python script cuts the same way).
-const ATTRIBUTE_BYTES: usize = 1000;
-
 struct Corpus {
     name: &'static str,
     text: String,
@@ -50,20 +47,7 @@ struct Corpus {
 impl Corpus {
     /// The text cut into attributes of whole lines.
     fn attributes(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        let mut end = 0;
-        for line in self.text.split_inclusive('\n') {
-            end += line.len();
-            if end - start >= ATTRIBUTE_BYTES {
-                out.push(&self.text[start..end]);
-                start = end;
-            }
-        }
-        if start < end {
-            out.push(&self.text[start..end]);
-        }
-        out
+        corpus::attributes(&self.text)
     }
 }
 

@@ -357,3 +357,24 @@ pub(crate) fn density_corpus(bytes: usize, per_line: f64, keywords: &[String]) -
     }
     out
 }
+
+/// Attributes are whole lines, at least this many bytes (benches/support/python_re.py cuts the
+/// same way).
+pub(crate) const ATTRIBUTE_BYTES: usize = 1000;
+
+/// `text` cut into attributes of whole lines, each at least `ATTRIBUTE_BYTES` long but the last.
+pub(crate) fn attributes(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut end) = (0, 0);
+    for line in text.split_inclusive('\n') {
+        end += line.len();
+        if end - start >= ATTRIBUTE_BYTES {
+            out.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < end {
+        out.push(&text[start..end]);
+    }
+    out
+}
