@@ -65,9 +65,12 @@ const SHORT_TEXT: usize = 64 << 10;
 /// Where the two searches meet depends on the size of the automaton one search runs: keywords
 /// make it large, and one search over a large one misses the CPU's caches at every byte,
 /// where the walk, four walks interleaved, hides that latency. Measured on the density
-/// benchmark's corpora (benches/density.rs, docs/redaction.md; builds with a threshold of 6 and
-/// of 16 run in turn), per 1 KB attribute, where the window scan and one search cost the same: about 5 to 6 match ends per KB with the built-ins (1,365 NFA
-/// states) and with the spec's 3 patterns added (2,013); about 9 with 100 keywords more
+/// benchmark's corpora (benches/density.rs, docs/redaction.md; builds with a threshold of 6
+/// and of 16 run in turn), per 1 KB attribute, where the window scan and one search cost the
+/// same, before the walk stopped recording states for its join (it is cheaper now, and these
+/// are worth measuring again with `cargo xtask redaction-ab`): about 5 to 6 match ends per KB
+/// with the built-ins (1,365 NFA states) and with the spec's 3 patterns added (2,013); about
+/// 9 with 100 keywords more
 /// (2,900), 11 with 300 (4,718), 16 to 18 with 1,000 (11,158). So the threshold is
 /// `5 + 4 * log2(states / 2,000)`, at least 5 (near the lower end of each range: where the
 /// two cost about the same, one search is the steadier). Long texts switch at twice that:
