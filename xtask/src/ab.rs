@@ -23,6 +23,8 @@ pub(crate) struct Ab {
     pub(crate) rounds: u32,
     /// The default redactor instead of the benchmark's configuration (a).
     pub(crate) builtins_only: bool,
+    /// The keywords of configuration (a), the first of the benchmark's 1,000.
+    pub(crate) keywords: u16,
 }
 
 /// The packages renamed in the old worktree: `(name, new name)`.
@@ -83,6 +85,8 @@ fn build_and_run(ab: &Ab, root: &Path, dir: &Path, old: &Path) -> Result<()> {
         .args(["--", "--rounds", &ab.rounds.to_string()]);
     if ab.builtins_only {
         cargo.arg("--builtins-only");
+    } else {
+        cargo.args(["--keywords", &ab.keywords.to_string()]);
     }
     util::run(
         &mut cargo,

@@ -103,8 +103,12 @@ enum Task {
         rounds: u32,
         /// Compare the default redactor (built-ins alone) instead of every built-in + the
         /// spec's 3 patterns + 1,000 keywords.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "keywords")]
         builtins_only: bool,
+        /// How many of the benchmark's 1,000 keywords the configuration holds besides every
+        /// built-in and the spec's 3 patterns.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(0..=1000))]
+        keywords: u16,
     },
 }
 
@@ -198,10 +202,12 @@ fn run(cli: Cli) -> Result<()> {
             against,
             rounds,
             builtins_only,
+            keywords,
         } => ab::run(&ab::Ab {
             against,
             rounds,
             builtins_only,
+            keywords,
         }),
     }
 }
@@ -269,6 +275,25 @@ mod tests {
         let zero = Cli::try_parse_from(["xtask", "redaction-ab", "--rounds", "0"]);
         let error = zero.expect_err("0 rounds is refused").to_string();
         assert!(error.contains("--rounds"), "{error}");
+    }
+
+    #[test]
+    fn redaction_ab_takes_up_to_the_benchmark_s_keywords() {
+        let parse = |args: &[&str]| {
+            let cli = ["xtask", "redaction-ab"].iter().chain(args);
+            Cli::try_parse_from(cli).map(|cli| match cli.command {
+                Task::RedactionAb { keywords, .. } => keywords,
+                _ => panic!("not redaction-ab"),
+            })
+        };
+        assert_eq!(parse(&[]).expect("parses"), 1000);
+        assert_eq!(parse(&["--keywords", "300"]).expect("parses"), 300);
+        let error = parse(&["--keywords", "1001"])
+            .expect_err("too many")
+            .to_string();
+        assert!(error.contains("--keywords"), "{error}");
+        let both = parse(&["--keywords", "300", "--builtins-only"]).expect_err("conflict");
+        assert!(both.to_string().contains("cannot be used with"), "{both}");
     }
 
     #[test]
