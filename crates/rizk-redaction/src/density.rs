@@ -64,7 +64,7 @@ const SHORT_TEXT: usize = 64 << 10;
 ///
 /// Where the two searches meet depends on the size of the automaton one search runs: keywords
 /// make it large, and one search over a large one misses the CPU's caches at every byte,
-/// where the walk, four walks interleaved, hides that latency. Measured with `cargo xtask
+/// where the walk, six walks interleaved, hides that latency. Measured with `cargo xtask
 /// redaction-ab` (a build that always scans windows against one that always searches at once;
 /// docs/redaction.md), the window scan over one search on the density benchmark's two densest
 /// corpora (about 4.6 and 10.3 match ends per KB), per 1 KB attribute: 1.10 and 0.76x with the
