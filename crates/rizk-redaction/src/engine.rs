@@ -833,7 +833,13 @@ impl rizk_core::content::ContentRedactor for Redactor {
 /// as context of, another candidate: a word character, a separator such as `.`, `:`, `-`, or a
 /// space with a digit, capital, `+` or `(` behind it (cards, phones and IBANs are written in
 /// space-separated groups). Other whitespace, quotes, brackets, commas and non-ASCII characters
-/// never glue.
+/// never glue. After the match, a capital glues across a space only when a capital or digit
+/// follows it (`DE89`, `AKIA`): a word such as `Müller` or `Paris` starts no group, and the
+/// built-ins that can start with a capital and a lowercase letter (emails, `Bearer` tokens,
+/// IPv6 addresses) start just as well in lowercase, which never glued, and their validators
+/// read no further left than the space. (Searching again around such a match cost about a
+/// tenth of `redact` on the densest benchmark corpus, where a capitalised word follows 7% of
+/// the values.)
 fn glued(bytes: &[u8], start: usize, end: usize) -> bool {
     fn sticky(b: u8) -> bool {
         b.is_ascii_alphanumeric()
@@ -853,6 +859,9 @@ fn glued(bytes: &[u8], start: usize, end: usize) -> bool {
     };
     let right = match (bytes.get(end).copied(), bytes.get(end + 1).copied()) {
         (Some(b), _) if sticky(b) && !matches!(b, b'.' | b'/') || b == b'(' => true,
+        (Some(b' ' | b'\t'), Some(n)) if n.is_ascii_uppercase() => bytes
+            .get(end + 2)
+            .is_some_and(|&m| m.is_ascii_uppercase() || m.is_ascii_digit()),
         (Some(b' ' | b'\t'), Some(n)) => group_start(n),
         (Some(b), Some(n)) => sticky(b) && (sticky(n) || n == b'('),
         _ => false,
@@ -1002,6 +1011,41 @@ mod tests {
     use super::*;
     use crate::density::Density;
     use crate::search::SETTLED_MARGIN_FOR_TESTS;
+
+    #[test]
+    fn a_capitalised_word_after_a_match_does_not_glue_it() {
+        for (text, value, expected) in [
+            ("call +44 20 7946 0958 Müller", "+44 20 7946 0958", false),
+            ("ssn 123-45-6789 Paris", "123-45-6789", false),
+            ("mail jo@example.com Dead beef", "jo@example.com", false),
+            ("ssn 123-45-6789 A", "123-45-6789", false),
+            // What can go on a group: a digit, or a capital followed by a capital or digit.
+            ("ssn 123-45-6789 DE89 3704", "123-45-6789", true),
+            ("key 123-45-6789 AKIAIOSFODNN7EXAMPLE", "123-45-6789", true),
+            ("call +44 20 7946 0958 4111", "+44 20 7946 0958", true),
+            ("call +44 20 7946 0958 (0)", "+44 20 7946 0958", true),
+            // Before the match, a capital ending the word before the space still glues.
+            ("UK +44 20 7946 0958 now", "+44 20 7946 0958", true),
+        ] {
+            let start = text.find(value).expect("the value is in the text");
+            let end = start + value.len();
+            assert_eq!(glued(text.as_bytes(), start, end), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_replacement_completes_the_number_after_it() {
+        // Before the address is replaced, the phone after it reads as the tail of a longer
+        // number (`...1 020 7946 0958`); once it is replaced, the phone stands alone. The
+        // digit after the space glues the address, so `redact` searches there again.
+        let r = Redactor::default();
+        let text = "ip 10.0.0.1 020 7946 0958 ok";
+        let kinds: Vec<DetectorKind> = r.find_matches(text).iter().map(Match::kind).collect();
+        assert_eq!(kinds, [DetectorKind::Ipv4]);
+        assert_eq!(r.redact(text), "ip [REDACTED] [REDACTED] ok");
+        // A capitalised word after it glues nothing, and nothing more is found.
+        assert_eq!(r.redact("ip 10.0.0.1 Paris 020"), "ip [REDACTED] Paris 020");
+    }
 
     /// Pieces of text likely to make matches, near-misses and matches across the (tiny, in
     /// unit tests) parts, blocks and margins of the window scan.

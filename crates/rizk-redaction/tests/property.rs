@@ -92,6 +92,12 @@ const FRAGMENTS: &[&str] = &[
     "7pm",
     "+48.8566",
     "020 7946 0958",
+    // Capitalised words after a value (which do not glue it) and the capitals that do.
+    "Müller",
+    "Paris",
+    "Dead",
+    "Face:",
+    "AB12",
 ];
 
 fn random_text(rng: &mut Rng) -> String {
