@@ -20,9 +20,10 @@ use regex_syntax::hir::Hir;
 
 /// Walks that run interleaved (see the module comment). Measured with `cargo xtask
 /// redaction-ab` against four (two runs each, 40 rounds): six walked 1 MB texts 7 to 18%
-/// faster without PII and 3 to 8% at the densest, 1 KB attributes 7 to 8% faster without PII
-/// with 1,000 keywords and within 4% otherwise; five gained less on long texts; eight leaves
-/// a 1 KB attribute to one walk (see `MIN_WALK_BYTES`) and walked 1 MB texts 1 to 5% faster.
+/// faster without PII, and 5 to 7% faster at the densest with 1,000 keywords (within 2% with
+/// fewer); 1 KB attributes 7 to 8% faster without PII with 1,000 keywords and within 4%
+/// otherwise. Five gained less on long texts; eight leaves a 1 KB attribute to one walk (see
+/// `MIN_WALK_BYTES`) and walked 1 MB texts 1 to 5% faster.
 /// (Before the join stopped recording states, four was best.)
 const WALKS: usize = 6;
 
