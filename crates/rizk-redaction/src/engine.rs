@@ -1011,6 +1011,7 @@ mod tests {
     use super::*;
     use crate::density::Density;
     use crate::search::SETTLED_MARGIN_FOR_TESTS;
+    use crate::test_rng::below;
 
     #[test]
     fn a_capitalised_word_after_a_match_does_not_glue_it() {
@@ -1126,12 +1127,8 @@ mod tests {
     ];
 
     fn text(seed: &mut u64, pieces: usize) -> String {
-        let mut next = || {
-            *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            (*seed >> 33) as usize
-        };
-        let n = next() % pieces;
-        (0..n).map(|_| PIECES[next() % PIECES.len()]).collect()
+        let n = below(seed, pieces);
+        (0..n).map(|_| PIECES[below(seed, PIECES.len())]).collect()
     }
 
     /// The windows of `text`, or `None` when the scan fell back to one search.

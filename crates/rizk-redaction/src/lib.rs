@@ -52,6 +52,8 @@ mod engine;
 mod error;
 mod kind;
 mod search;
+#[cfg(test)]
+mod test_rng;
 mod validate;
 mod walk;
 

@@ -544,12 +544,7 @@ mod tests {
             "sk-a1b2c3",
         ];
         let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            usize::try_from(seed % n as u64).expect("small")
-        };
+        let mut next = |n: usize| crate::test_rng::below(&mut seed, n);
         for _ in 0..3000 {
             let mut text = String::new();
             let len = next(400);
