@@ -11,28 +11,26 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 mod corpus;
-use corpus::{DENSITIES, SPEC_PATTERNS, density_corpus, keywords};
+use corpus::{DENSITIES, density_corpus, keywords, spec_patterns};
+
+/// The number after `--name` in `args` (xtask has checked it already).
+fn number(args: &[String], name: &str) -> Option<usize> {
+    let at = args.iter().position(|a| a == name)?;
+    args.get(at + 1)?.parse().ok()
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1)?.parse::<usize>().ok())
-        .unwrap_or(25);
+    let rounds = number(&args, "--rounds").unwrap_or(25);
     let builtins_only = args.iter().any(|a| a == "--builtins-only");
     let words = keywords();
-    let count = args
-        .iter()
-        .position(|a| a == "--keywords")
-        .and_then(|i| args.get(i + 1)?.parse::<usize>().ok())
+    let count = number(&args, "--keywords")
         .unwrap_or(words.len())
         .min(words.len());
     let (patterns, keywords): (Vec<String>, Vec<String>) = if builtins_only {
         (Vec::new(), Vec::new())
     } else {
-        let patterns = SPEC_PATTERNS.iter().map(|p| (*p).to_owned()).collect();
-        (patterns, words[..count].to_vec())
+        (spec_patterns(), words[..count].to_vec())
     };
     let new = new::Redactor::new(new::RedactionConfig {
         custom_patterns: patterns.clone(),

@@ -34,7 +34,7 @@ use rizk_redaction::{RedactionConfig, Redactor};
 
 #[path = "support/corpus.rs"]
 mod corpus;
-use corpus::{DENSITIES, SPEC_PATTERNS, density_corpus, keywords};
+use corpus::{DENSITIES, density_corpus, keywords, spec_patterns};
 
 /// The large text of each density.
 const TEXT_BYTES: usize = 1 << 20;
@@ -231,17 +231,22 @@ fn keyword_counts(value: &str, max: usize) -> (Vec<usize>, Vec<String>) {
     (counts, notes)
 }
 
+/// Every built-in + the spec's 3 patterns + `keywords`.
+fn spec_redactor(keywords: &[String]) -> Redactor {
+    Redactor::new(RedactionConfig {
+        custom_patterns: spec_patterns(),
+        keywords: keywords.to_vec(),
+        ..RedactionConfig::default()
+    })
+    .expect("benchmark configuration builds")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let test_mode = args.iter().any(|a| a == "--test" || a == "--list");
     let bytes = if test_mode { 64 << 10 } else { TEXT_BYTES };
     let keywords = keywords();
-    let redactor = Redactor::new(RedactionConfig {
-        custom_patterns: SPEC_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
-        keywords: keywords.clone(),
-        ..RedactionConfig::default()
-    })
-    .expect("benchmark configuration builds");
+    let redactor = spec_redactor(&keywords);
     let corpora: Vec<Corpus> = DENSITIES
         .iter()
         .map(|&(name, per_line)| Corpus {
@@ -263,12 +268,7 @@ fn main() {
             println!("{note}");
         }
         for count in counts {
-            let redactor = Redactor::new(RedactionConfig {
-                custom_patterns: SPEC_PATTERNS.iter().map(|p| (*p).to_owned()).collect(),
-                keywords: keywords[..count].to_vec(),
-                ..RedactionConfig::default()
-            })
-            .expect("benchmark configuration builds");
+            let redactor = spec_redactor(&keywords[..count]);
             let label = format!("built-ins + spec's 3 patterns + {count} keywords, Python not run");
             table(&label, &redactor, &corpora, false);
         }

@@ -13,6 +13,11 @@ pub(crate) const SPEC_PATTERNS: [&str; 3] = [
     r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b",
 ];
 
+/// [`SPEC_PATTERNS`] as `RedactionConfig::custom_patterns` takes them.
+pub(crate) fn spec_patterns() -> Vec<String> {
+    SPEC_PATTERNS.iter().map(|p| (*p).to_owned()).collect()
+}
+
 /// splitmix64: tiny, deterministic, good enough to shuffle words.
 pub(crate) struct Rng(u64);
 
