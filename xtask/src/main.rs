@@ -294,6 +294,8 @@ mod tests {
         assert!(error.contains("--keywords"), "{error}");
         let both = parse(&["--keywords", "300", "--builtins-only"]).expect_err("conflict");
         assert!(both.to_string().contains("cannot be used with"), "{both}");
+        // The default keyword count does not conflict with --builtins-only.
+        parse(&["--builtins-only"]).expect("--builtins-only alone parses");
     }
 
     #[test]
