@@ -16,6 +16,11 @@
 //! Criterion's groups are short (10 samples); after them, interleaved manual rounds print the
 //! table with the ratios (best of the rounds, as the machine is shared).
 //!
+//! A second table shows what bounds case (a) per attribute: `redact` next to its own first
+//! pass alone (`first_pass`: the walk, none of the searches after it), and next to the field's
+//! crates doing two of its parts alone (aho-corasick over the 1,000 keywords, `regex` over the
+//! spec's 3 patterns).
+//!
 //! `RIZK_DENSITY_KEYWORDS=100,300` adds a table for each count: every built-in + the spec's 3
 //! patterns + the first 100 (then 300) of the keywords, the sizes between the two above that
 //! the threshold of one search was fitted to (docs/redaction.md, "Windows or one search").
@@ -211,6 +216,71 @@ fn table(label: &str, redactor: &Redactor, corpora: &[Corpus], with_python: bool
     }
 }
 
+/// Per attribute, what bounds case (a) at each density: `redact` next to its own first pass
+/// alone (the walk, without the searches after it: no redaction runs faster), and next to
+/// the field's crates doing only two of its parts: aho-corasick's DFA (its fastest kind) over
+/// the 1,000 keywords, ASCII case-insensitive, and the `regex` crate over the spec's 3
+/// patterns with ASCII word boundaries (as rizk compiles them), each finding every match,
+/// then the two one after the other. Interleaved rounds, best of each.
+fn bounds_table(redactor: &Redactor, keywords: &[String], corpora: &[Corpus]) {
+    let words = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(keywords)
+        .expect("the keywords build");
+    let patterns = spec_patterns().join("|").replace(r"\b", r"(?-u:\b)");
+    let patterns = regex::Regex::new(&patterns).expect("the spec's patterns build");
+    println!();
+    println!(
+        "what bounds it, per attribute: built-ins + spec's 3 patterns + 1000 keywords; MB/s, \
+         best of interleaved rounds"
+    );
+    println!(
+        "{:<14} | {:>8} {:>10} {:>6} | {:>11} {:>11} {:>8} {:>6}",
+        "density", "redact", "1st pass", "share", "aho-corasi", "regex 3", "both", "ratio"
+    );
+    for corpus in corpora {
+        let attributes = corpus.attributes();
+        let runs: [&dyn Fn(&str) -> usize; 5] = [
+            &|a| redactor.redact(a).len(),
+            &|a| redactor.first_pass(a).unwrap_or_default(),
+            &|a| words.find_iter(a).count(),
+            &|a| patterns.find_iter(a).count(),
+            &|a| words.find_iter(a).count() + patterns.find_iter(a).count(),
+        ];
+        for _ in 0..4 {
+            for run in runs {
+                black_box(attributes.iter().map(|a| run(black_box(a))).sum::<usize>());
+            }
+        }
+        let mut best = [Duration::MAX; 5];
+        for _ in 0..9 {
+            for (run, best) in runs.iter().zip(&mut best) {
+                let t = Instant::now();
+                black_box(attributes.iter().map(|a| run(black_box(a))).sum::<usize>());
+                *best = (*best).min(t.elapsed());
+            }
+        }
+        let mbps = best.map(|t| corpus.text.len() as f64 / 1e6 / t.as_secs_f64());
+        println!(
+            "{:<14} | {:>8.1} {:>10.1} {:>5.0}% | {:>11.1} {:>11.1} {:>8.1} {:>5.2}x",
+            corpus.name,
+            mbps[0],
+            mbps[1],
+            100.0 * mbps[0] / mbps[1],
+            mbps[2],
+            mbps[3],
+            mbps[4],
+            mbps[0] / mbps[4],
+        );
+    }
+    println!(
+        "  share: the first pass's time / redact's; aho-corasi: the keywords alone; regex 3: the \
+         spec's patterns alone; both: the two in turn; ratio: redact (everything) / both"
+    );
+}
+
 /// The environment variable naming the extra keyword counts to print tables for.
 const KEYWORD_COUNTS: &str = "RIZK_DENSITY_KEYWORDS";
 
@@ -260,6 +330,7 @@ fn main() {
     if !test_mode {
         let full = "built-ins + spec's 3 patterns + 1000 keywords";
         table(full, &redactor, &corpora, true);
+        bounds_table(&redactor, &keywords, &corpora);
         let builtins = "the default redactor (built-ins alone), Python not run";
         table(builtins, &Redactor::default(), &corpora, false);
         let value = std::env::var(KEYWORD_COUNTS).unwrap_or_default();

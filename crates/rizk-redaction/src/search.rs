@@ -612,6 +612,18 @@ impl Searcher {
         Ok(())
     }
 
+    /// The match ends of one walk over the whole of `text` (see
+    /// [`Redactor::first_pass`](crate::Redactor::first_pass)).
+    pub(crate) fn first_pass(&self, caches: &mut Caches, text: &str) -> Option<usize> {
+        let block = walk::Block {
+            span: 0..text.len(),
+            carry: None,
+            last: true,
+        };
+        let (ends, _) = walk::match_ends(&self.all, &mut caches.all, text, block)?;
+        Some(ends.len())
+    }
+
     /// Starts finding the windows of `text[span]` (look-around sees the whole text): the
     /// parts outside of which nothing matches. [`next_windows`](Self::next_windows) hands
     /// them out block by block, so that each is searched while its text is still in the
