@@ -35,11 +35,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use rizk_redaction::{RedactionConfig, Redactor};
+use rizk_redaction::Redactor;
 
 #[path = "support/corpus.rs"]
 mod corpus;
-use corpus::{DENSITIES, density_corpus, keywords, spec_patterns};
+use corpus::{DENSITIES, SPEC_PATTERNS, density_corpus, keywords};
+#[path = "support/redactors.rs"]
+mod redactors;
 
 /// The large text of each density.
 const TEXT_BYTES: usize = 1 << 20;
@@ -125,6 +127,22 @@ fn python(text: &str, name: &str) -> Result<(f64, f64), String> {
     Ok((value("attribute ")?, value("text ")?))
 }
 
+/// The best time of each of `runs` over nine interleaved rounds. Every other round runs them
+/// in reverse order, so that each pair of neighbours (`redact` and the reference) goes first
+/// as often as second: the second finds the text in the caches.
+fn best_of_rounds<const N: usize>(runs: [&dyn Fn() -> usize; N]) -> [Duration; N] {
+    let mut best = [Duration::MAX; N];
+    for round in 0..9 {
+        for k in 0..N {
+            let i = if round % 2 == 0 { k } else { N - 1 - k };
+            let t = Instant::now();
+            black_box(runs[i]());
+            best[i] = best[i].min(t.elapsed());
+        }
+    }
+    best
+}
+
 /// Interleaved rounds (best of each) of redact and the reference, per attribute and per text,
 /// and Python's figures (`with_python`): one table.
 fn table(label: &str, redactor: &Redactor, corpora: &[Corpus], with_python: bool) {
@@ -155,27 +173,12 @@ fn table(label: &str, redactor: &Redactor, corpora: &[Corpus], with_python: bool
         for _ in 0..8 {
             black_box(redact_all(redactor, &attributes));
         }
-        let mut best = [Duration::MAX; 4];
-        let runs: [&dyn Fn() -> usize; 4] = [
+        let best = best_of_rounds([
             &|| redact_all(redactor, &attributes),
             &|| reference_all(redactor, &attributes),
             &|| redactor.redact(text).len(),
             &|| redactor.redact_reference(text).len(),
-        ];
-        for round in 0..9 {
-            // `redact` and the reference each go first every other round: the second finds
-            // the text in the caches.
-            let order = if round % 2 == 0 {
-                [0, 1, 2, 3]
-            } else {
-                [1, 0, 3, 2]
-            };
-            for i in order {
-                let t = Instant::now();
-                black_box(runs[i]());
-                best[i] = best[i].min(t.elapsed());
-            }
-        }
+        ]);
         let mbps = best.map(|t| mb / t.as_secs_f64());
         let values = redactor.find_matches(text).len() as f64 / (text.len() as f64 / 1024.0);
         let (py_attr, py_text) = match with_python.then(|| python(text, corpus.name)) {
@@ -229,7 +232,7 @@ fn bounds_table(redactor: &Redactor, keywords: &[String], corpora: &[Corpus]) {
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
         .build(keywords)
         .expect("the keywords build");
-    let patterns = spec_patterns().join("|").replace(r"\b", r"(?-u:\b)");
+    let patterns = SPEC_PATTERNS.join("|").replace(r"\b", r"(?-u:\b)");
     let patterns = regex::Regex::new(&patterns).expect("the spec's patterns build");
     println!();
     println!(
@@ -242,26 +245,21 @@ fn bounds_table(redactor: &Redactor, keywords: &[String], corpora: &[Corpus]) {
     );
     for corpus in corpora {
         let attributes = corpus.attributes();
-        let runs: [&dyn Fn(&str) -> usize; 5] = [
-            &|a| redactor.redact(a).len(),
-            &|a| redactor.first_pass(a).unwrap_or_default(),
-            &|a| words.find_iter(a).count(),
-            &|a| patterns.find_iter(a).count(),
-            &|a| words.find_iter(a).count() + patterns.find_iter(a).count(),
+        let each = |run: &dyn Fn(&str) -> usize| -> usize {
+            attributes.iter().map(|a| run(black_box(a))).sum()
+        };
+        let runs: [&dyn Fn() -> usize; 5] = [
+            &|| each(&|a| redactor.redact(a).len()),
+            &|| each(&|a| redactor.first_pass(a).unwrap_or_default()),
+            &|| each(&|a| words.find_iter(a).count()),
+            &|| each(&|a| patterns.find_iter(a).count()),
+            &|| each(&|a| words.find_iter(a).count() + patterns.find_iter(a).count()),
         ];
-        for _ in 0..4 {
-            for run in runs {
-                black_box(attributes.iter().map(|a| run(black_box(a))).sum::<usize>());
-            }
+        // Every run meets the corpus first (the lazy DFAs build their states).
+        for run in runs {
+            black_box(run());
         }
-        let mut best = [Duration::MAX; 5];
-        for _ in 0..9 {
-            for (run, best) in runs.iter().zip(&mut best) {
-                let t = Instant::now();
-                black_box(attributes.iter().map(|a| run(black_box(a))).sum::<usize>());
-                *best = (*best).min(t.elapsed());
-            }
-        }
+        let best = best_of_rounds(runs);
         let mbps = best.map(|t| corpus.text.len() as f64 / 1e6 / t.as_secs_f64());
         println!(
             "{:<14} | {:>8.1} {:>10.1} {:>5.0}% | {:>11.1} {:>11.1} {:>8.1} {:>5.2}x",
@@ -301,22 +299,12 @@ fn keyword_counts(value: &str, max: usize) -> (Vec<usize>, Vec<String>) {
     (counts, notes)
 }
 
-/// Every built-in + the spec's 3 patterns + `keywords`.
-fn spec_redactor(keywords: &[String]) -> Redactor {
-    Redactor::new(RedactionConfig {
-        custom_patterns: spec_patterns(),
-        keywords: keywords.to_vec(),
-        ..RedactionConfig::default()
-    })
-    .expect("benchmark configuration builds")
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let test_mode = args.iter().any(|a| a == "--test" || a == "--list");
     let bytes = if test_mode { 64 << 10 } else { TEXT_BYTES };
     let keywords = keywords();
-    let redactor = spec_redactor(&keywords);
+    let redactor = redactors::redactor(&SPEC_PATTERNS, &keywords);
     let corpora: Vec<Corpus> = DENSITIES
         .iter()
         .map(|&(name, per_line)| Corpus {
@@ -339,7 +327,7 @@ fn main() {
             println!("{note}");
         }
         for count in counts {
-            let redactor = spec_redactor(&keywords[..count]);
+            let redactor = redactors::redactor(&SPEC_PATTERNS, &keywords[..count]);
             let label = format!("built-ins + spec's 3 patterns + {count} keywords, Python not run");
             table(&label, &redactor, &corpora, false);
         }

@@ -31,11 +31,14 @@ use std::time::{Duration, Instant};
 use aho_corasick::{AhoCorasick, MatchKind};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use regex_automata::hybrid::dfa::DFA;
-use rizk_redaction::{RedactionConfig, Redactor};
+use rizk_redaction::Redactor;
 
 #[path = "support/corpus.rs"]
 mod corpus;
 use corpus::{SPEC_PATTERNS, corpus, keywords};
+#[path = "support/redactors.rs"]
+mod redactors;
+use redactors::redactor;
 
 /// The same, with ASCII digit classes.
 const ASCII_PATTERNS: [&str; 3] = [
@@ -55,15 +58,6 @@ struct Cases {
     spec: Vec<regex::Regex>,
     d: Redactor,
     one_pattern: DFA,
-}
-
-fn redactor(custom: &[&str], keywords: &[String]) -> Redactor {
-    Redactor::new(RedactionConfig {
-        custom_patterns: custom.iter().map(|p| (*p).to_owned()).collect(),
-        keywords: keywords.to_vec(),
-        ..RedactionConfig::default()
-    })
-    .expect("benchmark configuration builds")
 }
 
 impl Cases {

@@ -367,7 +367,9 @@ impl Redactor {
     /// The match ends that the first pass of [`redact`](Redactor::redact) (the walk over the
     /// whole text) finds in `text`, without any search after it; `None` when the walk gives
     /// up (the search then runs at once). For the density benchmark, which prints what that
-    /// pass alone costs: no redaction can run faster than it. Not meant for other uses.
+    /// pass alone costs: `redact` cannot run faster on a text it walks (512 bytes and more;
+    /// shorter texts, and texts found dense, are searched at once without a walk). Not meant
+    /// for other uses.
     ///
     /// ```
     /// use rizk_redaction::Redactor;
