@@ -80,11 +80,14 @@ def serve(args):
                 }
                 span.set_attribute("peer.language", "python")
                 body = json.dumps(seen).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+            # Answer once the span has ended: the simple processor has then exported it, so a
+            # caller that kills this process after the answer loses no span (answering inside
+            # the span lost it now and then on a loaded machine).
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def do_GET(self):
             self.handle_one()
