@@ -236,7 +236,7 @@ impl HttpTransport {
                 .map(|v| format!(" (retry-after {v})"))
                 .unwrap_or_default();
             self.failure.set(format!(
-                "{method} {url} answered {status}{retry}; the spans of this batch are dropped"
+                "{method} {url} answered {status}{retry}; this batch is dropped"
             ));
         }
         let asked = crate::retry::retry_after(retry_after);
