@@ -153,6 +153,8 @@ fn server_error_is_reported_with_the_status() {
     );
     let r = reason(&o);
     assert!(r.contains("503") && r.contains("/v1/traces"), "{r}");
+    // Says what became of the data, in words that hold for metrics too (same transport).
+    assert!(r.contains("this batch is dropped"), "{r}");
 }
 
 #[test]
