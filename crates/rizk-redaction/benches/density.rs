@@ -18,7 +18,7 @@
 //!
 //! A second table shows what bounds case (a) per attribute: `redact` next to its own first
 //! pass alone (`first_pass`: the walk, none of the searches after it), what that pass costs
-//! per attribute more than over the same bytes as one text (its set-up and joins), and the
+//! per attribute more than over the same bytes as one text (what it pays per text), and the
 //! field's crates doing two of its parts alone (aho-corasick over the 1,000 keywords, `regex`
 //! over the spec's 3 patterns).
 //!
@@ -223,7 +223,8 @@ fn table(label: &str, redactor: &Redactor, corpora: &[Corpus], with_python: bool
 /// Per attribute, what bounds case (a) at each density: `redact` next to its own first pass
 /// alone (the walk, without the searches after it: no redaction runs faster), the nanoseconds
 /// per attribute by which that pass over each attribute exceeds one pass over the whole text
-/// (the walk's set-up and joins, paid once per text), and next to the field's crates doing
+/// (what the walk pays per text: start states, joins, end buffers, the hot loop's start and
+/// end; docs/redaction.md says what was measured of each), and next to the field's crates doing
 /// only two of its parts: aho-corasick's DFA (its fastest kind) over the 1,000 keywords,
 /// ASCII case-insensitive, and the `regex` crate over the spec's 3 patterns with ASCII word
 /// boundaries (as rizk compiles them), each finding every match, then the two one after the
